@@ -1,0 +1,50 @@
+#pragma once
+// All tensors of a model folder: one model.safetensors or shards listed by
+// model.safetensors.index.json. Tracks which tensors the architecture consumed so that
+// unexpected tensors are reported instead of silently ignored.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "attnscope/capture/safetensors_file.h"
+
+namespace attnscope::capture {
+
+class WeightSource {
+public:
+    /// Opens and validates every safetensors file of the folder `dir`.
+    explicit WeightSource(const std::filesystem::path& dir);
+
+    bool contains(const std::string& name) const;
+    const TensorInfo& info(const std::string& name) const;
+    /// Reads `name` after checking its shape; marks it consumed. Throws ModelLoadError naming the
+    /// file and tensor when it is missing or its shape differs from `expectedShape`.
+    at::Tensor take(const std::string& name, const std::vector<int64_t>& expectedShape);
+    /// Marks a tensor as deliberately unused (buffers such as GPT-2's attn.bias, a tied lm_head).
+    void ignore(const std::string& name);
+    /// Throws if any tensor was neither taken nor ignored.
+    void checkAllConsumed() const;
+
+    /// Total bytes of tensor data (for the memory estimate).
+    uint64_t totalBytes() const;
+    /// SHA-256 over every file's header bytes and size, in file-name order.
+    std::string fingerprint() const;
+    std::vector<std::filesystem::path> files() const;
+
+private:
+    struct Entry {
+        const SafetensorsFile* file;
+        const TensorInfo* info;
+    };
+    const Entry& entry(const std::string& name) const;
+
+    std::filesystem::path m_dir;
+    std::vector<std::unique_ptr<SafetensorsFile>> m_files;
+    std::map<std::string, Entry> m_entries;
+    std::set<std::string> m_consumed;
+};
+
+}  // namespace attnscope::capture

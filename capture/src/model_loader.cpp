@@ -1,0 +1,101 @@
+#include "attnscope/capture/model_loader.h"
+
+#include <ATen/ATen.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "architectures.h"
+#include "attnscope/capture/load_error.h"
+#include "attnscope/capture/transformer_model.h"
+#include "attnscope/capture/weight_source.h"
+
+namespace attnscope::capture {
+namespace {
+
+uint64_t availableMemoryBytes() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    uint64_t kb = 0;
+    std::string unit;
+    while (meminfo >> key >> kb >> unit)
+        if (key == "MemAvailable:") return kb * 1024;
+    return 0;
+}
+
+std::string gib(uint64_t bytes) {
+    std::ostringstream s;
+    s.precision(1);
+    s << std::fixed << static_cast<double>(bytes) / (1ull << 30) << " GiB";
+    return s.str();
+}
+
+uint64_t bytesPerParameter(ComputeDType d) {
+    return d == ComputeDType::Float32 ? 4 : 2;
+}
+
+}  // namespace
+
+ComputeDType parseComputeDType(const std::string& text) {
+    if (text == "float32" || text == "f32" || text == "fp32") return ComputeDType::Float32;
+    if (text == "bfloat16" || text == "bf16") return ComputeDType::BFloat16;
+    throw InputError("unknown dtype '" + text + "' (use float32 or bfloat16)");
+}
+
+std::string computeDTypeName(ComputeDType dtype) {
+    return dtype == ComputeDType::Float32 ? "float32" : "bfloat16";
+}
+
+MemoryEstimate estimateMemory(const ModelConfig& config, ComputeDType dtype) {
+    MemoryEstimate e;
+    // Weights plus the transient copy of the largest tensor while it is converted.
+    const uint64_t params = static_cast<uint64_t>(config.parameterCount());
+    const uint64_t largest = static_cast<uint64_t>(config.vocabSize * config.dModel);
+    e.weightBytes = (params + largest) * bytesPerParameter(dtype);
+    e.availableBytes = availableMemoryBytes();
+    return e;
+}
+
+std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
+                                            const LoadOptions& options) {
+    if (!std::filesystem::is_directory(dir))
+        throw ModelLoadError(dir.string() + ": not a directory (expected a model folder)");
+    ModelConfig config = loadModelConfig(dir);
+    WeightSource source(dir);
+
+    at::Device device = at::kCPU;
+    try {
+        device = at::Device(options.device);
+    } catch (const std::exception&) {
+        throw InputError("unknown device '" + options.device + "' (use cpu or cuda[:N])");
+    }
+    if (options.checkMemory && device.is_cpu()) {
+        const MemoryEstimate e = estimateMemory(config, options.dtype);
+        if (e.availableBytes > 0 && e.weightBytes > e.availableBytes) {
+            std::string hint;
+            if (options.dtype == ComputeDType::Float32) {
+                const auto bf16 = estimateMemory(config, ComputeDType::BFloat16);
+                hint = bf16.weightBytes <= e.availableBytes
+                           ? "; --dtype bfloat16 would need " + gib(bf16.weightBytes) + " and fits"
+                           : "; even --dtype bfloat16 would need " + gib(bf16.weightBytes);
+            }
+            throw ModelLoadError(dir.string() + ": the weights need about " + gib(e.weightBytes) +
+                                 " in " + computeDTypeName(options.dtype) + " but only " +
+                                 gib(e.availableBytes) + " of memory is available" + hint);
+        }
+    }
+
+    const auto scalar = options.dtype == ComputeDType::Float32 ? at::kFloat : at::kBFloat16;
+    auto model = std::make_shared<TransformerModel>(
+        config, at::TensorOptions().dtype(scalar).device(device));
+    if (config.architecture == "GPT2LMHeadModel")
+        loadGpt2Weights(*model, source);
+    else
+        loadLlamaWeights(*model, source);
+    source.checkAllConsumed();
+    model->setFingerprint(source.fingerprint());
+    model->eval();
+    return model;
+}
+
+}  // namespace attnscope::capture

@@ -1,0 +1,80 @@
+#include "attnscope/capture/transformer_block.h"
+
+#include <ATen/ATen.h>
+
+namespace attnscope::capture {
+namespace {
+
+std::shared_ptr<HookPoint> hook(torch::nn::Module& m, const char* name, int64_t layer) {
+    return m.register_module(name, std::make_shared<HookPoint>(layer));
+}
+
+at::Tensor activate(const std::string& name, const at::Tensor& x) {
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
+        return at::gelu(x, "tanh");
+    if (name == "gelu") return at::gelu(x);
+    if (name == "relu") return at::relu(x);
+    if (name == "silu" || name == "swish") return at::silu(x);
+    throw std::invalid_argument("unsupported activation function '" + name + "'");
+}
+
+}  // namespace
+
+at::Tensor applyNorm(const ModelConfig& config, const at::Tensor& x, const at::Tensor& weight,
+                     const at::Tensor& bias) {
+    if (config.norm == NormKind::LayerNorm)
+        return at::layer_norm(x, {x.size(-1)}, weight, bias, config.normEps);
+    auto xf = x.to(at::kFloat);
+    auto normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + config.normEps);
+    return weight * normed.to(x.scalar_type());
+}
+
+TransformerBlock::TransformerBlock(const ModelConfig& config, int64_t layer,
+                                   at::TensorOptions options)
+    : m_config(config) {
+    const int64_t D = config.dModel, M = config.dMlp;
+    const bool layerNorm = config.norm == NormKind::LayerNorm;
+    hookResidPre = hook(*this, "hook_resid_pre", layer);
+    norm1W = register_parameter("ln1_w", at::ones({D}, options), false);
+    if (layerNorm) norm1B = register_parameter("ln1_b", at::zeros({D}, options), false);
+    attn = register_module("attn", std::make_shared<AttentionLayer>(config, layer, options));
+    hookAttnOut = hook(*this, "hook_attn_out", layer);
+    hookResidMid = hook(*this, "hook_resid_mid", layer);
+    norm2W = register_parameter("ln2_w", at::ones({D}, options), false);
+    if (layerNorm) norm2B = register_parameter("ln2_b", at::zeros({D}, options), false);
+    const int64_t inRows = config.mlp == MlpKind::GatedSilu ? 2 * M : M;
+    wIn = register_parameter("w_in", at::zeros({inRows, D}, options), false);
+    if (config.mlpBias) bIn = register_parameter("b_in", at::zeros({inRows}, options), false);
+    wOut = register_parameter("w_out", at::zeros({D, M}, options), false);
+    if (config.mlpBias) bOut = register_parameter("b_out", at::zeros({D}, options), false);
+    hookMlpOut = hook(*this, "hook_mlp_out", layer);
+    hookResidPost = hook(*this, "hook_resid_post", layer);
+}
+
+at::Tensor TransformerBlock::mlp(const at::Tensor& x) const {
+    auto h = at::linear(x, wIn, bIn);
+    if (m_config.mlp == MlpKind::GatedSilu) {
+        auto gateUp = h.chunk(2, -1);
+        h = at::silu(gateUp[0]) * gateUp[1];
+    } else {
+        h = activate(m_config.activation, h);
+    }
+    return at::linear(h, wOut, bOut);
+}
+
+at::Tensor TransformerBlock::forward(const at::Tensor& resid, const BlockInputs& in) {
+    const int64_t offset = in.positionOffset;
+    at::Tensor x = resid;
+    hookResidPre->run(x, offset);
+    at::Tensor attnOut = attn->forward(applyNorm(m_config, x, norm1W, norm1B), in);
+    hookAttnOut->run(attnOut, offset);
+    at::Tensor mid = x + attnOut;
+    hookResidMid->run(mid, offset);
+    at::Tensor mlpOut = mlp(applyNorm(m_config, mid, norm2W, norm2B));
+    hookMlpOut->run(mlpOut, offset);
+    at::Tensor post = mid + mlpOut;
+    hookResidPost->run(post, offset);
+    return post;
+}
+
+}  // namespace attnscope::capture

@@ -1,0 +1,160 @@
+#include "attnscope/capture/weight_source.h"
+
+#include <ATen/ATen.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "attnscope/capture/load_error.h"
+#include "sha256.h"
+
+namespace attnscope::capture {
+namespace {
+
+std::string shapeString(const std::vector<int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+// Shard file names from model.safetensors.index.json, validated to stay inside the folder.
+std::map<std::string, std::string> readShardIndex(const std::filesystem::path& indexPath) {
+    std::ifstream in(indexPath, std::ios::binary);
+    if (!in) throw ModelLoadError(indexPath.string() + ": cannot open");
+    std::ostringstream text;
+    text << in.rdbuf();
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text.str());
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelLoadError(indexPath.string() + ": not valid JSON: " + e.what());
+    }
+    auto map = j.find("weight_map");
+    if (!j.is_object() || map == j.end() || !map->is_object())
+        throw ModelLoadError(indexPath.string() + ": missing object 'weight_map'");
+    std::map<std::string, std::string> result;
+    for (const auto& [name, file] : map->items()) {
+        if (!file.is_string())
+            throw ModelLoadError(indexPath.string() + ": weight_map entry '" + name +
+                                 "' is not a file name");
+        const std::string f = file.get<std::string>();
+        if (f.empty() || f.find('/') != std::string::npos || f.find("..") != std::string::npos)
+            throw ModelLoadError(indexPath.string() + ": weight_map entry '" + name +
+                                 "' names an invalid file '" + f + "'");
+        result[name] = f;
+    }
+    return result;
+}
+
+}  // namespace
+
+WeightSource::WeightSource(const std::filesystem::path& dir) : m_dir(dir) {
+    const auto single = dir / "model.safetensors";
+    const auto index = dir / "model.safetensors.index.json";
+    if (std::filesystem::exists(single)) {
+        m_files.push_back(std::make_unique<SafetensorsFile>(single));
+        for (const auto& [name, info] : m_files.back()->header().tensors)
+            m_entries[name] = Entry{m_files.back().get(), &info};
+        return;
+    }
+    if (!std::filesystem::exists(index))
+        throw ModelLoadError(dir.string() +
+                             ": no model.safetensors or model.safetensors.index.json "
+                             "(only safetensors checkpoints are supported; pickled .bin files "
+                             "are never loaded)");
+    const auto shardOf = readShardIndex(index);
+    std::map<std::string, const SafetensorsFile*> opened;
+    for (const auto& [name, fileName] : shardOf) {
+        if (!opened.count(fileName)) {
+            const auto path = dir / fileName;
+            if (!std::filesystem::exists(path))
+                throw ModelLoadError(index.string() + ": shard '" + fileName +
+                                     "' listed for tensor '" + name + "' does not exist");
+            m_files.push_back(std::make_unique<SafetensorsFile>(path));
+            opened[fileName] = m_files.back().get();
+        }
+        const SafetensorsFile* file = opened[fileName];
+        auto it = file->header().tensors.find(name);
+        if (it == file->header().tensors.end())
+            throw ModelLoadError(file->path().string() + ": tensor '" + name +
+                                 "' listed in the index is not in this shard");
+        m_entries[name] = Entry{file, &it->second};
+    }
+}
+
+const WeightSource::Entry& WeightSource::entry(const std::string& name) const {
+    auto it = m_entries.find(name);
+    if (it == m_entries.end())
+        throw ModelLoadError(m_dir.string() + ": missing tensor '" + name + "'");
+    return it->second;
+}
+
+bool WeightSource::contains(const std::string& name) const {
+    return m_entries.count(name) > 0;
+}
+
+const TensorInfo& WeightSource::info(const std::string& name) const {
+    return *entry(name).info;
+}
+
+at::Tensor WeightSource::take(const std::string& name, const std::vector<int64_t>& expectedShape) {
+    const Entry& e = entry(name);
+    if (e.info->shape != expectedShape)
+        throw ModelLoadError(e.file->path().string() + ": tensor '" + name + "' has shape " +
+                             shapeString(e.info->shape) + " but config.json implies " +
+                             shapeString(expectedShape));
+    const DType d = e.info->dtype;
+    if (d != DType::F32 && d != DType::F16 && d != DType::BF16 && d != DType::F64)
+        throw ModelLoadError(e.file->path().string() + ": tensor '" + name + "' has dtype " +
+                             dtypeName(d) + "; weights must be F32, F16 or BF16");
+    m_consumed.insert(name);
+    return e.file->read(name);
+}
+
+void WeightSource::ignore(const std::string& name) {
+    m_consumed.insert(name);
+}
+
+void WeightSource::checkAllConsumed() const {
+    std::string unexpected;
+    int count = 0;
+    for (const auto& [name, e] : m_entries) {
+        if (m_consumed.count(name)) continue;
+        if (count++ < 5) unexpected += (unexpected.empty() ? "'" : ", '") + name + "'";
+    }
+    if (count > 0)
+        throw ModelLoadError(m_dir.string() + ": " + std::to_string(count) +
+                             " unexpected tensor(s) not used by the architecture: " + unexpected +
+                             (count > 5 ? ", ..." : ""));
+}
+
+uint64_t WeightSource::totalBytes() const {
+    uint64_t total = 0;
+    for (const auto& [name, e] : m_entries)
+        total += e.info->end - e.info->begin;
+    return total;
+}
+
+std::string WeightSource::fingerprint() const {
+    std::vector<const SafetensorsFile*> sorted;
+    for (const auto& f : m_files)
+        sorted.push_back(f.get());
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->path() < b->path(); });
+    Sha256 hash;
+    for (const auto* f : sorted) {
+        hash.update(f->headerBytes());
+        hash.update(std::to_string(f->fileSize()));
+    }
+    return hash.hexDigest();
+}
+
+std::vector<std::filesystem::path> WeightSource::files() const {
+    std::vector<std::filesystem::path> out;
+    for (const auto& f : m_files)
+        out.push_back(f->path());
+    return out;
+}
+
+}  // namespace attnscope::capture
