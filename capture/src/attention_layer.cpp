@@ -67,7 +67,7 @@ at::Tensor AttentionLayer::forward(const at::Tensor& x, const BlockInputs& in) {
     at::Tensor vh = v.transpose(1, 2);
     if (in.cache) std::tie(kh, vh) = in.cache->append(m_layer, kh, vh);
 
-    at::Tensor z = attend(q, kh, vh, in.positionOffset).transpose(1, 2);  // [batch, pos, head, d]
+    at::Tensor z = attend(q, kh, vh, in).transpose(1, 2);  // [batch, pos, head, d]
     hookZ->run(z, in.positionOffset);
 
     if (hookResult->active()) {
@@ -95,11 +95,14 @@ at::Tensor AttentionLayer::causalMask(int64_t queries, int64_t queryOffset, int6
 }
 
 at::Tensor AttentionLayer::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                  int64_t offset) {
+                                  const BlockInputs& in) {
+    // The full [batch, head, query, key] scores are materialised only when a hook wants them or
+    // they fit the budget; otherwise attention runs over blocks of query rows.
     const int64_t scoreBytes = q.size(0) * q.size(2) * q.size(1) * k.size(2) * 4;
     const bool patternWanted = hookAttnScores->active() || hookPattern->active();
-    if (patternWanted || scoreBytes <= kScoreBudgetBytes) return attendFull(q, k, v, offset);
-    return attendBlockwise(q, k, v, offset);
+    if (patternWanted || scoreBytes <= in.scoreBudgetBytes)
+        return attendFull(q, k, v, in.positionOffset);
+    return attendBlockwise(q, k, v, in.positionOffset, in.scoreBudgetBytes);
 }
 
 // q [batch, pos, head, d]; k, v [batch, kv_head, keys, d] → z [batch, head, pos, d].
@@ -123,10 +126,11 @@ at::Tensor AttentionLayer::attendFull(const at::Tensor& q, const at::Tensor& k, 
 }
 
 at::Tensor AttentionLayer::attendBlockwise(const at::Tensor& q, const at::Tensor& k,
-                                           const at::Tensor& v, int64_t offset) {
+                                           const at::Tensor& v, int64_t offset,
+                                           int64_t budgetBytes) {
     const int64_t b = q.size(0), t = q.size(1), H = q.size(2), d = q.size(3);
     const int64_t Hkv = k.size(1), g = H / Hkv, T = k.size(2);
-    const int64_t rows = std::max<int64_t>(1, kScoreBudgetBytes / (b * H * T * 4));
+    const int64_t rows = std::max<int64_t>(1, budgetBytes / (b * H * T * 4));
     auto q5 = (q * m_scale).permute({0, 2, 1, 3}).reshape({b, Hkv, g, t, d});
     auto z5 = at::empty({b, Hkv, g, t, d}, v.options());
     const bool wantLse = hookPatternLse->active();

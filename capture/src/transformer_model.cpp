@@ -89,6 +89,7 @@ at::Tensor TransformerModel::forward(const at::Tensor& idsIn, const ForwardOptio
     BlockInputs in;
     in.positionOffset = offset;
     in.cache = options.cache;
+    in.scoreBudgetBytes = options.scoreBudgetBytes;
     if (m_config.positions == PositionKind::Learned) {
         at::Tensor pos = m_posEmbed.narrow(0, offset, t).unsqueeze(0).expand({ids.size(0), t, -1});
         m_hookPosEmbed->run(pos, offset);

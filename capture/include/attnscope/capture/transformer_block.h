@@ -16,6 +16,7 @@ struct BlockInputs {
     int64_t positionOffset = 0;   ///< absolute position of the first query
     at::Tensor ropeCos, ropeSin;  ///< [pos, d_head] float32; undefined for learned positions
     KvCache* cache = nullptr;
+    int64_t scoreBudgetBytes = 64ll << 20;  ///< see ForwardOptions
 };
 
 class AttentionLayer : public torch::nn::Module {
@@ -38,17 +39,13 @@ public:
     std::shared_ptr<HookPoint> hookZ;                // [batch, pos, head, d_head]
     std::shared_ptr<HookPoint> hookResult;           // [batch, pos, head, d_model]
 
-    /// Query rows per block when attention is computed blockwise (no pattern requested); the
-    /// full [batch, head, query, key] scores are only materialised when they fit this budget.
-    static constexpr int64_t kScoreBudgetBytes = 64ll << 20;
-
 private:
     at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                      int64_t offset);
+                      const BlockInputs& in);
     at::Tensor attendFull(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                           int64_t offset);
     at::Tensor attendBlockwise(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                               int64_t offset);
+                               int64_t offset, int64_t budgetBytes);
     at::Tensor causalMask(int64_t queries, int64_t queryOffset, int64_t keys) const;
 
     ModelConfig m_config;

@@ -19,6 +19,9 @@ class TransformerBlock;
 struct ForwardOptions {
     KvCache* cache = nullptr;  ///< when set, keys/values are appended and positions continue
     bool allLogits = false;    ///< logits for every position, not only the last
+    /// Attention scores [batch, head, query, key] larger than this are never materialised
+    /// unless a hook asks for scores or patterns: attention then runs in blocks of query rows.
+    int64_t scoreBudgetBytes = 64ll << 20;
 };
 
 /// Holds weights with an `[out, in]` layout for every linear map; q, k and v are fused into one
