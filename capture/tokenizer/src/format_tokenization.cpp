@@ -10,7 +10,7 @@ std::string formatTokenization(const Tokenizer& tokenizer, const Encoding& encod
                                std::string_view /*text*/, bool json) {
     const size_t count = encoding.ids.size();
     if (json) {
-        nlohmann::json list = nlohmann::json::array();
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (size_t i = 0; i < count; ++i) {
             list.push_back({{"id", encoding.ids[i]},
                             {"text", tokenizer.displayString(encoding.ids[i])},
@@ -18,7 +18,7 @@ std::string formatTokenization(const Tokenizer& tokenizer, const Encoding& encod
                             {"end", encoding.charSpans[i].second}});
         }
         // displayString is valid UTF-8 by construction; replacing is only a safety net.
-        return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        return list.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     }
     std::ostringstream out;
     out << count << (count == 1 ? " token\n" : " tokens\n");
