@@ -47,8 +47,10 @@ Handle createDataset(hid_t group, const std::string& name, hid_t fileType,
                      bool compress, int level) {
     Handle space = simpleSpace(toDims(shape));
     Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "cannot create property list"));
-    // Every element is written, so HDF5 need not pre-fill chunks.
-    checkStatus(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "cannot set fill time");
+    // Every element is written, so HDF5 need not pre-fill chunks (HDF5 insists on a fill
+    // value for variable-length strings, though).
+    if (H5Tis_variable_str(fileType) <= 0)
+        checkStatus(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "cannot set fill time");
     if (!chunk.empty()) {
         checkStatus(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
                     "cannot set chunking of '" + name + "'");

@@ -88,7 +88,10 @@ std::optional<std::string> readStringAttribute(hid_t object, const char* name) {
     const htri_t isVariable = H5Tis_variable_str(fileType.get());
     checkStatus(isVariable, "cannot read " + where(object, name));
     if (isVariable > 0) {
+        // Same character set as the file: HDF5 will not convert between ASCII and UTF-8.
         Handle memType = variableStringType();
+        checkStatus(H5Tset_cset(memType.get(), H5Tget_cset(fileType.get())),
+                    "cannot read " + where(object, name));
         char* pointer = nullptr;
         checkStatus(H5Aread(attribute.get(), memType.get(), &pointer),
                     "cannot read " + where(object, name));
