@@ -1,0 +1,164 @@
+// A writer killed mid-write leaves nothing under the final name, and an append that is
+// killed leaves the existing file exactly as it was.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "attnscope/store/capture_format.h"
+#include "attnscope/store/capture_reader.h"
+#include "attnscope/store/capture_writer.h"
+#include "store_test_support.h"
+
+namespace attnscope::store::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr int64_t kHeads = 4, kTokens = 64;
+
+std::vector<float> runPattern(int run) {
+    return randomValues(kHeads * kTokens * kTokens, 500 + run);
+}
+
+void writeRuns(CaptureWriter& writer, int first, int count) {
+    for (int run = first; run < first + count; ++run) {
+        writer.beginRun(sampleRun(kTokens, "prompt " + std::to_string(run)));
+        const std::vector<float> pattern = runPattern(run);
+        writer.writeHook(patternHookName(0), {pattern.data(), {kHeads, kTokens, kTokens}});
+    }
+}
+
+void expectRuns(const fs::path& path, int count) {
+    CaptureReader reader(path);
+    ASSERT_EQ(reader.runCount(), count);
+    for (int run = 0; run < count; ++run) {
+        EXPECT_EQ(reader.run(run).prompt, "prompt " + std::to_string(run));
+        EXPECT_EQ(reader.readHook(run, patternHookName(0)), runPattern(run));
+    }
+}
+
+// Runs `write` in a child process (which never returns), waits until the child's temporary
+// file has grown past `bytes`, then SIGKILLs it mid-write.
+void killWriterMidWrite(const fs::path& dir, const std::function<void()>& write, uintmax_t bytes) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        try {
+            write();
+        } catch (...) {
+        }
+        ::_exit(3);  // never reached in a passing test: the parent kills us first
+    }
+    const std::string marker = ".tmp-" + std::to_string(child) + "-";
+    bool grown = false;
+    for (auto deadline = std::chrono::steady_clock::now() + 60s;
+         !grown && std::chrono::steady_clock::now() < deadline;) {
+        for (const auto& entry : fs::directory_iterator(dir)) {
+            std::error_code error;
+            if (entry.path().filename().string().find(marker) != std::string::npos &&
+                fs::file_size(entry.path(), error) > bytes)
+                grown = true;
+        }
+        std::this_thread::sleep_for(2ms);
+    }
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(grown) << "the child never wrote " << bytes << " bytes";
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child finished before it was killed";
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+// Writes runs forever (a capture far bigger than the parent waits for).
+void endlessWriter(CaptureWriter writer, int firstRun) {
+    for (int run = firstRun;; ++run)
+        writeRuns(writer, run, 1);
+}
+
+TEST(CrashSafety, KilledWriterLeavesNoFileUnderTheFinalName) {
+    TempDir dir;
+    const fs::path path = dir / "capture.h5";
+    killWriterMidWrite(
+        dir.path(), [&] { endlessWriter(CaptureWriter::create(path, {}, sampleModel()), 0); },
+        8u << 20);
+    EXPECT_FALSE(fs::exists(path));
+    // The dead writer's temporary is the only thing left, and the next writer clears it.
+    ASSERT_EQ(fileNames(dir.path()).size(), 1u);
+    CaptureWriter writer = CaptureWriter::create(path, {}, sampleModel());
+    writeRuns(writer, 0, 1);
+    writer.commit();
+    EXPECT_EQ(fileNames(dir.path()), std::vector<std::string>{"capture.h5"});
+    expectRuns(path, 1);
+}
+
+TEST(CrashSafety, KilledAppendLeavesTheExistingFileIntact) {
+    TempDir dir;
+    const fs::path path = dir / "capture.h5";
+    {
+        CaptureWriter writer = CaptureWriter::create(path, {}, sampleModel());
+        writeRuns(writer, 0, 3);
+        writer.commit();
+    }
+    const std::string before = readBytes(path);
+    killWriterMidWrite(
+        dir.path(), [&] { endlessWriter(CaptureWriter::append(path, {}), 3); },
+        fs::file_size(path) + (8u << 20));
+    EXPECT_EQ(readBytes(path), before);
+    expectRuns(path, 3);
+}
+
+TEST(CrashSafety, AppendAddsRunsAndKeepsTheOldOnes) {
+    TempDir dir;
+    const fs::path path = dir / "capture.h5";
+    {
+        CaptureWriter writer =
+            CaptureWriter::create(path, {StorageType::Float32, true, 1}, sampleModel());
+        writeRuns(writer, 0, 2);
+        writer.commit();
+    }
+    {
+        CaptureWriter writer = CaptureWriter::append(path, {});
+        // Until commit the original is untouched.
+        writeRuns(writer, 2, 1);
+        expectRuns(path, 2);
+        writer.commit();
+    }
+    expectRuns(path, 3);
+    EXPECT_EQ(CaptureReader(path).model().fingerprint, sampleModel().fingerprint);
+    EXPECT_EQ(fileNames(dir.path()), std::vector<std::string>{"capture.h5"});
+}
+
+TEST(CrashSafety, UncommittedWriterDiscardsItsWork) {
+    TempDir dir;
+    const fs::path path = dir / "capture.h5";
+    {
+        CaptureWriter writer = CaptureWriter::create(path, {}, sampleModel());
+        writeRuns(writer, 0, 2);
+        writer.commit();
+    }
+    const std::string before = readBytes(path);
+    {
+        CaptureWriter replacing = CaptureWriter::create(path, {}, sampleModel());
+        writeRuns(replacing, 5, 1);
+        CaptureWriter appending = CaptureWriter::append(path, {});
+        writeRuns(appending, 2, 1);
+        EXPECT_TRUE(fs::exists(replacing.tempPath()));
+        EXPECT_NE(replacing.tempPath(), appending.tempPath());
+    }  // neither committed
+    EXPECT_EQ(readBytes(path), before);
+    EXPECT_EQ(fileNames(dir.path()), std::vector<std::string>{"capture.h5"});
+
+    // A committed create replaces the old file as a whole.
+    CaptureWriter writer = CaptureWriter::create(path, {}, sampleModel());
+    writeRuns(writer, 0, 1);
+    writer.commit();
+    expectRuns(path, 1);
+}
+
+}  // namespace
+}  // namespace attnscope::store::test
