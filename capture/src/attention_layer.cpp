@@ -35,10 +35,10 @@ AttentionLayer::AttentionLayer(const ModelConfig& config, int64_t layer, at::Ten
     hookQ = hook(*this, "hook_q", layer);
     hookK = hook(*this, "hook_k", layer);
     hookV = hook(*this, "hook_v", layer);
-    if (config.positions == PositionKind::Rotary) {
-        hookRotQ = hook(*this, "hook_rot_q", layer);
-        hookRotK = hook(*this, "hook_rot_k", layer);
-    }
+    // Learned-position models have them too (equal to hook_q/hook_k): q and k "after the
+    // positional encoding" are what long-context captures store for every architecture.
+    hookRotQ = hook(*this, "hook_rot_q", layer);
+    hookRotK = hook(*this, "hook_rot_k", layer);
     hookAttnScores = hook(*this, "hook_attn_scores", layer);
     hookPattern = hook(*this, "hook_pattern", layer);
     hookPatternLse = hook(*this, "hook_pattern_lse", layer);
@@ -60,9 +60,9 @@ at::Tensor AttentionLayer::forward(const at::Tensor& x, const BlockInputs& in) {
     if (m_config.positions == PositionKind::Rotary) {
         q = applyRope(q, in.ropeCos, in.ropeSin);
         k = applyRope(k, in.ropeCos, in.ropeSin);
-        hookRotQ->run(q, in.positionOffset);
-        hookRotK->run(k, in.positionOffset);
     }
+    hookRotQ->run(q, in.positionOffset);
+    hookRotK->run(k, in.positionOffset);
     at::Tensor kh = k.transpose(1, 2);  // [batch, kv_head, pos, d]
     at::Tensor vh = v.transpose(1, 2);
     if (in.cache) std::tie(kh, vh) = in.cache->append(m_layer, kh, vh);

@@ -93,8 +93,7 @@ std::vector<std::string> ActivationCache::names() const {
     return out;
 }
 
-void attachCapture(HookScope& scope, const HookRegistry& registry, const CaptureSpec& spec,
-                   ActivationCache& cache) {
+std::vector<std::string> selectedHooks(const HookRegistry& registry, const CaptureSpec& spec) {
     std::vector<std::string> selected;
     for (const auto& pattern : spec.hooks)
         for (const auto& name : registry.match(pattern)) {
@@ -105,6 +104,12 @@ void attachCapture(HookScope& scope, const HookRegistry& registry, const Capture
             if (layerOk && std::find(selected.begin(), selected.end(), name) == selected.end())
                 selected.push_back(name);
         }
+    return selected;
+}
+
+void attachCapture(HookScope& scope, const HookRegistry& registry, const CaptureSpec& spec,
+                   ActivationCache& cache) {
+    const std::vector<std::string> selected = selectedHooks(registry, spec);
     const at::Tensor heads = at::tensor(spec.heads, at::TensorOptions().dtype(at::kLong));
     for (const auto& name : selected) {
         const int64_t headDim = headDimOf(name), posDim = positionDimOf(name);

@@ -44,6 +44,10 @@ private:
     std::map<std::string, std::vector<at::Tensor>> m_entries;
 };
 
+/// The hook names `spec` selects (patterns matched, layers filtered), in forward order.
+/// Throws InputError for a pattern that matches nothing.
+std::vector<std::string> selectedHooks(const HookRegistry& registry, const CaptureSpec& spec);
+
 /// Adds observing hooks for `spec` to `scope`; they append to `cache`. Add interventions to the
 /// model before calling this, so that captures see the edited activations.
 void attachCapture(HookScope& scope, const HookRegistry& registry, const CaptureSpec& spec,

@@ -1,0 +1,28 @@
+#include "common_options.h"
+
+#include <nlohmann/json.hpp>
+
+#include "attnscope/capture/runtime_settings.h"
+
+namespace attnscope::app {
+
+const std::set<std::string>& modelOptionNames() {
+    static const std::set<std::string> names = {"--model", "--dtype", "--device", "--threads"};
+    return names;
+}
+
+OpenedModel openModelFromArgs(const CliArgs& args) {
+    capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
+    capture::LoadOptions options;
+    if (auto d = args.value("--dtype")) options.dtype = capture::parseComputeDType(*d);
+    if (auto d = args.value("--device")) options.device = *d;
+    return openModel(args.required("--model"), options);
+}
+
+std::string jsonEscape(const std::string& s) {
+    const std::string quoted =
+        nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return quoted.substr(1, quoted.size() - 2);
+}
+
+}  // namespace attnscope::app

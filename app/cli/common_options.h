@@ -1,0 +1,19 @@
+#pragma once
+// Options every model-loading command shares: --model, --dtype, --device, --threads.
+#include <set>
+#include <string>
+
+#include "attnscope/app/opened_model.h"
+#include "cli_args.h"
+
+namespace attnscope::app {
+
+/// The valued options opened by openModelFromArgs.
+const std::set<std::string>& modelOptionNames();
+/// Sets the thread count (--threads, else $ATTNSCOPE_THREADS, else all cores) and opens --model.
+OpenedModel openModelFromArgs(const CliArgs& args);
+
+/// Escapes `s` for a JSON string body.
+std::string jsonEscape(const std::string& s);
+
+}  // namespace attnscope::app

@@ -1,0 +1,71 @@
+// attnscope-cli: headless AttnScope.
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "attnscope/capture/load_error.h"
+#include "cli_args.h"
+#include "commands.h"
+#include "tokenize_command.h"
+
+namespace {
+
+using Command = int (*)(const std::vector<std::string>&, std::istream&, std::ostream&,
+                        std::ostream&);
+
+struct CommandInfo {
+    Command run;
+    const char* usage;
+};
+
+const std::map<std::string, CommandInfo>& commands() {
+    using namespace attnscope::app;
+    static const std::map<std::string, CommandInfo> table = {
+        {"info",
+         {runInfoCommand, "info --model DIR [--json] [--dtype float32|bfloat16] [--device cpu]"}},
+        {"run",
+         {runRunCommand,
+          "run --model DIR (--prompt TEXT | --ids 1,2,3) [--capture GLOB]... [--out FILE.h5]\n"
+          "      [--append] [--long-context] [--storage float32|float16] [--compress]\n"
+          "      [--ablate L.H[,H]]... [--mean-ablate L.H]... [--scale L.H=F]... [--top-k N]\n"
+          "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]"}},
+        {"tokenize",
+         {runTokenizeCommand,
+          "tokenize (--model DIR | --tokenizer FILE) --text TEXT|- [--json] "
+          "[--no-special-tokens]"}},
+    };
+    return table;
+}
+
+void printUsage(std::ostream& out) {
+    out << "usage: attnscope-cli COMMAND [options]\n\ncommands:\n";
+    for (const auto& [name, info] : commands())
+        out << "  " << info.usage << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        printUsage(args.empty() ? std::cerr : std::cout);
+        return args.empty() ? 2 : 0;
+    }
+    auto it = commands().find(args[0]);
+    if (it == commands().end()) {
+        std::cerr << "error: unknown command '" << args[0] << "'\n";
+        printUsage(std::cerr);
+        return 2;
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        return it->second.run(rest, std::cin, std::cout, std::cerr);
+    } catch (const attnscope::app::UsageError& e) {
+        std::cerr << "error: " << e.what() << "\nusage: attnscope-cli " << it->second.usage << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}

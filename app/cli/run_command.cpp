@@ -1,0 +1,116 @@
+// `attnscope-cli run`: one forward pass, top-k predictions, optional capture file.
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "attnscope/app/capture_export.h"
+#include "attnscope/capture/load_error.h"
+#include "attnscope/capture/transformer_model.h"
+#include "commands.h"
+#include "common_options.h"
+
+namespace attnscope::app {
+namespace {
+
+// "L.H" or "L.H1,H2" → layer and heads.
+std::pair<int64_t, std::vector<int64_t>> parseHeadRef(const std::string& text, const char* option) {
+    const auto dot = text.find('.');
+    try {
+        if (dot == std::string::npos) throw std::invalid_argument("no dot");
+        const int64_t layer = std::stoll(text.substr(0, dot));
+        const std::vector<int64_t> heads = parseIdList(text.substr(dot + 1));
+        return {layer, heads};
+    } catch (const std::exception&) {
+        throw UsageError(std::string(option) + " expects LAYER.HEAD[,HEAD...], got '" + text + "'");
+    }
+}
+
+std::vector<capture::Intervention> interventionsFrom(const CliArgs& args) {
+    std::vector<capture::Intervention> out;
+    for (const auto& a : args.all("--ablate")) {
+        auto [layer, heads] = parseHeadRef(a, "--ablate");
+        out.push_back(capture::HeadAblation{layer, heads, capture::AblationMode::Zero, {}, -1});
+    }
+    for (const auto& a : args.all("--mean-ablate")) {
+        auto [layer, heads] = parseHeadRef(a, "--mean-ablate");
+        out.push_back(capture::HeadAblation{layer, heads, capture::AblationMode::Mean, {}, -1});
+    }
+    for (const auto& a : args.all("--scale")) {
+        const auto eq = a.find('=');
+        if (eq == std::string::npos) throw UsageError("--scale expects LAYER.HEAD=FACTOR");
+        auto [layer, heads] = parseHeadRef(a.substr(0, eq), "--scale");
+        double factor = 0;
+        try {
+            factor = std::stod(a.substr(eq + 1));
+        } catch (const std::exception&) {
+            throw UsageError("--scale factor '" + a.substr(eq + 1) + "' is not a number");
+        }
+        out.push_back(capture::HeadScale{layer, heads, factor, capture::ScaleTarget::Output, -1});
+    }
+    return out;
+}
+
+void printTable(std::ostream& out, const PromptTokens& prompt, const PromptRun& run) {
+    out << "input: " << prompt.ids.size() << " tokens\n";
+    out << "rank  prob      logit     id      token\n";
+    for (std::size_t i = 0; i < run.top.size(); ++i) {
+        const auto& t = run.top[i];
+        out << std::left << std::setw(6) << i + 1 << std::fixed << std::setprecision(6)
+            << std::setw(10) << t.prob << std::setprecision(3) << std::setw(10) << t.logit
+            << std::setw(8) << t.id << "'" << t.text << "'\n";
+    }
+}
+
+void printJson(std::ostream& out, const PromptTokens& prompt, const PromptRun& run) {
+    nlohmann::ordered_json j;
+    j["input_ids"] = prompt.ids;
+    j["tokens"] = prompt.tokens;
+    nlohmann::json top = nlohmann::json::array();
+    for (const auto& t : run.top)
+        top.push_back({{"id", t.id}, {"token", t.text}, {"prob", t.prob}, {"logit", t.logit}});
+    j["top_k"] = top;
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace
+
+int runRunCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
+                  std::ostream&) {
+    auto valued = modelOptionNames();
+    valued.insert({"--prompt", "--ids", "--capture", "--out", "--top-k", "--storage", "--ablate",
+                   "--mean-ablate", "--scale"});
+    const CliArgs args(argv, valued, {"--json", "--compress", "--append", "--long-context"});
+    if (args.has("--prompt") == args.has("--ids"))
+        throw UsageError("give exactly one of --prompt TEXT or --ids 1,2,3");
+    const int64_t topK = args.integer("--top-k", 10, 1, 1000000);
+    const auto interventions = interventionsFrom(args);
+    OpenedModel opened = openModelFromArgs(args);
+    const PromptTokens prompt = args.has("--prompt")
+                                    ? encodePrompt(opened, *args.value("--prompt"))
+                                    : promptFromIds(opened, parseIdList(*args.value("--ids")));
+
+    capture::CaptureSpec spec;
+    spec.hooks = args.all("--capture");
+    PromptRun run;
+    if (auto path = args.value("--out")) {
+        CaptureFileOptions options;
+        options.append = args.flag("--append");
+        options.longContext = args.flag("--long-context");
+        options.writer.compress = args.flag("--compress");
+        const std::string storage = args.value("--storage").value_or("float32");
+        if (storage != "float32" && storage != "float16")
+            throw UsageError("--storage must be float32 or float16");
+        options.writer.storage =
+            storage == "float16" ? store::StorageType::Float16 : store::StorageType::Float32;
+        run = runPromptToFile(opened, prompt, spec, interventions, topK, *path, options);
+    } else {
+        run = runPrompt(opened, prompt, spec, interventions, topK);
+    }
+    if (args.flag("--json"))
+        printJson(out, prompt, run);
+    else
+        printTable(out, prompt, run);
+    return 0;
+}
+
+}  // namespace attnscope::app
