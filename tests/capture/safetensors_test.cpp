@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "attnscope/capture/checkpoint_writer.h"
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/safetensors_file.h"
@@ -240,6 +241,33 @@ TEST(MemoryEstimateTest, SevenBillionParameterModelNeedsAboutTwiceAsMuchInFloat3
     EXPECT_EQ(f32.weightBytes, 2 * bf16.weightBytes);
     EXPECT_LT(bf16.weightBytes, 24ull << 30);
     EXPECT_GT(f32.weightBytes, 24ull << 30);
+}
+
+}  // namespace
+}  // namespace attnscope::capture
+
+namespace attnscope::capture {
+namespace {
+
+TEST(CheckpointWriterTest, LlamaCheckpointRoundTripsThroughTheLoader) {
+    const auto source = test::fixturesDir() / "parity" / "llama-tiny-gqa";
+    ATTNSCOPE_REQUIRE_FIXTURE(source);
+    auto model = loadModel(source);
+    TempDir dir;
+    writeLlamaCheckpoint(*model, dir.path());
+    std::filesystem::copy_file(source / "config.json", dir.path() / "config.json");
+    auto reloaded = loadModel(dir.path());
+    const at::Tensor ids = at::arange(1, 17, at::kLong).unsqueeze(0);
+    EXPECT_TRUE(at::equal(reloaded->forward(ids), model->forward(ids)));
+    // The written file has exactly the tensors of the original checkpoint.
+    SafetensorsFile original(source / "model.safetensors"),
+        written(dir.path() / "model.safetensors");
+    std::vector<std::string> a, b;
+    for (const auto& [n, i] : original.header().tensors)
+        a.push_back(n);
+    for (const auto& [n, i] : written.header().tensors)
+        b.push_back(n);
+    EXPECT_EQ(a, b);
 }
 
 }  // namespace

@@ -1,0 +1,17 @@
+#pragma once
+// Writing a model's weights as a Hugging Face checkpoint (the demo trainer's output).
+#include <filesystem>
+
+#include "attnscope/capture/safetensors_header.h"
+
+namespace attnscope::capture {
+
+class TransformerModel;
+
+/// Writes `dir`/model.safetensors with Hugging Face Llama tensor names, in `dtype` (F32, F16 or
+/// BF16). The model must be of the Llama family. config.json is the caller's to write: it is the
+/// config the model was built from (model.config().rawJson).
+void writeLlamaCheckpoint(TransformerModel& model, const std::filesystem::path& dir,
+                          DType dtype = DType::F32);
+
+}  // namespace attnscope::capture
