@@ -186,6 +186,26 @@ void parseLlamaFamily(const json& j, const std::string& label, ModelConfig& c) {
         fail(label, "field 'sliding_window' must be positive");
 }
 
+// Far beyond any real model; keeps size arithmetic (parameter counts, shapes) from overflowing
+// on a corrupt or hostile config.
+void checkBounds(const ModelConfig& c, const std::string& label) {
+    struct Bound {
+        const char* what;
+        int64_t value;
+        int log2Max;
+    };
+    const Bound bounds[] = {{"vocabulary size", c.vocabSize, 24},  {"model width", c.dModel, 18},
+                            {"layer count", c.nLayers, 12},        {"head count", c.nHeads, 14},
+                            {"head dimension", c.headDim, 14},     {"MLP width", c.dMlp, 20},
+                            {"context length", c.maxPositions, 26}};
+    for (const auto& b : bounds)
+        if (b.value > (int64_t{1} << b.log2Max))
+            fail(label,
+                 std::string(b.what) + " " + std::to_string(b.value) + " is implausibly large");
+    if (c.nHeads * c.headDim > (int64_t{1} << 20))
+        fail(label, "heads × head_dim is implausibly large");
+}
+
 }  // namespace
 
 const std::vector<std::string>& supportedArchitectures() {
@@ -248,6 +268,7 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& lab
         fail(label, "unsupported architecture '" + c.architecture + "' (supported: " + list + ")");
     }
     if (!(c.normEps > 0)) fail(label, "normalisation epsilon must be positive");
+    checkBounds(c, label);
     return c;
 }
 
