@@ -37,7 +37,9 @@ int vhdDefaultTopK(int totalHeads, double fraction) {
     if (totalHeads < 1 || !(fraction > 0.0 && fraction <= 1.0)) {
         throw std::invalid_argument("vhdDefaultTopK: need totalHeads >= 1, fraction in (0, 1]");
     }
-    return std::max(1, static_cast<int>(std::ceil(fraction * totalHeads)));
+    // The small slack keeps products such as 0.05 * 20 that land a hair above an integer from
+    // rounding up to the next one.
+    return std::max(1, static_cast<int>(std::ceil(fraction * totalHeads - 1e-9)));
 }
 
 double tVhd(const HeadTable& vhd, int k) {
