@@ -1,5 +1,7 @@
 #include "attnscope/analysis/head_table.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -61,6 +63,21 @@ double& HeadTable::at(int layer, int head) {
 
 double HeadTable::at(int layer, int head) const {
     return values[indexOf(layer, head)];
+}
+
+std::vector<HeadId> topHeads(const HeadTable& table, int count) {
+    if (count < 0) throw std::invalid_argument("topHeads: count must be >= 0");
+    std::vector<HeadId> heads;
+    for (int l = 0; l < table.layers; ++l) {
+        for (int h = 0; h < table.heads; ++h) {
+            if (!std::isnan(table.at(l, h))) heads.push_back({l, h});
+        }
+    }
+    std::stable_sort(heads.begin(), heads.end(),
+                     [&](const HeadId& a, const HeadId& b) { return table.at(a) > table.at(b); });
+    if (heads.size() > static_cast<std::size_t>(count))
+        heads.resize(static_cast<std::size_t>(count));
+    return heads;
 }
 
 }  // namespace attnscope::analysis

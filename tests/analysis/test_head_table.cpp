@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <stdexcept>
 
 #include "attnscope/analysis/head_table.h"
@@ -38,6 +39,14 @@ TEST(HeadId, ComparesRowMajor) {
     EXPECT_FALSE((HeadId{1, 1} < HeadId{1, 1}));
     EXPECT_EQ((HeadId{2, 3}), (HeadId{2, 3}));
     EXPECT_NE((HeadId{2, 3}), (HeadId{3, 2}));
+}
+
+TEST(TopHeads, LargestFirstTiesRowMajorNaNSkipped) {
+    const HeadTable t(2, 3, std::vector<double>{0.2, std::nan(""), 0.9, 0.5, 0.9, 0.1});
+    EXPECT_EQ(topHeads(t, 3), (std::vector<HeadId>{{0, 2}, {1, 1}, {1, 0}}));
+    EXPECT_EQ(topHeads(t, 10).size(), 5u);  // the NaN head is left out
+    EXPECT_TRUE(topHeads(t, 0).empty());
+    EXPECT_THROW(topHeads(t, -1), std::invalid_argument);
 }
 
 }  // namespace

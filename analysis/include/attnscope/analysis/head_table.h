@@ -41,4 +41,10 @@ struct HeadTable {
     std::size_t indexOf(int layer, int head) const;
 };
 
+/// The `count` heads with the largest values, in decreasing value; ties keep row-major order
+/// and NaN values are skipped (fewer heads come back if fewer are not NaN). Used for "top-10
+/// Ships heads per query" (§3.2) and "top-K retrieval heads" (§2.4). Throws
+/// std::invalid_argument if count < 0.
+std::vector<HeadId> topHeads(const HeadTable& table, int count);
+
 }  // namespace attnscope::analysis
