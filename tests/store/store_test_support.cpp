@@ -1,13 +1,11 @@
 #include "store_test_support.h"
 
-#include <unistd.h>
-
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <random>
-#include <sstream>
 
 #include "attnscope/store/store_error.h"
 

@@ -21,6 +21,9 @@ inline constexpr const char* kScores = "scores";
 /// allocate without limit while reading run metadata.
 inline constexpr size_t kMaxRunTokens = size_t{1} << 24;
 
+/// Upper bound on the values of one [layer, head] score table, for the same reason.
+inline constexpr size_t kMaxScoreValues = size_t{1} << 24;
+
 /// Checks the root attributes `format` and `format_version`; StoreError otherwise.
 void checkFormat(hid_t file);
 /// Number of runs under /runs, which must be groups named 0, 1, ..., n-1.

@@ -229,6 +229,8 @@ ScoreTable CaptureReader::readScores(const std::string& metric, const std::strin
         Handle dataset = impl().scoresDataset(metric, key);
         const std::vector<int64_t> shape = detail::datasetShape(dataset.get());
         if (shape.size() != 2) fail("scores of '" + metric + "/" + key + "' are not [layer, head]");
+        if (detail::elementCount(shape, "scores") > detail::kMaxScoreValues)
+            fail("scores of '" + metric + "/" + key + "' are too large for a [layer, head] table");
         ScoreTable table;
         table.layers = shape[0];
         table.heads = shape[1];

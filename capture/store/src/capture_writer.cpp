@@ -217,8 +217,8 @@ void CaptureWriter::writeLse(int layer, const ArrayView& lse, float scale, float
         if (!std::isfinite(softcap) || softcap < 0.0f) fail("softcap must be finite and >= 0");
         const std::string name = lseHookName(layer);
         detail::FloatDatasetOptions options;
-        // Rebuilt probabilities are exp(s - lse): an lse rounded to half would put up to
-        // ~0.05% relative error into every probability of the row, so it stays float32.
+        // Rebuilt probabilities are exp(s - lse): an lse rounded to half is off by up to
+        // |lse| * 2^-11, which becomes the relative error of every probability of its row.
         options.storage = StorageType::Float32;
         options.compress = impl().options.compress;
         options.compressionLevel = impl().options.compressionLevel;

@@ -31,7 +31,8 @@ BpeModel::BpeModel(Vocabulary vocabulary,
     const std::string& prefix = m_options.continuingSubwordPrefix;
     m_merges.reserve(merges.size());
     for (size_t rank = 0; rank < merges.size(); ++rank) {
-        const auto& [left, right] = merges[rank];
+        const std::string& left = merges[rank].first;
+        const std::string& right = merges[rank].second;
         const auto describe = [&] {
             return "merge " + std::to_string(rank) + " ('" + left + "' '" + right + "')";
         };
