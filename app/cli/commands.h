@@ -8,6 +8,10 @@ namespace attnscope::app {
 
 int runInfoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                    std::ostream& err);
+int runScoreCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err);
+int runMetricsCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                      std::ostream& err);
 int runRunCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                   std::ostream& err);
 

@@ -30,6 +30,11 @@ const std::map<std::string, CommandInfo>& commands() {
           "      [--append] [--long-context] [--storage float32|float16] [--compress]\n"
           "      [--ablate L.H[,H]]... [--mean-ablate L.H]... [--scale L.H=F]... [--top-k N]\n"
           "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]"}},
+        {"score",
+         {runScoreCommand,
+          "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
+          "      [--key NAME] [--csv FILE] [--json] [--quiet]"}},
+        {"metrics", {runMetricsCommand, "metrics [--json]"}},
         {"tokenize",
          {runTokenizeCommand,
           "tokenize (--model DIR | --tokenizer FILE) --text TEXT|- [--json] "

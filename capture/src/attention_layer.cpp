@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/kv_cache.h"
 #include "attnscope/capture/transformer_block.h"
 
@@ -100,15 +101,15 @@ at::Tensor AttentionLayer::attend(const at::Tensor& q, const at::Tensor& k, cons
     // they fit the budget; otherwise attention runs over blocks of query rows.
     const int64_t scoreBytes = q.size(0) * q.size(2) * q.size(1) * k.size(2) * 4;
     const bool patternWanted = hookAttnScores->active() || hookPattern->active();
-    if (patternWanted || scoreBytes <= in.scoreBudgetBytes)
-        return attendFull(q, k, v, in.positionOffset);
-    return attendBlockwise(q, k, v, in.positionOffset, in.scoreBudgetBytes);
+    if (patternWanted || scoreBytes <= in.scoreBudgetBytes) return attendFull(q, k, v, in);
+    return attendBlockwise(q, k, v, in);
 }
 
 // q [batch, pos, head, d]; k, v [batch, kv_head, keys, d] → z [batch, head, pos, d].
 // Query heads of one KV group are stacked as rows so that K and V are never repeated.
 at::Tensor AttentionLayer::attendFull(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                      int64_t offset) {
+                                      const BlockInputs& in) {
+    const int64_t offset = in.positionOffset;
     const int64_t b = q.size(0), t = q.size(1), H = q.size(2), d = q.size(3);
     const int64_t Hkv = k.size(1), g = H / Hkv, T = k.size(2);
     auto qg = (q * m_scale).permute({0, 2, 1, 3}).reshape({b, Hkv, g * t, d});
@@ -121,21 +122,33 @@ at::Tensor AttentionLayer::attendFull(const at::Tensor& q, const at::Tensor& k, 
     }
     at::Tensor pattern = at::softmax(scores, -1);  // fp32 as every reference does
     hookPattern->run(pattern, offset);
+    if (in.statistics) {
+        auto& st = *in.statistics;
+        const auto l = static_cast<std::size_t>(m_layer);
+        st.computeRows(pattern, st.massOnKeys[l], st.rowArgmax[l], st.rowEntropy[l]);
+    }
     auto z = at::matmul(pattern.to(v.scalar_type()).view({b, Hkv, g * t, T}), v);
     return z.view({b, H, t, d});
 }
 
 at::Tensor AttentionLayer::attendBlockwise(const at::Tensor& q, const at::Tensor& k,
-                                           const at::Tensor& v, int64_t offset,
-                                           int64_t budgetBytes) {
+                                           const at::Tensor& v, const BlockInputs& in) {
+    const int64_t offset = in.positionOffset;
     const int64_t b = q.size(0), t = q.size(1), H = q.size(2), d = q.size(3);
     const int64_t Hkv = k.size(1), g = H / Hkv, T = k.size(2);
-    const int64_t rows = std::max<int64_t>(1, budgetBytes / (b * H * T * 4));
+    const int64_t rows = std::max<int64_t>(1, in.scoreBudgetBytes / (b * H * T * 4));
     auto q5 = (q * m_scale).permute({0, 2, 1, 3}).reshape({b, Hkv, g, t, d});
     auto z5 = at::empty({b, Hkv, g, t, d}, v.options());
     const bool wantLse = hookPatternLse->active();
-    at::Tensor lse =
-        wantLse ? at::empty({b, Hkv, g, t}, q.options().dtype(at::kFloat)) : at::Tensor();
+    const auto rowsOptions = q.options().dtype(at::kFloat);
+    at::Tensor lse = wantLse ? at::empty({b, Hkv, g, t}, rowsOptions) : at::Tensor();
+    AttentionStatistics* stats = in.statistics;
+    at::Tensor mass, argmax, entropy;  // [batch, kv_head, group, query]
+    if (stats) {
+        mass = at::empty({b, Hkv, g, t}, rowsOptions);
+        entropy = at::empty({b, Hkv, g, t}, rowsOptions);
+        argmax = at::empty({b, Hkv, g, t}, rowsOptions.dtype(at::kLong));
+    }
     for (int64_t i0 = 0; i0 < t; i0 += rows) {
         const int64_t n = std::min(rows, t - i0);
         // Causal: this block's queries see keys up to offset + i0 + n - 1 only.
@@ -146,12 +159,26 @@ at::Tensor AttentionLayer::attendBlockwise(const at::Tensor& q, const at::Tensor
             at::matmul(qb, kb.transpose(-1, -2)).view({b, Hkv, g, n, keys}).to(at::kFloat);
         s.masked_fill_(causalMask(n, offset + i0, keys), -std::numeric_limits<float>::infinity());
         if (wantLse) lse.narrow(3, i0, n).copy_(at::logsumexp(s, -1));
-        auto p = at::softmax(s, -1).to(v.scalar_type()).view({b, Hkv, g * n, keys});
+        at::Tensor pf = at::softmax(s, -1);  // [batch, kv_head, group, n, keys]
+        if (stats) {
+            at::Tensor m, a, e;
+            stats->computeRows(pf, m, a, e);
+            mass.narrow(3, i0, n).copy_(m);
+            argmax.narrow(3, i0, n).copy_(a);
+            entropy.narrow(3, i0, n).copy_(e);
+        }
+        auto p = pf.to(v.scalar_type()).view({b, Hkv, g * n, keys});
         z5.narrow(3, i0, n).copy_(at::matmul(p, vb).view({b, Hkv, g, n, d}));
     }
     if (wantLse) {
         at::Tensor out = lse.view({b, H, t});
         hookPatternLse->run(out, offset);
+    }
+    if (stats) {
+        const auto l = static_cast<std::size_t>(m_layer);
+        stats->massOnKeys[l] = mass.view({b, H, t});
+        stats->rowArgmax[l] = argmax.view({b, H, t});
+        stats->rowEntropy[l] = entropy.view({b, H, t});
     }
     return z5.view({b, H, t, d});
 }

@@ -90,6 +90,12 @@ at::Tensor TransformerModel::forward(const at::Tensor& idsIn, const ForwardOptio
     in.positionOffset = offset;
     in.cache = options.cache;
     in.scoreBudgetBytes = options.scoreBudgetBytes;
+    in.statistics = options.statistics;
+    if (in.statistics) {
+        for (auto* v :
+             {&in.statistics->massOnKeys, &in.statistics->rowArgmax, &in.statistics->rowEntropy})
+            v->assign(static_cast<std::size_t>(m_config.nLayers), at::Tensor());
+    }
     if (m_config.positions == PositionKind::Learned) {
         at::Tensor pos = m_posEmbed.narrow(0, offset, t).unsqueeze(0).expand({ids.size(0), t, -1});
         m_hookPosEmbed->run(pos, offset);

@@ -2,6 +2,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/capture_spec.h"
 #include "attnscope/capture/generation.h"
 #include "attnscope/capture/interventions.h"
@@ -228,6 +229,42 @@ TEST_P(InterventionTest, BadInterventionsAreRejectedWithClearErrors) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, InterventionTest,
                          ::testing::Values("gpt2-tiny", "llama-tiny-gqa"));
+
+}  // namespace
+}  // namespace attnscope::capture
+
+namespace attnscope::capture {
+namespace {
+
+TEST_P(InterventionTest, BlockwiseStatisticsEqualThoseOfTheFullPattern) {
+    ActivationCache cache;
+    CaptureSpec spec;
+    spec.hooks = {"blocks.*.attn.hook_pattern"};
+    {
+        HookScope scope(model->hooks());
+        attachCapture(scope, model->hooks(), spec, cache);
+        model->forward(ids);
+    }
+    AttentionStatistics stats;
+    stats.keyPositions = {0, 2};
+    ForwardOptions options;
+    options.statistics = &stats;
+    options.scoreBudgetBytes = 1;  // blockwise, one query row at a time
+    model->forward(ids, options);
+    for (int64_t l = 0; l < model->config().nLayers; ++l) {
+        const at::Tensor p = cache.get("blocks." + std::to_string(l) + ".attn.hook_pattern");
+        // Computed here from the full pattern, element by element where it matters.
+        const at::Tensor mass = p.select(-1, 0) + p.select(-1, 2);
+        at::Tensor entropy = at::zeros_like(mass);
+        for (int64_t k = 0; k < p.size(-1); ++k) {
+            const at::Tensor pk = p.select(-1, k);
+            entropy -= at::where(pk > 0, pk * pk.log(), at::zeros_like(pk));
+        }
+        EXPECT_TRUE(at::allclose(stats.massOnKeys[l], mass, 1e-5, 1e-6)) << l;
+        EXPECT_TRUE(at::allclose(stats.rowEntropy[l], entropy, 1e-4, 1e-5)) << l;
+        EXPECT_TRUE(at::equal(stats.rowArgmax[l], p.argmax(-1))) << l;
+    }
+}
 
 }  // namespace
 }  // namespace attnscope::capture

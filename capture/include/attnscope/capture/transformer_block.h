@@ -10,13 +10,15 @@
 namespace attnscope::capture {
 
 class KvCache;
+struct AttentionStatistics;
 
 /// What the block needs from the model for one forward call.
 struct BlockInputs {
     int64_t positionOffset = 0;   ///< absolute position of the first query
     at::Tensor ropeCos, ropeSin;  ///< [pos, d_head] float32; undefined for learned positions
     KvCache* cache = nullptr;
-    int64_t scoreBudgetBytes = 64ll << 20;  ///< see ForwardOptions
+    int64_t scoreBudgetBytes = 64ll << 20;      ///< see ForwardOptions
+    AttentionStatistics* statistics = nullptr;  ///< see ForwardOptions
 };
 
 class AttentionLayer : public torch::nn::Module {
@@ -43,9 +45,9 @@ private:
     at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                       const BlockInputs& in);
     at::Tensor attendFull(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                          int64_t offset);
+                          const BlockInputs& in);
     at::Tensor attendBlockwise(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                               int64_t offset, int64_t budgetBytes);
+                               const BlockInputs& in);
     at::Tensor causalMask(int64_t queries, int64_t queryOffset, int64_t keys) const;
 
     ModelConfig m_config;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/hook_point.h"
 #include "attnscope/capture/hook_registry.h"
 #include "attnscope/capture/kv_cache.h"
@@ -22,6 +23,8 @@ struct ForwardOptions {
     /// Attention scores [batch, head, query, key] larger than this are never materialised
     /// unless a hook asks for scores or patterns: attention then runs in blocks of query rows.
     int64_t scoreBudgetBytes = 64ll << 20;
+    /// When set, per-head row statistics of every layer are filled in (after interventions).
+    AttentionStatistics* statistics = nullptr;
 };
 
 /// Holds weights with an `[out, in]` layout for every linear map; q, k and v are fused into one

@@ -1,0 +1,16 @@
+#include "builtin_metrics.h"
+
+namespace attnscope::analysis {
+
+MetricRegistry& MetricRegistry::global() {
+    static MetricRegistry registry = [] {
+        MetricRegistry r;
+        for (auto make : {makeSinkMassMetric, makeSinkRateMetric, makeActHiddenSinkMetric,
+                          makeHeavyHitterMetric, makeRowEntropyMetric})
+            r.add(make());
+        return r;
+    }();
+    return registry;
+}
+
+}  // namespace attnscope::analysis

@@ -1,0 +1,15 @@
+#pragma once
+// Factories of the built-in metrics; builtin_metrics.cpp registers them all.
+#include <memory>
+
+#include "attnscope/analysis/metric.h"
+
+namespace attnscope::analysis {
+
+std::shared_ptr<const Metric> makeSinkMassMetric();
+std::shared_ptr<const Metric> makeSinkRateMetric();
+std::shared_ptr<const Metric> makeActHiddenSinkMetric();
+std::shared_ptr<const Metric> makeHeavyHitterMetric();
+std::shared_ptr<const Metric> makeRowEntropyMetric();
+
+}  // namespace attnscope::analysis

@@ -1,0 +1,40 @@
+#pragma once
+// Shared by the prefill-pattern metrics: tokenize each dataset item and run it once with every
+// layer's attention pattern captured.
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <vector>
+
+#include "attnscope/analysis/attention_map.h"
+#include "attnscope/analysis/metric.h"
+
+namespace attnscope::analysis {
+
+/// Token ids of an item: its "ids" field when present, else its text encoded with the model's
+/// tokenizer (BOS as the tokenizer adds it), truncated to `maxTokens` (0: no limit).
+std::vector<int64_t> itemIds(const MetricContext& ctx, const DataItem& item, int64_t maxTokens);
+
+/// Calls `fn(item index, per-layer patterns [head, query, key])` for every item. Reports
+/// progress, stops early on cancel (returns false then). Throws InputError for an empty dataset.
+bool forEachPromptPatterns(
+    const MetricContext& ctx, int64_t maxTokens,
+    const std::function<void(std::size_t item, const std::vector<at::Tensor>& patterns)>& fn);
+
+/// One head's [query, key] map as an Eigen matrix.
+AttentionMap toAttentionMap(const at::Tensor& headPattern);
+
+/// Averages per-item head tables (NaN-free mean over items).
+class HeadTableMean {
+public:
+    HeadTableMean(int layers, int heads) : m_sum(layers, heads), m_count(0) {}
+    void add(const HeadTable& t);
+    HeadTable mean() const;
+    int count() const { return m_count; }
+
+private:
+    HeadTable m_sum;
+    int m_count;
+};
+
+}  // namespace attnscope::analysis

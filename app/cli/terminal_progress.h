@@ -1,0 +1,26 @@
+#pragma once
+// A progress line on the terminal and a SIGINT-backed cancel flag for long CLI jobs.
+#include <atomic>
+#include <iosfwd>
+#include <string>
+
+#include "attnscope/analysis/metric.h"
+
+namespace attnscope::app {
+
+/// Set by SIGINT (Ctrl-C) once installed; long jobs poll it and stop with partial results.
+const std::atomic<bool>& interruptFlag();
+
+class TerminalProgress {
+public:
+    TerminalProgress(std::ostream& out, bool enabled);
+    analysis::ProgressFn sink();
+    void finish();
+
+private:
+    std::ostream& m_out;
+    bool m_enabled;
+    bool m_drawn = false;
+};
+
+}  // namespace attnscope::app
