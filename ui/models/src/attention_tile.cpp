@@ -1,6 +1,7 @@
 #include "attnscope/ui/attention_tile.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace attnscope::ui {
@@ -30,7 +31,7 @@ QStringList binLabels(const QStringList& tokens, int first, int n, int bins) {
 }  // namespace
 
 AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, int k0, int k1,
-                              int maxCells) {
+                              int maxCells, TilePooling pooling) {
     AttentionMapSnapshot tile;
     tile.layer = full.layer;
     tile.head = full.head;
@@ -48,16 +49,24 @@ AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, 
     tile.colOffset = k0;
     tile.rowExtent = nq;
     tile.colExtent = nk;
+    const bool maxAbs = pooling == TilePooling::MaxAbs;
     tile.values.assign(static_cast<size_t>(tile.rows) * tile.cols,
-                       -std::numeric_limits<float>::infinity());
+                       maxAbs ? 0.0f : -std::numeric_limits<float>::infinity());
     const std::vector<int> rowBin = binOf(nq, tile.rows);
     const std::vector<int> colBin = binOf(nk, tile.cols);
     for (int q = 0; q < nq; ++q) {
         const float* src = full.values.data() + static_cast<size_t>(q0 + q) * full.cols + k0;
         float* dst = tile.values.data() + static_cast<size_t>(rowBin[q]) * tile.cols;
-        for (int k = 0; k < nk; ++k) {
-            float& cell = dst[colBin[static_cast<size_t>(k)]];
-            cell = std::max(cell, src[k]);
+        if (maxAbs) {
+            for (int k = 0; k < nk; ++k) {
+                float& cell = dst[colBin[static_cast<size_t>(k)]];
+                if (std::abs(src[k]) > std::abs(cell)) cell = src[k];
+            }
+        } else {
+            for (int k = 0; k < nk; ++k) {
+                float& cell = dst[colBin[static_cast<size_t>(k)]];
+                cell = std::max(cell, src[k]);
+            }
         }
     }
     tile.rowTokens = binLabels(full.rowTokens, q0, nq, tile.rows);
