@@ -59,8 +59,17 @@ std::vector<QRect> TokenStripView::layoutFor(int width, int* height) const {
     return rects;
 }
 
+const std::vector<QRect>& TokenStripView::rects() const {
+    // Laid out lazily for the current width: a hidden widget gets no resize event.
+    if (m_layoutWidth != width()) {
+        m_rects = layoutFor(width());
+        m_layoutWidth = width();
+    }
+    return m_rects;
+}
+
 void TokenStripView::relayout() {
-    m_rects = layoutFor(width());
+    m_layoutWidth = -1;
 }
 
 int TokenStripView::heightForWidth(int width) const {
@@ -79,13 +88,14 @@ QSize TokenStripView::minimumSizeHint() const {
 }
 
 QRect TokenStripView::tokenRect(int index) const {
-    if (index < 0 || index >= static_cast<int>(m_rects.size())) return {};
-    return m_rects[static_cast<size_t>(index)];
+    if (index < 0 || index >= static_cast<int>(rects().size())) return {};
+    return rects()[static_cast<size_t>(index)];
 }
 
 int TokenStripView::tokenAt(const QPoint& pos) const {
-    for (size_t i = 0; i < m_rects.size(); ++i)
-        if (m_rects[i].contains(pos)) return static_cast<int>(i);
+    const std::vector<QRect>& boxes = rects();
+    for (size_t i = 0; i < boxes.size(); ++i)
+        if (boxes[i].contains(pos)) return static_cast<int>(i);
     return -1;
 }
 
@@ -103,9 +113,10 @@ QString TokenStripView::tokenToolTip(int index) const {
 void TokenStripView::paintEvent(QPaintEvent*) {
     QPainter p(this);
     const QPalette& pal = palette();
-    for (size_t i = 0; i < m_rects.size(); ++i) {
+    const std::vector<QRect>& boxes = rects();
+    for (size_t i = 0; i < boxes.size(); ++i) {
         const int idx = static_cast<int>(i);
-        const QRect& r = m_rects[i];
+        const QRect& r = boxes[i];
         QColor fill = pal.color(QPalette::AlternateBase);
         if (idx == m_hovered) fill = pal.color(QPalette::Midlight);
         if (idx == m_selected) fill = pal.color(QPalette::Highlight);

@@ -48,10 +48,12 @@ protected:
 private:
     /// Lays the boxes out for `width`; returns the boxes (and the total height).
     std::vector<QRect> layoutFor(int width, int* height = nullptr) const;
+    const std::vector<QRect>& rects() const;
     void relayout();
 
     TokensSnapshot m_tokens;
-    std::vector<QRect> m_rects;
+    mutable std::vector<QRect> m_rects;  // boxes for m_layoutWidth
+    mutable int m_layoutWidth = -1;
     int m_selected = -1;
     int m_hovered = -1;
 };
