@@ -157,11 +157,12 @@ void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
     m_keyTokens = whole && map.colTokens.size() == map.cols ? map.colTokens : QStringList();
     forgetRequest();
     resetZoom();
-    const int cells = maxTileCells();
-    if (whole && m_autoDownsample && std::max(map.rows, map.cols) > cells) {
+    const QSize limits = tileLimits();
+    if (whole && m_autoDownsample && (map.rows > limits.height() || map.cols > limits.width())) {
         m_full = std::make_shared<const AttentionMapSnapshot>(std::move(map));
-        rememberRequest(0, m_queries, 0, m_keys, cells);
-        showTile(makeTile(*m_full, 0, m_queries, 0, m_keys, cells, pooling()));
+        rememberRequest(0, m_queries, 0, m_keys, maxTileCells());
+        showTile(
+            makeTile(*m_full, 0, m_queries, 0, m_keys, limits.height(), limits.width(), pooling()));
     } else {
         showTile(std::move(map));
     }
@@ -252,15 +253,20 @@ void HeatmapView::refreshCells() {
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;
     const float* v = m_tile.values.data();
-    for (int r = 0; r < rows; ++r) {
-        for (int c = 0; c < cols; ++c, ++v) {
-            const double z = log ? std::log10(std::max(static_cast<double>(*v), kLogFloor))
-                                 : static_cast<double>(*v);
-            data->setCell(c, r, z);
-            if (z < lo) lo = z;
-            if (z > hi) hi = z;
+    auto fill = [&](auto transform) {
+        for (int r = 0; r < rows; ++r) {
+            for (int c = 0; c < cols; ++c, ++v) {
+                const double z = transform(static_cast<double>(*v));
+                data->setCell(c, r, z);
+                lo = z < lo ? z : lo;
+                hi = z > hi ? z : hi;
+            }
         }
-    }
+    };
+    if (log)
+        fill([](double w) { return std::log10(std::max(w, kLogFloor)); });
+    else
+        fill([](double w) { return w; });
     QCPRange range;
     if (!std::isfinite(lo) || !std::isfinite(hi)) {
         range = QCPRange(0, 1);
@@ -307,12 +313,18 @@ void HeatmapView::onRangeChanged() {
     m_tileTimer->start();
 }
 
-int HeatmapView::maxTileCells() const {
+QSize HeatmapView::tileLimits() const {
     const QRect r = plot()->axisRect()->rect();
-    int px = std::max(r.width(), r.height());
-    if (px <= 0) px = std::max(plot()->width(), plot()->height());
-    px = static_cast<int>(std::ceil(px * plot()->devicePixelRatioF()));
-    return std::max(kMinTileCells, px);
+    const double dpr = plot()->devicePixelRatioF();
+    const int w = r.width() > 0 ? r.width() : plot()->width();
+    const int h = r.height() > 0 ? r.height() : plot()->height();
+    return QSize(std::max(kMinTileCells, static_cast<int>(std::ceil(w * dpr))),
+                 std::max(kMinTileCells, static_cast<int>(std::ceil(h * dpr))));
+}
+
+int HeatmapView::maxTileCells() const {
+    const QSize limits = tileLimits();
+    return std::max(limits.width(), limits.height());
 }
 
 void HeatmapView::requestTile() {
@@ -328,7 +340,10 @@ void HeatmapView::requestTile() {
                              m_tile.effectiveColExtent() == m_tile.cols && m_tile.rowOffset <= q0 &&
                              m_tile.colOffset <= k0 && m_tile.rowOffset + m_tile.rows >= q1 &&
                              m_tile.colOffset + m_tile.cols >= k1;
-        if (!covered) showTile(makeTile(*m_full, q0, q1, k0, k1, cells, pooling()));
+        if (!covered) {
+            const QSize limits = tileLimits();
+            showTile(makeTile(*m_full, q0, q1, k0, k1, limits.height(), limits.width(), pooling()));
+        }
     } else if (m_provider) {
         showTile(m_provider(q0, q1, k0, k1, cells));
     }

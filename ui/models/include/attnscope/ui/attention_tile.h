@@ -19,4 +19,9 @@ enum class TilePooling {
 AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, int k0, int k1,
                               int maxCells, TilePooling pooling = TilePooling::Max);
 
+/// makeTile() with separate limits for rows (queries) and columns (keys), for a plot area
+/// that is not square.
+AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, int k0, int k1,
+                              int maxRows, int maxCols, TilePooling pooling);
+
 }  // namespace attnscope::ui

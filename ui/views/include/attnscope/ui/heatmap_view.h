@@ -78,8 +78,11 @@ public:
     bool cellAt(const QPointF& plotPos, int* query, int* key) const;
     /// Value of the tile cell covering full-map cell (query, key); NaN outside the tile.
     double valueAt(int query, int key) const;
-    /// The colour scale's resolution on screen (cells per axis a tile should have).
+    /// The map's resolution on screen: the most cells a tile should have along the longer
+    /// axis (the `maxCells` passed to the provider), at least kMinTileCells.
     int maxTileCells() const;
+    /// Per-axis resolution: width = key cells, height = query cells.
+    QSize tileLimits() const;
 
     QCPColorMap* colorMap() const { return m_map; }
     QCPColorScale* colorScale() const { return m_scale; }
