@@ -76,6 +76,7 @@ HeatmapView::HeatmapView(QWidget* parent) : PlotView(parent) {
 
     QCustomPlot* p = plot();
     p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->setNoAntialiasingOnDrag(true);
     p->setMouseTracking(true);
     p->yAxis->setRangeReversed(true);  // query 0 at the top, as attention maps are read
     p->xAxis->setLabel(tr("key"));
@@ -103,7 +104,6 @@ HeatmapView::HeatmapView(QWidget* parent) : PlotView(parent) {
         *band = new QCPItemRect(p);
         (*band)->topLeft->setAxes(p->xAxis, p->yAxis);
         (*band)->bottomRight->setAxes(p->xAxis, p->yAxis);
-        (*band)->setPen(QPen(QColor(255, 80, 80), 1.5));
         (*band)->setBrush(QColor(255, 255, 255, 40));
         (*band)->setSelectable(false);
         (*band)->setVisible(false);
@@ -503,6 +503,10 @@ void HeatmapView::clearHighlight() {
 void HeatmapView::updateHighlightItems() {
     if (m_highlightRow >= m_queries) m_highlightRow = -1;
     if (m_highlightCol >= m_keys) m_highlightCol = -1;
+    // Red reads well on viridis but not on the red-blue difference scale.
+    const QPen pen(m_difference ? QColor(20, 20, 20) : QColor(255, 80, 80), 1.5);
+    m_rowBand->setPen(pen);
+    m_colBand->setPen(pen);
     m_rowBand->setVisible(m_highlightRow >= 0);
     m_colBand->setVisible(m_highlightCol >= 0);
     if (m_highlightRow >= 0) {

@@ -38,6 +38,10 @@ void TokenStripView::setSelectedToken(int index) {
     update();
 }
 
+int TokenStripView::boxWidth(const QString& shown) const {
+    return fontMetrics().horizontalAdvance(shown) + 2 * kPadX + 2;
+}
+
 std::vector<QRect> TokenStripView::layoutFor(int width, int* height) const {
     const QFontMetrics fm = fontMetrics();
     const int boxHeight = fm.height() + 2 * kPadY;
@@ -47,7 +51,7 @@ std::vector<QRect> TokenStripView::layoutFor(int width, int* height) const {
     int x = kMargin;
     int y = kMargin;
     for (const auto& token : m_tokens.tokens) {
-        const int w = std::min(maxBox, fm.horizontalAdvance(displayToken(token.text)) + 2 * kPadX);
+        const int w = std::min(maxBox, boxWidth(displayToken(token.text)));
         if (x > kMargin && x + w > width - kMargin) {
             x = kMargin;
             y += boxHeight + kSpacing;
@@ -124,9 +128,14 @@ void TokenStripView::paintEvent(QPaintEvent*) {
         p.setPen(pal.color(QPalette::Mid));
         p.drawRect(r.adjusted(0, 0, -1, -1));
         p.setPen(pal.color(idx == m_selected ? QPalette::HighlightedText : QPalette::Text));
-        const QString text = fontMetrics().elidedText(displayToken(m_tokens.tokens[i].text),
-                                                      Qt::ElideRight, r.width() - 2 * kPadX);
-        p.drawText(r.adjusted(kPadX, 0, -kPadX, 0), Qt::AlignVCenter | Qt::AlignLeft, text);
+        // Elide only boxes clamped to the strip's width: elidedText() measures fallback
+        // glyphs (the visible-space mark) wider than horizontalAdvance() does.
+        QString text = displayToken(m_tokens.tokens[i].text);
+        if (boxWidth(text) > r.width())
+            text = fontMetrics().elidedText(text, Qt::ElideRight, r.width() - 2 * kPadX);
+        p.setClipRect(r);
+        p.drawText(r.adjusted(kPadX, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, text);
+        p.setClipping(false);
     }
 }
 
@@ -160,7 +169,13 @@ void TokenStripView::resizeEvent(QResizeEvent* event) {
 }
 
 bool TokenStripView::event(QEvent* event) {
-    if (event->type() == QEvent::ToolTip) {
+    const QEvent::Type type = event->type();
+    if (type == QEvent::FontChange || type == QEvent::StyleChange || type == QEvent::Polish) {
+        // Box widths come from the font, which may change when the widget is polished.
+        relayout();
+        updateGeometry();
+    }
+    if (type == QEvent::ToolTip) {
         auto* help = static_cast<QHelpEvent*>(event);
         const int index = tokenAt(help->pos());
         if (index < 0) {

@@ -49,6 +49,7 @@ private:
     /// Lays the boxes out for `width`; returns the boxes (and the total height).
     std::vector<QRect> layoutFor(int width, int* height = nullptr) const;
     const std::vector<QRect>& rects() const;
+    int boxWidth(const QString& shown) const;  // natural box width for displayed text
     void relayout();
 
     TokensSnapshot m_tokens;
