@@ -299,3 +299,28 @@ TEST(HeatmapView, LargeMapsAreMaxPooledToScreenAndExactWhenZoomed) {
     EXPECT_EQ(cell(s.view, 901 - 890, 334 - 320), 0.5);
     EXPECT_EQ(cell(s.view, 900 - 890, 334 - 320), static_cast<double>(0.001f));
 }
+
+TEST(HeatmapView, AsynchronousSupplierAnswersVisibleRangeWithSetTile) {
+    Shown s;
+    QSignalSpy ranges(&s.view, &HeatmapView::visibleRangeChanged);
+    s.view.setTileProvider(500, 400, nullptr);
+    ASSERT_EQ(ranges.count(), 1);
+    EXPECT_EQ(ranges[0][0].toInt(), 0);
+    EXPECT_EQ(ranges[0][1].toInt(), 500);
+    EXPECT_EQ(ranges[0][2].toInt(), 0);
+    EXPECT_EQ(ranges[0][3].toInt(), 400);
+    EXPECT_EQ(s.view.colorMap()->data()->keySize(), 0);  // nothing until a tile arrives
+
+    AttentionMapSnapshot full;
+    full.rows = 500;
+    full.cols = 400;
+    for (int i = 0; i < 500 * 400; ++i)
+        full.values.push_back(static_cast<float>(i % 97) / 97.f);
+    const int cells = ranges[0][4].toInt();
+    const AttentionMapSnapshot tile = makeTile(full, 0, 500, 0, 400, cells);
+    s.view.setTile(tile);
+    ASSERT_EQ(s.view.colorMap()->data()->keySize(), tile.cols);
+    EXPECT_EQ(cell(s.view, 3, 7), static_cast<double>(tile.at(3, 7)));
+    EXPECT_EQ(s.view.queryCount(), 500);
+    EXPECT_EQ(s.view.keyCount(), 400);
+}

@@ -147,6 +147,7 @@ void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
     m_difference = difference;
     m_map->setGradient(difference ? divergingGradient() : viridisGradient());
     m_provider = nullptr;
+    m_tiled = false;
     m_full.reset();
     m_queries = map.rowOffset + map.effectiveRowExtent();
     m_keys = map.colOffset + map.effectiveColExtent();
@@ -189,6 +190,7 @@ void HeatmapView::setTileProvider(int queries, int keys, TileProvider provider,
     m_map->setGradient(viridisGradient());
     m_full.reset();
     m_provider = std::move(provider);
+    m_tiled = true;
     m_queries = std::max(queries, 0);
     m_keys = std::max(keys, 0);
     m_queryTokens = std::move(queryTokens);
@@ -205,6 +207,7 @@ void HeatmapView::setTile(AttentionMapSnapshot tile) {
 
 void HeatmapView::clear() {
     m_provider = nullptr;
+    m_tiled = false;
     m_full.reset();
     m_tile = AttentionMapSnapshot{};
     m_queries = m_keys = 0;
@@ -351,7 +354,7 @@ void HeatmapView::requestTile() {
 
 void HeatmapView::resizeEvent(QResizeEvent* event) {
     PlotView::resizeEvent(event);
-    if (m_full || m_provider) m_tileTimer->start();
+    if (m_full || m_tiled) m_tileTimer->start();
 }
 
 QString HeatmapView::tokenLabel(bool query, int index, int maxChars) const {

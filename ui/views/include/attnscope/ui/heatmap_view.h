@@ -50,7 +50,9 @@ public:
     /// Shows edited - baseline (same shape) on the diverging scale; resets zoom.
     void setDifference(const AttentionMapSnapshot& edited, const AttentionMapSnapshot& baseline);
     /// Long-prompt mode over a `queries` x `keys` map: requests the visible tile now and
-    /// after every zoom/pan/resize. Tokens (full length, may be empty) label the axes.
+    /// after every zoom/pan/resize, from `provider` (called synchronously) or, when it is
+    /// empty, only through visibleRangeChanged() for a supplier that answers with
+    /// setTile(). Tokens (full length, may be empty) label the axes.
     void setTileProvider(int queries, int keys, TileProvider provider, QStringList queryTokens = {},
                          QStringList keyTokens = {});
     /// Accepts a tile of the current map (from the provider or an asynchronous supplier);
@@ -131,6 +133,7 @@ private:
     AttentionMapSnapshot m_tile;  // what is drawn; differences in difference mode
     std::shared_ptr<const AttentionMapSnapshot> m_full;  // full map held for auto tiles
     TileProvider m_provider;
+    bool m_tiled = false;       // setTileProvider() mode, with or without a provider
     QStringList m_queryTokens;  // full-length labels, or empty
     QStringList m_keyTokens;
     int m_queries = 0;
