@@ -1,0 +1,140 @@
+#include "attnscope/ui/ablation_curve_plot.h"
+#include "attnscope/ui/logit_lens_plot.h"
+#include "attnscope/ui/plot_export.h"
+#include "attnscope/ui/qcustomplot_wrapper.h"
+#include "attnscope/ui/score_histogram_plot.h"
+#include "attnscope/ui/score_scatter_plot.h"
+#include "attnscope/ui/sink_mass_plot.h"
+
+#include <gtest/gtest.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <limits>
+
+using namespace attnscope::ui;
+
+namespace {
+
+template <typename Container>
+std::vector<double> values(const Container& data) {
+    std::vector<double> out;
+    for (auto it = data->constBegin(); it != data->constEnd(); ++it)
+        out.push_back(it->mainValue());
+    return out;
+}
+
+}  // namespace
+
+TEST(SinkMassPlot, OneBarPerLayerAndBaseline) {
+    SinkMassPlot plot;
+    const std::vector<double> mass = {0.9, 0.6, 0.05, 0.3};
+    const std::vector<double> base = {0.8, 0.7, 0.1, 0.3};
+    plot.setSinkMass(mass, base);
+    EXPECT_EQ(values(plot.bars()->data()), mass);
+    EXPECT_EQ(values(plot.baselineBars()->data()), base);
+    EXPECT_TRUE(plot.baselineBars()->visible());
+    plot.setSinkMass(mass);
+    EXPECT_FALSE(plot.baselineBars()->visible());
+}
+
+TEST(PlotExport, PngHasTheRequestedSizeAndPdfIsAPdf) {
+    SinkMassPlot plot;
+    plot.setSinkMass({0.9, 0.6, 0.05, 0.3});
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("sink.png"));
+    QString error;
+    ASSERT_TRUE(plot.exportTo(png, 640, 360, &error)) << error.toStdString();
+    EXPECT_GT(QFileInfo(png).size(), 0);
+    const QImage image(png);
+    ASSERT_FALSE(image.isNull());
+    EXPECT_EQ(image.size(), QSize(640, 360));
+
+    const QString pdf = dir.filePath(QStringLiteral("sink.pdf"));
+    ASSERT_TRUE(plot.exportTo(pdf, 640, 360, &error)) << error.toStdString();
+    QFile file(pdf);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    EXPECT_EQ(file.read(5), QByteArray("%PDF-"));
+
+    EXPECT_FALSE(plot.exportTo(dir.filePath(QStringLiteral("sink.svg")), 0, 0, &error));
+    EXPECT_TRUE(error.contains(QStringLiteral("SVG")));
+    EXPECT_FALSE(plot.exportTo(dir.filePath(QStringLiteral("sink.gif")), 0, 0, &error));
+    EXPECT_EQ(supportedPlotFormats(), (QStringList{QStringLiteral("png"), QStringLiteral("pdf")}));
+}
+
+TEST(ScoreHistogramPlot, CountsHeadsPerBin) {
+    // 0.0, 0.1, ..., 1.0 in 5 bins of width 0.2: [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1]
+    std::vector<double> v;
+    for (int i = 0; i <= 10; ++i)
+        v.push_back(i / 10.0);
+    v.push_back(std::numeric_limits<double>::quiet_NaN());
+    double lo = 0, hi = 0;
+    EXPECT_EQ(ScoreHistogramPlot::histogram(v, 5, &lo, &hi), (std::vector<int>{2, 2, 2, 2, 3}));
+    EXPECT_EQ(lo, 0.0);
+    EXPECT_EQ(hi, 1.0);
+
+    ScoreHistogramPlot plot;
+    plot.setScores(HeadScoresSnapshot{QStringLiteral("s"), 3, 4, v, {}}, 5);
+    EXPECT_EQ(values(plot.bars()->data()), (std::vector<double>{2, 2, 2, 2, 3}));
+    EXPECT_DOUBLE_EQ(plot.bars()->width(), 0.2);
+}
+
+TEST(ScoreScatterPlot, ClickOnAPointSelectsItsHead) {
+    ScoreScatterPlot plot;
+    HeadScoresSnapshot x{QStringLiteral("retrieval"), 3, 4, {}, {}};
+    HeadScoresSnapshot y{QStringLiteral("sink"), 3, 4, {}, {}};
+    for (int i = 0; i < 12; ++i) {
+        x.values.push_back(i * 0.08);
+        y.values.push_back(std::fmod(i * 0.37, 1.0));
+    }
+    plot.setScores(x, y);
+    plot.resize(500, 400);
+    plot.show();
+    plot.plot()->replot();
+    QSignalSpy clicked(&plot, &ScoreScatterPlot::headClicked);
+    const QPoint at(qRound(plot.plot()->xAxis->coordToPixel(x.at(1, 2))),
+                    qRound(plot.plot()->yAxis->coordToPixel(y.at(1, 2))));
+    QTest::mouseClick(plot.plot(), Qt::LeftButton, {}, at);
+    ASSERT_EQ(clicked.count(), 1);
+    EXPECT_EQ(clicked[0][0].toInt(), 1);
+    EXPECT_EQ(clicked[0][1].toInt(), 2);
+    EXPECT_EQ(plot.selectedHead(), (HeadRef{1, 2}));
+    // Far from every point: nothing.
+    const QRect ar = plot.plot()->axisRect()->rect();
+    QTest::mouseClick(plot.plot(), Qt::LeftButton, {}, ar.topLeft() + QPoint(2, 2));
+    EXPECT_EQ(clicked.count(), 1);
+}
+
+TEST(AblationCurvePlot, ByScoreAndRandomLines) {
+    AblationCurvePlot plot;
+    AblationCurveSnapshot c;
+    c.metric = QStringLiteral("logit diff");
+    c.score = QStringLiteral("retrieval");
+    c.headsRemoved = {0, 1, 2, 4, 8};
+    c.byScore = {3.0, 2.0, 1.2, 0.4, 0.1};
+    c.random = {3.0, 2.9, 2.85, 2.7, 2.4};
+    c.randomStd = {0, 0.1, 0.1, 0.2, 0.3};
+    plot.setCurve(c);
+    EXPECT_EQ(values(plot.byScoreGraph()->data()), c.byScore);
+    EXPECT_EQ(values(plot.randomGraph()->data()), c.random);
+    EXPECT_EQ(plot.plot()->yAxis->label(), c.metric);
+    EXPECT_TRUE(plot.byScoreGraph()->name().contains(c.score));
+}
+
+TEST(LogitLensPlot, ProbabilityPerLayer) {
+    LogitLensPlot plot;
+    LogitLensSnapshot lens{QStringLiteral(" Paris"), {0.01, 0.02, 0.2, 0.6, 0.9}, {}};
+    plot.setSnapshot(lens);
+    EXPECT_EQ(values(plot.probGraph()->data()), lens.prob);
+    EXPECT_FALSE(plot.baselineGraph()->visible());
+    lens.baselineProb = {0.01, 0.03, 0.3, 0.7, 0.95};
+    plot.setSnapshot(lens);
+    EXPECT_EQ(values(plot.baselineGraph()->data()), lens.baselineProb);
+    EXPECT_TRUE(plot.baselineGraph()->visible());
+}

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <QString>
+
+#include <vector>
+
+namespace attnscope::ui {
+
+/// One edit of the model as shown in the intervention list. `kind` is one of the
+/// intervention kind strings (see intervention_kinds.h); `param` is its numeric
+/// parameter (scale factor, window size, ...), ignored by kinds that take none.
+struct InterventionItem {
+    QString kind;
+    int layer = 0;
+    int head = 0;
+    double param = 0.0;
+    bool enabled = true;
+    QString description;
+
+    bool operator==(const InterventionItem& o) const {
+        return kind == o.kind && layer == o.layer && head == o.head && param == o.param &&
+               enabled == o.enabled && description == o.description;
+    }
+    bool operator!=(const InterventionItem& o) const { return !(*this == o); }
+};
+
+/// The list snapshot handed between the controller and the list model.
+using InterventionList = std::vector<InterventionItem>;
+
+}  // namespace attnscope::ui

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <QString>
+
+namespace attnscope::ui::kinds {
+
+/// Intervention kind strings emitted by the views (HeadAtlasView's context menu)
+/// and stored in InterventionItem::kind.
+inline const QString kZeroAblation = QStringLiteral("zero_ablation");
+inline const QString kMeanAblation = QStringLiteral("mean_ablation");
+inline const QString kScale = QStringLiteral("scale");
+inline const QString kSinkWindow = QStringLiteral("sink_window");
+inline const QString kActCalibration = QStringLiteral("act_calibration");
+inline const QString kPatch = QStringLiteral("patch");
+
+}  // namespace attnscope::ui::kinds

@@ -1,0 +1,541 @@
+#include "attnscope/ui/heatmap_view.h"
+
+#include "attnscope/ui/attention_tile.h"
+#include "attnscope/ui/colour_gradients.h"
+#include "attnscope/ui/qcustomplot_wrapper.h"
+#include "attnscope/ui/token_text.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QTimer>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace attnscope::ui {
+namespace {
+
+constexpr int kLabelChars = 14;
+constexpr int kReadoutChars = 40;
+constexpr int kTileDebounceMs = 15;
+
+// Keeps an axis inside the cells [-0.5, n - 0.5] and no narrower than one cell.
+void clampAxis(QCPAxis* axis, int n) {
+    const double lo = -0.5;
+    const double hi = n - 0.5;
+    QCPRange r = axis->range();
+    const double size = std::clamp(r.size(), std::min(1.0, hi - lo), hi - lo);
+    const double centre = r.center();
+    r = QCPRange(centre - size / 2, centre + size / 2);
+    if (r.lower < lo) r = QCPRange(lo, lo + size);
+    if (r.upper > hi) r = QCPRange(hi - size, hi);
+    if (r.lower != axis->range().lower || r.upper != axis->range().upper) axis->setRange(r);
+}
+
+// Visible cells [first, last) of an axis showing cells 0..n-1 centred on integers.
+std::pair<int, int> visibleCells(const QCPRange& r, int n) {
+    const int first = std::clamp(static_cast<int>(std::floor(r.lower + 0.5)), 0, n);
+    const int last = std::clamp(static_cast<int>(std::ceil(r.upper + 0.5)), first, n);
+    return {first, last};
+}
+
+// Label step rounded up to 1, 2 or 5 x 10^k, so labels stay put while panning.
+int niceStep(int raw) {
+    int base = 1;
+    while (true) {
+        for (int m : {1, 2, 5})
+            if (m * base >= raw) return m * base;
+        base *= 10;
+    }
+}
+
+QString formatValue(double v, bool difference) {
+    if (std::isnan(v)) return QStringLiteral("n/a");
+    const QString s = QString::number(v, 'g', 4);
+    return difference && v > 0 ? QLatin1Char('+') + s : s;
+}
+
+}  // namespace
+
+HeatmapView::HeatmapView(QWidget* parent) : PlotView(parent) {
+    auto* bar = new QHBoxLayout;
+    m_title = new QLabel(this);
+    m_logBox = new QCheckBox(tr("Log scale"), this);
+    bar->addWidget(m_title, 1);
+    bar->addWidget(m_logBox);
+    mainLayout()->insertLayout(0, bar);
+    m_readout = new QLabel(this);
+    m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    mainLayout()->addWidget(m_readout);
+    connect(m_logBox, &QCheckBox::toggled, this, &HeatmapView::setLogScale);
+
+    QCustomPlot* p = plot();
+    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->setNoAntialiasingOnDrag(true);
+    p->setMouseTracking(true);
+    p->yAxis->setRangeReversed(true);  // query 0 at the top, as attention maps are read
+    p->xAxis->setLabel(tr("key"));
+    p->yAxis->setLabel(tr("query"));
+    p->xAxis->setTickLabelRotation(90);
+    p->xAxis->setTicker(QSharedPointer<QCPAxisTickerText>::create());
+    p->yAxis->setTicker(QSharedPointer<QCPAxisTickerText>::create());
+    p->xAxis->grid()->setVisible(false);
+    p->yAxis->grid()->setVisible(false);
+
+    m_map = new QCPColorMap(p->xAxis, p->yAxis);
+    m_map->setInterpolate(false);  // one token pair, one flat cell
+    m_map->setTightBoundary(false);
+    m_map->setAntialiased(false);
+    m_scale = new QCPColorScale(p);
+    p->plotLayout()->addElement(0, 1, m_scale);
+    m_scale->setType(QCPAxis::atRight);
+    m_map->setColorScale(m_scale);
+    m_map->setGradient(viridisGradient());
+    auto* margins = new QCPMarginGroup(p);
+    p->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+
+    for (QCPItemRect** band : {&m_rowBand, &m_colBand}) {
+        *band = new QCPItemRect(p);
+        (*band)->topLeft->setAxes(p->xAxis, p->yAxis);
+        (*band)->bottomRight->setAxes(p->xAxis, p->yAxis);
+        (*band)->setBrush(QColor(255, 255, 255, 40));
+        (*band)->setSelectable(false);
+        (*band)->setVisible(false);
+    }
+
+    m_tileTimer = new QTimer(this);
+    m_tileTimer->setSingleShot(true);
+    m_tileTimer->setInterval(kTileDebounceMs);
+    connect(m_tileTimer, &QTimer::timeout, this, &HeatmapView::requestTile);
+    connect(p->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+            &HeatmapView::onRangeChanged);
+    connect(p->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+            &HeatmapView::onRangeChanged);
+    connect(p, &QCustomPlot::beforeReplot, this, &HeatmapView::updateTickers);
+    connect(p, &QCustomPlot::mouseMove, this, &HeatmapView::onMouseMove);
+    connect(p, &QCustomPlot::mousePress, this, &HeatmapView::onMousePress);
+    connect(p, &QCustomPlot::mouseRelease, this, &HeatmapView::onMouseRelease);
+    clear();
+}
+
+HeatmapView::~HeatmapView() = default;
+
+void HeatmapView::setSnapshot(AttentionMapSnapshot map) {
+    load(std::move(map), false);
+}
+
+void HeatmapView::setDifference(const AttentionMapSnapshot& edited,
+                                const AttentionMapSnapshot& baseline) {
+    if (!edited.isValid() || !baseline.isValid() || edited.rows != baseline.rows ||
+        edited.cols != baseline.cols) {
+        clear();
+        return;
+    }
+    AttentionMapSnapshot diff = edited;
+    for (size_t i = 0; i < diff.values.size(); ++i)
+        diff.values[i] -= baseline.values[i];
+    load(std::move(diff), true);
+}
+
+void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
+    m_difference = difference;
+    m_map->setGradient(difference ? divergingGradient() : viridisGradient());
+    m_provider = nullptr;
+    m_tiled = false;
+    m_full.reset();
+    m_queries = map.rowOffset + map.effectiveRowExtent();
+    m_keys = map.colOffset + map.effectiveColExtent();
+    const bool whole = map.rowOffset == 0 && map.colOffset == 0 &&
+                       map.effectiveRowExtent() == map.rows &&
+                       map.effectiveColExtent() == map.cols && map.isValid();
+    m_queryTokens = whole && map.rowTokens.size() == map.rows ? map.rowTokens : QStringList();
+    m_keyTokens = whole && map.colTokens.size() == map.cols ? map.colTokens : QStringList();
+    forgetRequest();
+    resetZoom();
+    const QSize limits = tileLimits();
+    if (whole && m_autoDownsample && (map.rows > limits.height() || map.cols > limits.width())) {
+        m_full = std::make_shared<const AttentionMapSnapshot>(std::move(map));
+        rememberRequest(0, m_queries, 0, m_keys, maxTileCells());
+        showTile(
+            makeTile(*m_full, 0, m_queries, 0, m_keys, limits.height(), limits.width(), pooling()));
+    } else {
+        showTile(std::move(map));
+    }
+}
+
+void HeatmapView::forgetRequest() {
+    std::fill(std::begin(m_lastRequest), std::end(m_lastRequest), -1);
+}
+
+bool HeatmapView::rememberRequest(int q0, int q1, int k0, int k1, int cells) {
+    const int request[5] = {q0, q1, k0, k1, cells};
+    if (std::equal(std::begin(request), std::end(request), std::begin(m_lastRequest))) return false;
+    std::copy(std::begin(request), std::end(request), std::begin(m_lastRequest));
+    return true;
+}
+
+TilePooling HeatmapView::pooling() const {
+    return m_difference ? TilePooling::MaxAbs : TilePooling::Max;
+}
+
+void HeatmapView::setTileProvider(int queries, int keys, TileProvider provider,
+                                  QStringList queryTokens, QStringList keyTokens) {
+    m_difference = false;
+    m_map->setGradient(viridisGradient());
+    m_full.reset();
+    m_provider = std::move(provider);
+    m_tiled = true;
+    m_queries = std::max(queries, 0);
+    m_keys = std::max(keys, 0);
+    m_queryTokens = std::move(queryTokens);
+    m_keyTokens = std::move(keyTokens);
+    m_tile = AttentionMapSnapshot{};
+    forgetRequest();
+    resetZoom();
+    requestTile();
+}
+
+void HeatmapView::setTile(AttentionMapSnapshot tile) {
+    showTile(std::move(tile));
+}
+
+void HeatmapView::clear() {
+    m_provider = nullptr;
+    m_tiled = false;
+    m_full.reset();
+    m_tile = AttentionMapSnapshot{};
+    m_queries = m_keys = 0;
+    m_queryTokens.clear();
+    m_keyTokens.clear();
+    m_difference = false;
+    m_highlightRow = m_highlightCol = -1;
+    m_hoverQuery = m_hoverKey = -1;
+    forgetRequest();
+    m_readout->clear();
+    m_title->setText(tr("No attention map"));
+    m_map->data()->clear();
+    updateHighlightItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HeatmapView::showTile(AttentionMapSnapshot tile) {
+    m_tile = std::move(tile);
+    m_layer = m_tile.layer;
+    m_head = m_tile.head;
+    QString title = tr("Layer %1 \u00b7 head %2").arg(m_layer).arg(m_head);
+    if (m_difference) title += tr(" \u2014 edited \u2212 baseline");
+    m_title->setText(title);
+    refreshCells();
+    updateHighlightItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HeatmapView::refreshCells() {
+    QCPColorMapData* data = m_map->data();
+    if (!m_tile.isValid()) {
+        data->clear();
+        return;
+    }
+    const int rows = m_tile.rows;
+    const int cols = m_tile.cols;
+    const double rowStep = static_cast<double>(m_tile.effectiveRowExtent()) / rows;
+    const double colStep = static_cast<double>(m_tile.effectiveColExtent()) / cols;
+    // Cell centres in full-map coordinates (integers when the tile is not downsampled).
+    auto rowCentre = [&](int r) { return m_tile.rowOffset + (r + 0.5) * rowStep - 0.5; };
+    auto colCentre = [&](int c) { return m_tile.colOffset + (c + 0.5) * colStep - 0.5; };
+    data->setSize(cols, rows);
+    data->setRange(QCPRange(colCentre(0), colCentre(cols - 1)),
+                   QCPRange(rowCentre(0), rowCentre(rows - 1)));
+    const bool log = m_logScale && !m_difference;
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -lo;
+    const float* v = m_tile.values.data();
+    auto fill = [&](auto transform) {
+        for (int r = 0; r < rows; ++r) {
+            for (int c = 0; c < cols; ++c, ++v) {
+                const double z = transform(static_cast<double>(*v));
+                data->setCell(c, r, z);
+                lo = z < lo ? z : lo;
+                hi = z > hi ? z : hi;
+            }
+        }
+    };
+    if (log)
+        fill([](double w) { return std::log10(std::max(w, kLogFloor)); });
+    else
+        fill([](double w) { return w; });
+    QCPRange range;
+    if (!std::isfinite(lo) || !std::isfinite(hi)) {
+        range = QCPRange(0, 1);
+    } else if (m_difference) {
+        const double m = std::max({std::abs(lo), std::abs(hi), 1e-9});
+        range = QCPRange(-m, m);
+    } else if (log) {
+        range = QCPRange(lo, hi > lo ? hi : lo + 1);
+    } else {
+        const double low = std::min(0.0, lo);
+        range = QCPRange(low, hi > low ? hi : low + 1);
+    }
+    m_map->setDataRange(range);
+    m_scale->axis()->setLabel(m_difference ? tr("\u0394 weight (edited \u2212 baseline)")
+                              : log        ? tr("log10 weight")
+                                           : tr("attention weight"));
+}
+
+void HeatmapView::setLogScale(bool on) {
+    if (on == m_logScale) return;
+    m_logScale = on;
+    {
+        const QSignalBlocker block(m_logBox);
+        m_logBox->setChecked(on);
+    }
+    refreshCells();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+    Q_EMIT logScaleChanged(on);
+}
+
+void HeatmapView::resetZoom() {
+    m_adjustingRange = true;
+    plot()->xAxis->setRange(-0.5, std::max(m_keys, 1) - 0.5);
+    plot()->yAxis->setRange(-0.5, std::max(m_queries, 1) - 0.5);
+    m_adjustingRange = false;
+}
+
+void HeatmapView::onRangeChanged() {
+    if (m_adjustingRange || m_keys == 0 || m_queries == 0) return;
+    m_adjustingRange = true;
+    clampAxis(plot()->xAxis, m_keys);
+    clampAxis(plot()->yAxis, m_queries);
+    m_adjustingRange = false;
+    m_tileTimer->start();
+}
+
+QSize HeatmapView::tileLimits() const {
+    const QRect r = plot()->axisRect()->rect();
+    const double dpr = plot()->devicePixelRatioF();
+    const int w = r.width() > 0 ? r.width() : plot()->width();
+    const int h = r.height() > 0 ? r.height() : plot()->height();
+    return QSize(std::max(kMinTileCells, static_cast<int>(std::ceil(w * dpr))),
+                 std::max(kMinTileCells, static_cast<int>(std::ceil(h * dpr))));
+}
+
+int HeatmapView::maxTileCells() const {
+    const QSize limits = tileLimits();
+    return std::max(limits.width(), limits.height());
+}
+
+void HeatmapView::requestTile() {
+    if (m_keys == 0 || m_queries == 0) return;
+    const auto [k0, k1] = visibleCells(plot()->xAxis->range(), m_keys);
+    const auto [q0, q1] = visibleCells(plot()->yAxis->range(), m_queries);
+    const int cells = maxTileCells();
+    if (!rememberRequest(q0, q1, k0, k1, cells)) return;
+    Q_EMIT visibleRangeChanged(q0, q1, k0, k1, cells);
+    if (m_full) {
+        // A full-resolution tile that already covers the visible cells needs no update.
+        const bool covered = m_tile.effectiveRowExtent() == m_tile.rows &&
+                             m_tile.effectiveColExtent() == m_tile.cols && m_tile.rowOffset <= q0 &&
+                             m_tile.colOffset <= k0 && m_tile.rowOffset + m_tile.rows >= q1 &&
+                             m_tile.colOffset + m_tile.cols >= k1;
+        if (!covered) {
+            const QSize limits = tileLimits();
+            showTile(makeTile(*m_full, q0, q1, k0, k1, limits.height(), limits.width(), pooling()));
+        }
+    } else if (m_provider) {
+        showTile(m_provider(q0, q1, k0, k1, cells));
+    }
+}
+
+void HeatmapView::resizeEvent(QResizeEvent* event) {
+    PlotView::resizeEvent(event);
+    if (m_full || m_tiled) m_tileTimer->start();
+}
+
+QString HeatmapView::tokenLabel(bool query, int index, int maxChars) const {
+    const QStringList& full = query ? m_queryTokens : m_keyTokens;
+    if (index >= 0 && index < full.size())
+        return QStringLiteral("%1 %2").arg(index).arg(elidedToken(full[index], maxChars));
+    // A tile at full resolution can label its own cells.
+    const QStringList& own = query ? m_tile.rowTokens : m_tile.colTokens;
+    const int offset = query ? m_tile.rowOffset : m_tile.colOffset;
+    const bool exact = query ? m_tile.effectiveRowExtent() == m_tile.rows
+                             : m_tile.effectiveColExtent() == m_tile.cols;
+    if (exact && index - offset >= 0 && index - offset < own.size())
+        return QStringLiteral("%1 %2").arg(index).arg(elidedToken(own[index - offset], maxChars));
+    return QString::number(index);
+}
+
+void HeatmapView::updateTickers() {
+    const QFontMetrics fm(plot()->xAxis->tickLabelFont());
+    const QRect rect = plot()->axisRect()->rect();
+    const struct {
+        QCPAxis* axis;
+        int count;
+        int pixels;
+        bool query;
+    } axes[] = {
+        {plot()->xAxis, m_keys, rect.width() > 0 ? rect.width() : plot()->width(), false},
+        {plot()->yAxis, m_queries, rect.height() > 0 ? rect.height() : plot()->height(), true}};
+    for (const auto& a : axes) {
+        auto ticker = a.axis->ticker().dynamicCast<QCPAxisTickerText>();
+        if (!ticker) continue;
+        ticker->clear();
+        const auto [first, last] = visibleCells(a.axis->range(), a.count);
+        if (last <= first) continue;
+        const int maxLabels = std::max(1, a.pixels / (fm.height() + 3));
+        const int step = niceStep((last - first + maxLabels - 1) / maxLabels);
+        QMap<double, QString> ticks;
+        for (int i = (first + step - 1) / step * step; i < last; i += step)
+            ticks.insert(i, tokenLabel(a.query, i, kLabelChars));
+        ticker->setTicks(ticks);
+    }
+}
+
+bool HeatmapView::cellAt(const QPointF& plotPos, int* query, int* key) const {
+    if (m_keys == 0 || m_queries == 0) return false;
+    if (!plot()->axisRect()->rect().contains(plotPos.toPoint())) return false;
+    const int k = static_cast<int>(std::floor(plot()->xAxis->pixelToCoord(plotPos.x()) + 0.5));
+    const int q = static_cast<int>(std::floor(plot()->yAxis->pixelToCoord(plotPos.y()) + 0.5));
+    if (k < 0 || k >= m_keys || q < 0 || q >= m_queries) return false;
+    if (query) *query = q;
+    if (key) *key = k;
+    return true;
+}
+
+double HeatmapView::valueAt(int query, int key) const {
+    if (!m_tile.isValid()) return std::numeric_limits<double>::quiet_NaN();
+    const qint64 dq = query - m_tile.rowOffset;
+    const qint64 dk = key - m_tile.colOffset;
+    const int rowExtent = m_tile.effectiveRowExtent();
+    const int colExtent = m_tile.effectiveColExtent();
+    if (dq < 0 || dk < 0 || dq >= rowExtent || dk >= colExtent)
+        return std::numeric_limits<double>::quiet_NaN();
+    // Same binning as makeTile(): source position i lands in bin i * bins / extent.
+    const int r = static_cast<int>(dq * m_tile.rows / rowExtent);
+    const int c = static_cast<int>(dk * m_tile.cols / colExtent);
+    return m_tile.at(r, c);
+}
+
+QString HeatmapView::readoutText() const {
+    if (m_hoverQuery < 0 || m_hoverKey < 0) return {};
+    return tr("query %1 \u2192 key %2: %3 %4")
+        .arg(tokenLabel(true, m_hoverQuery, kReadoutChars),
+             tokenLabel(false, m_hoverKey, kReadoutChars),
+             m_difference ? tr("\u0394") : tr("weight"),
+             formatValue(valueAt(m_hoverQuery, m_hoverKey), m_difference));
+}
+
+void HeatmapView::onMouseMove(QMouseEvent* event) {
+    int q = -1;
+    int k = -1;
+    if (!cellAt(event->position(), &q, &k)) {
+        if (m_hoverQuery >= 0) {
+            m_hoverQuery = m_hoverKey = -1;
+            m_readout->clear();
+            QToolTip::hideText();
+        }
+        return;
+    }
+    if (q == m_hoverQuery && k == m_hoverKey) return;
+    m_hoverQuery = q;
+    m_hoverKey = k;
+    m_readout->setText(readoutText());
+    if (event->buttons() == Qt::NoButton)
+        QToolTip::showText(event->globalPosition().toPoint(), m_readout->text(), plot());
+    Q_EMIT cellHovered(q, k, valueAt(q, k));
+}
+
+void HeatmapView::onMousePress(QMouseEvent* event) {
+    m_pressPos = event->position();
+}
+
+void HeatmapView::onMouseRelease(QMouseEvent* event) {
+    if (event->button() != Qt::LeftButton) return;
+    const QPointF pos = event->position();
+    if ((pos - m_pressPos).manhattanLength() > 3) return;  // a drag (pan), not a click
+    int q = -1;
+    int k = -1;
+    if (cellAt(pos, &q, &k)) {
+        m_highlightRow = q;
+        m_highlightCol = k;
+    } else {
+        const QRect ar = plot()->axisRect()->rect();
+        const int coordQ = static_cast<int>(std::floor(plot()->yAxis->pixelToCoord(pos.y()) + 0.5));
+        const int coordK = static_cast<int>(std::floor(plot()->xAxis->pixelToCoord(pos.x()) + 0.5));
+        if (pos.x() < ar.left() && pos.y() >= ar.top() && pos.y() <= ar.bottom() && coordQ >= 0 &&
+            coordQ < m_queries) {
+            q = m_highlightRow = coordQ;
+            m_highlightCol = -1;
+        } else if (pos.y() > ar.bottom() && pos.x() >= ar.left() && pos.x() <= ar.right() &&
+                   coordK >= 0 && coordK < m_keys) {
+            k = m_highlightCol = coordK;
+            m_highlightRow = -1;
+        } else {
+            return;
+        }
+    }
+    updateHighlightItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+    Q_EMIT cellClicked(q, k);
+}
+
+void HeatmapView::highlightRow(int query) {
+    m_highlightRow = query >= 0 && query < m_queries ? query : -1;
+    updateHighlightItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HeatmapView::highlightColumn(int key) {
+    m_highlightCol = key >= 0 && key < m_keys ? key : -1;
+    updateHighlightItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HeatmapView::clearHighlight() {
+    m_highlightRow = m_highlightCol = -1;
+    updateHighlightItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HeatmapView::updateHighlightItems() {
+    if (m_highlightRow >= m_queries) m_highlightRow = -1;
+    if (m_highlightCol >= m_keys) m_highlightCol = -1;
+    // Red reads well on viridis but not on the red-blue difference scale.
+    const QPen pen(m_difference ? QColor(20, 20, 20) : QColor(255, 80, 80), 1.5);
+    m_rowBand->setPen(pen);
+    m_colBand->setPen(pen);
+    m_rowBand->setVisible(m_highlightRow >= 0);
+    m_colBand->setVisible(m_highlightCol >= 0);
+    if (m_highlightRow >= 0) {
+        m_rowBand->topLeft->setCoords(-0.5, m_highlightRow - 0.5);
+        m_rowBand->bottomRight->setCoords(m_keys - 0.5, m_highlightRow + 0.5);
+    }
+    if (m_highlightCol >= 0) {
+        m_colBand->topLeft->setCoords(m_highlightCol - 0.5, -0.5);
+        m_colBand->bottomRight->setCoords(m_highlightCol + 0.5, m_queries - 0.5);
+    }
+}
+
+void HeatmapView::fillContextMenu(QMenu& menu, const QPoint& pos) {
+    menu.addAction(tr("Reset zoom"), this, [this] {
+        resetZoom();
+        m_tileTimer->start();
+        plot()->replot(QCustomPlot::rpQueuedReplot);
+    });
+    QAction* log = menu.addAction(tr("Log scale"));
+    log->setCheckable(true);
+    log->setChecked(m_logScale);
+    log->setEnabled(!m_difference);
+    connect(log, &QAction::toggled, this, &HeatmapView::setLogScale);
+    menu.addAction(tr("Clear highlight"), this, &HeatmapView::clearHighlight);
+    menu.addSeparator();
+    PlotView::fillContextMenu(menu, pos);
+}
+
+}  // namespace attnscope::ui

@@ -1,0 +1,47 @@
+#include "attnscope/ui/plot_view.h"
+
+#include "attnscope/ui/plot_export.h"
+#include "attnscope/ui/qcustomplot_wrapper.h"
+
+#include <QFileDialog>
+#include <QMenu>
+#include <QMessageBox>
+#include <QVBoxLayout>
+
+namespace attnscope::ui {
+
+PlotView::PlotView(QWidget* parent) : QWidget(parent) {
+    m_layout = new QVBoxLayout(this);
+    m_layout->setContentsMargins(0, 0, 0, 0);
+    m_layout->setSpacing(2);
+    m_plot = new QCustomPlot(this);
+    m_plot->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_layout->addWidget(m_plot, 1);
+    connect(m_plot, &QWidget::customContextMenuRequested, this, &PlotView::showContextMenu);
+}
+
+PlotView::~PlotView() = default;
+
+bool PlotView::exportTo(const QString& path, int width, int height, QString* error) const {
+    return exportPlot(*m_plot, path, width, height, error);
+}
+
+void PlotView::fillContextMenu(QMenu& menu, const QPoint&) {
+    menu.addAction(tr("Export image\u2026"), this, &PlotView::exportWithDialog);
+}
+
+void PlotView::showContextMenu(const QPoint& pos) {
+    QMenu menu(this);
+    fillContextMenu(menu, pos);
+    if (!menu.isEmpty()) menu.exec(m_plot->mapToGlobal(pos));
+}
+
+void PlotView::exportWithDialog() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), QString(),
+                                                      tr("PNG image (*.png);;PDF (*.pdf)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!exportTo(path, 0, 0, &error)) QMessageBox::warning(this, tr("Export failed"), error);
+}
+
+}  // namespace attnscope::ui
