@@ -11,5 +11,8 @@ std::shared_ptr<const Metric> makeSinkRateMetric();
 std::shared_ptr<const Metric> makeActHiddenSinkMetric();
 std::shared_ptr<const Metric> makeHeavyHitterMetric();
 std::shared_ptr<const Metric> makeRowEntropyMetric();
+std::shared_ptr<const Metric> makeShipsMetric();
+std::shared_ptr<const Metric> makeSaharaMetric();
+std::shared_ptr<const Metric> makeAblationAsrMetric();
 
 }  // namespace attnscope::analysis
