@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "attnscope/analysis/ablation_sweep.h"
 #include "attnscope/capture/capture_spec.h"
 #include "attnscope/capture/load_error.h"
@@ -148,14 +150,20 @@ TEST(AblationSweep, MeanMaskSweepEqualsOneForwardPerAblation) {
     options.batchSize = 4;
     const SweepRows rows = ablationSweep(*model, ids, variants, spec, options);
     for (std::size_t v = 0; v < variants.size(); ++v) {
-        // Reference: z of each listed head replaced by the head mean, written here.
+        // Reference: z of each listed head replaced by the mean over the layer's unablated
+        // heads, written here (one hook per layer, the mean taken before any replacement).
         at::NoGradGuard noGrad;
         capture::HookScope scope(model->hooks());
+        std::map<int, std::vector<int>> byLayer;
         for (const HeadId& h : variants[v])
-            scope.add("blocks." + std::to_string(h.layer) + ".attn.hook_z",
-                      [h](at::Tensor& z, const capture::HookContext&) {
+            byLayer[h.layer].push_back(h.head);
+        for (const auto& [layer, heads] : byLayer)
+            scope.add("blocks." + std::to_string(layer) + ".attn.hook_z",
+                      [heads = heads](at::Tensor& z, const capture::HookContext&) {
+                          const at::Tensor mean = z.sum(2) / double(z.size(2));
                           at::Tensor out = z.clone();
-                          out.select(2, h.head).copy_(z.sum(2) / double(z.size(2)));
+                          for (int h : heads)
+                              out.select(2, h).copy_(mean);
                           z = out;
                       });
         const at::Tensor logits =

@@ -52,7 +52,10 @@ TEST(GShips, EmptySetIsZeroAndHeadSetsMatchSeparateForwards) {
     const std::vector<HeadSet> sets = {{}, {{0, 1}}, {{1, 3}}, {{0, 2}, {1, 0}}};
     const auto scores = gshipsOfSets(*model, prompts, sets, spec, options);
     ASSERT_EQ(scores.size(), sets.size());
-    EXPECT_NEAR(scores[0], 0.0, 1e-6);
+    // arccos near 1 in double resolves about 1e-6 degrees; the empty set batched with others
+    // also differs from the base run by float rounding.
+    EXPECT_NEAR(scores[0], 0.0, 1e-4);
+    EXPECT_NEAR(gshipsOfSets(*model, prompts, {{}}, spec, options).at(0), 0.0, 1e-5);
     for (std::size_t s = 1; s < sets.size(); ++s) {
         const double expected = angleByHand(*model, prompts, sets[s], 1e-5);
         EXPECT_GT(expected, 0.05);  // the ablation moves the subspace

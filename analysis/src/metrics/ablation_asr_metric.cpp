@@ -1,5 +1,6 @@
 // §3.3 attack-success rate with each head ablated alone, from greedy generations judged by the
 // reference keyword rule; benign items (harmful=false) give the accuracy cost alongside.
+#include <limits>
 #include <sstream>
 
 #include "attnscope/analysis/attack_success.h"

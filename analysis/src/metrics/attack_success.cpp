@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "attnscope/analysis/refusal_rule.h"
 #include "attnscope/capture/generation.h"

@@ -1,4 +1,6 @@
 // §3.4-3.5 Generalized Ships of every single head and the Sahara greedy group search.
+#include <limits>
+
 #include "attnscope/analysis/sahara_sweep.h"
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_model.h"

@@ -1,7 +1,10 @@
 // §3.2 Ships: KL(p || p') between the next-token distributions at the last prompt position of
 // the unablated model and of the model with one head ablated, averaged over the dataset.
+#include <limits>
+
 #include "attnscope/analysis/ablation_sweep.h"
 #include "attnscope/analysis/ships.h"
+#include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_model.h"
 #include "builtin_metrics.h"
 #include "safety_prompts.h"
