@@ -30,6 +30,13 @@ const std::map<std::string, CommandInfo>& commands() {
           "      [--append] [--long-context] [--storage float32|float16] [--compress]\n"
           "      [--ablate L.H[,H]]... [--mean-ablate L.H]... [--scale L.H=F]... [--top-k N]\n"
           "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]"}},
+        {"train-demo",
+         {runTrainDemoCommand,
+          "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"
+          "      [--eval-count N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
+          "      [--max-pairs N] [--eval-every N] [--log-every N]"}},
+        {"eval-demo",
+         {runEvalDemoCommand, "eval-demo --model DIR [--count N] [--threads N] [--json]"}},
         {"tokenize",
          {runTokenizeCommand,
           "tokenize (--model DIR | --tokenizer FILE) --text TEXT|- [--json] "
