@@ -195,7 +195,9 @@ TEST(ShippedDemoModel, BackcopiesAtTriggers) {
             if (triggers.count(ids[p]) == 0) continue;
             // The expected next token is the one before the trigger (at the end: the answer).
             const int64_t expected = ids[p - 1];
-            if (p + 1 < ids.size()) ASSERT_EQ(ids[p + 1], expected);
+            if (p + 1 < ids.size()) {
+                ASSERT_EQ(ids[p + 1], expected);
+            }
             ++checked;
             correct += predicted[static_cast<int64_t>(p)].item<int64_t>() == expected;
         }
@@ -317,8 +319,10 @@ TEST(ShippedDemoModel, HasANeedleCopyingHead) {
             const int64_t query = static_cast<int64_t>(prompt.size() + t) - 1;
             for (int64_t l = 0; l < c.nLayers; ++l) {
                 const at::Tensor argmax = pats[static_cast<size_t>(l)].select(1, query).argmax(-1);
-                for (int64_t h = 0; h < c.nHeads; ++h)
-                    hits[l][h] += argmax[h].item<int64_t>() == begin + static_cast<int64_t>(t);
+                for (int64_t h = 0; h < c.nHeads; ++h) {
+                    if (argmax[h].item<int64_t>() == begin + static_cast<int64_t>(t))
+                        hits[l][h] += 1;
+                }
             }
             ++steps;
         }

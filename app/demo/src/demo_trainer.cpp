@@ -128,7 +128,6 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
     };
     std::array<double, kTaskCount> lossSum{};
     int64_t windowSteps = 0;
-    bool firstWindow = true;
     for (int64_t step = 0; step < options.steps; ++step) {
         if (cancel != nullptr && cancel->load()) break;
         const double lr = learningRateAt(options, step);
@@ -148,7 +147,9 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
                 at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
                                        {}, at::Reduction::Mean, kNoTarget);
             (loss * options.lossWeight[taskIndex(task)]).backward();
-            lossSum[taskIndex(task)] += loss.item<double>();
+            const double value = loss.item<double>();
+            lossSum[taskIndex(task)] += value;
+            if (step == 0) result.firstLoss[taskIndex(task)] = value;
         }
         torch::nn::utils::clip_grad_norm_(model->parameters(), options.gradClip);
         optimizer.step();
@@ -170,8 +171,6 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             }
             if (evalNow) evaluate(report);
             report.seconds = elapsed();
-            if (firstWindow) result.firstLoss = report.loss;
-            firstWindow = false;
             result.lastLoss = report.loss;
             if (report.evaluated) result.accuracy = report.accuracy;
             lossSum = {};
@@ -179,6 +178,9 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             if (progress) progress(report);
         }
     }
+    for (const TaskKind task : kAllTasks)
+        if (options.batch[taskIndex(task)] == 0)
+            result.firstLoss[taskIndex(task)] = std::numeric_limits<double>::quiet_NaN();
     for (auto& p : model->parameters())
         p.set_requires_grad(false);
     result.seconds = elapsed();

@@ -54,7 +54,7 @@ struct TrainProgress {
 struct TrainResult {
     std::shared_ptr<capture::TransformerModel> model;
     std::string configJson;                      ///< the config the model was built from
-    std::array<double, kTaskCount> firstLoss{};  ///< mean over the first report window
+    std::array<double, kTaskCount> firstLoss{};  ///< the first step's (before any update)
     std::array<double, kTaskCount> lastLoss{};   ///< mean over the last report window
     std::array<double, kTaskCount> accuracy{};   ///< final validation accuracy
     int64_t steps = 0;                           ///< steps done (fewer when cancelled)
