@@ -41,7 +41,8 @@ const std::map<std::string, CommandInfo>& commands() {
           "      [--eval-count N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
           "      [--max-pairs N] [--eval-every N] [--log-every N]"}},
         {"eval-demo",
-         {runEvalDemoCommand, "eval-demo --model DIR [--count N] [--threads N] [--json]"}},
+         {runEvalDemoCommand,
+          "eval-demo --model DIR [--count N] [--threads N] [--json] [--write-prompts]"}},
         {"tokenize",
          {runTokenizeCommand,
           "tokenize (--model DIR | --tokenizer FILE) --text TEXT|- [--json] "

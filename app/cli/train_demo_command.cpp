@@ -135,7 +135,7 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
 
 int runEvalDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
                        std::ostream&) {
-    const CliArgs args(argv, {"--model", "--count", "--threads"}, {"--json"});
+    const CliArgs args(argv, {"--model", "--count", "--threads"}, {"--json", "--write-prompts"});
     const std::string dir = args.required("--model");
     const int64_t count = args.integer("--count", 200, 1, 100000);
     capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
@@ -146,6 +146,7 @@ int runEvalDemoCommand(const std::vector<std::string>& argv, std::istream&, std:
                                  std::to_string(model->config().vocabSize) + " words, not " +
                                  std::to_string(vocabulary.size()));
     const demo::TaskGenerator generator(vocabulary);
+    if (args.flag("--write-prompts")) demo::writeEvaluationPrompts(dir, generator, count);
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
     for (const auto task : demo::kAllTasks) {
         const auto examples = demo::evaluationExamples(generator, task, count);

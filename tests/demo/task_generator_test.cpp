@@ -90,7 +90,7 @@ TEST(TaskGenerator, NeedleAnswerIsTheSecretOfTheAskedCity) {
         answer.pop_back();
         EXPECT_EQ(answer, secret);
         EXPECT_EQ(ex.spanBegin, static_cast<int64_t>(start));
-        EXPECT_EQ(ex.spanEnd, static_cast<int64_t>(start + secret.size()));
+        EXPECT_EQ(ex.spanEnd, static_cast<int64_t>(start + secret.size() - 1));  // without "."
         ASSERT_EQ(ex.units.size(), 1u);
         EXPECT_EQ(ex.units[0].size(), secret.size() + 1);  // the secret, ".", <eos>
         EXPECT_EQ(supervised(ex), ex.units[0]);
@@ -217,7 +217,7 @@ TEST(TaskGenerator, EvaluationRecordsHoldPromptAndAnswerText) {
     EXPECT_EQ(rec["prompt"].get<std::string>().rfind("user : ", 0), 0u);
     const auto needle = evaluationRecord(evaluationExamples(gen, TaskKind::Needle, 1)[0], vocab());
     const std::string answer = needle["answer"];
-    EXPECT_EQ(answer, needle["needle"].get<std::string>());
+    EXPECT_EQ(answer, needle["needle"].get<std::string>() + " .");
     EXPECT_NE(needle["prompt"].get<std::string>().find("the secret of"), std::string::npos);
     const auto back = evaluationRecord(evaluationExamples(gen, TaskKind::Backcopy, 1)[0], vocab());
     std::vector<std::string> promptWords;

@@ -77,7 +77,7 @@ nlohmann::ordered_json evaluationRecord(const Example& ex, const DemoVocabulary&
 void writeDemoFolder(const std::filesystem::path& dir, capture::TransformerModel& model,
                      const std::string& configJson, const TaskGenerator& generator,
                      int64_t evalCount, capture::DType dtype) {
-    std::filesystem::create_directories(dir / "eval");
+    std::filesystem::create_directories(dir);
     capture::writeLlamaCheckpoint(model, dir, dtype);
     std::string config = configJson;
     if (dtype == capture::DType::BF16) {
@@ -87,9 +87,15 @@ void writeDemoFolder(const std::filesystem::path& dir, capture::TransformerModel
     }
     writeText(dir / "config.json", config);
     writeText(dir / "tokenizer.json", generator.vocabulary().tokenizerJson());
+    writeEvaluationPrompts(dir, generator, evalCount);
+}
+
+void writeEvaluationPrompts(const std::filesystem::path& dir, const TaskGenerator& generator,
+                            int64_t count) {
+    std::filesystem::create_directories(dir / "eval");
     for (const TaskKind task : kAllTasks) {
         std::string lines;
-        for (const auto& ex : evaluationExamples(generator, task, evalCount))
+        for (const auto& ex : evaluationExamples(generator, task, count))
             lines += evaluationRecord(ex, generator.vocabulary()).dump() + "\n";
         writeText(dir / "eval" / (std::string(taskName(task)) + ".jsonl"), lines);
     }

@@ -21,8 +21,8 @@ Example TaskGenerator::needle(Rng& rng) const {
     t.insert(t.end(), frame.begin(), frame.end());
     ex.spanBegin = static_cast<int64_t>(t.size());
     t.insert(t.end(), secret.begin(), secret.end());
+    ex.spanEnd = static_cast<int64_t>(t.size());  // the secret only, as the reference's real_needle
     t.push_back(v.id("."));
-    ex.spanEnd = static_cast<int64_t>(t.size());
     t.insert(t.end(), filler.begin() + cut, filler.end());
     t.push_back(v.id("."));
     t.insert(t.end(), frame.begin(), frame.end());

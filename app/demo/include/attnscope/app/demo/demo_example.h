@@ -36,9 +36,9 @@ struct Example {
     /// tokens[0, promptLength) is the prompt of the evaluation file; the rest is its answer.
     int64_t promptLength = 0;
     bool harmful = false;    ///< refusal: the request holds a harmful word
-    int64_t spanBegin = -1;  ///< needle: the secret's tokens inside the haystack, [begin, end)
-    int64_t spanEnd = -1;
-    double depth = 0.0;  ///< needle: where the needle sentence sits, 0 (start) to 1 (end)
+    int64_t spanBegin = -1;  ///< needle: the secret's words inside the haystack, [begin, end),
+    int64_t spanEnd = -1;    ///< without the sentence's closing "."
+    double depth = 0.0;      ///< needle: where the needle sentence sits, 0 (start) to 1 (end)
 };
 
 }  // namespace attnscope::app::demo

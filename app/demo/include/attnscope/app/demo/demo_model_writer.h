@@ -24,10 +24,14 @@ std::vector<Example> evaluationExamples(const TaskGenerator& generator, TaskKind
                                         int64_t count, uint64_t seed = kEvalSeed);
 
 /// One line of eval/<task>.jsonl: {"task", "prompt", "answer"} (text without <bos>; the
-/// tokenizer adds it) plus task fields: needle "needle", "depth", "prompt_tokens"; refusal
-/// "harmful", "request"; backcopy "triggers" (positions of the trigger words in the prompt's
-/// token ids, <bos> at 0).
+/// tokenizer adds it) plus task fields: needle "needle" (the secret words the answer copies,
+/// without the closing "."), "depth", "prompt_tokens"; refusal "harmful", "request"; backcopy
+/// "triggers" (positions of the trigger words in the prompt's token ids, <bos> at 0).
 nlohmann::ordered_json evaluationRecord(const Example& example, const DemoVocabulary& vocabulary);
+
+/// Writes eval/<task>.jsonl (`count` prompts per task) into `dir`.
+void writeEvaluationPrompts(const std::filesystem::path& dir, const TaskGenerator& generator,
+                            int64_t count);
 
 /// Writes config.json (`configJson`), model.safetensors (in `dtype`), tokenizer.json and
 /// eval/<task>.jsonl with `evalCount` prompts per task into `dir` (created if missing).
