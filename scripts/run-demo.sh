@@ -4,6 +4,7 @@
 # (The GUI will replace the CLI here when it lands.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 bash scripts/install-deps.sh
 cmake --preset release
 cmake --build --preset release --target attnscope-cli -j "$(nproc)"

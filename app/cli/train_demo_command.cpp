@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,15 +16,10 @@
 #include "attnscope/capture/transformer_model.h"
 #include "cli_args.h"
 #include "commands.h"
+#include "terminal_progress.h"
 
 namespace attnscope::app {
 namespace {
-
-std::atomic<bool> g_cancel{false};
-
-extern "C" void onInterrupt(int) {
-    g_cancel.store(true);
-}
 
 std::string clock(double seconds) {
     const auto s = static_cast<int64_t>(std::lround(seconds));
@@ -101,13 +95,11 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
         << " heads, d_model " << options.shape.dModel << ", d_mlp " << options.shape.dMlp
         << ", vocabulary " << vocabulary.size() << " words, " << options.steps << " steps, seed "
         << options.seed << ", " << threads << " threads\n";
-    g_cancel.store(false);
-    auto previous = std::signal(SIGINT, onInterrupt);
+    const std::atomic<bool>& interrupted = interruptFlag();
     const demo::TrainResult result = demo::trainDemoModel(
         options, vocabulary, [&](const demo::TrainProgress& p) { printProgress(out, p); },
-        &g_cancel);
-    std::signal(SIGINT, previous);
-    if (g_cancel.load()) {
+        &interrupted);
+    if (interrupted.load()) {
         err << "interrupted after " << result.steps << " steps; nothing written\n";
         return 130;
     }
