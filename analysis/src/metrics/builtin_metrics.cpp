@@ -6,7 +6,8 @@ MetricRegistry& MetricRegistry::global() {
     static MetricRegistry registry = [] {
         MetricRegistry r;
         for (auto make : {makeSinkMassMetric, makeSinkRateMetric, makeActHiddenSinkMetric,
-                          makeHeavyHitterMetric, makeRowEntropyMetric})
+                          makeHeavyHitterMetric, makeRowEntropyMetric, makeRetrievalScoreMetric,
+                          makeRetrievalMaskingMetric})
             r.add(make());
         return r;
     }();

@@ -11,5 +11,7 @@ std::shared_ptr<const Metric> makeSinkRateMetric();
 std::shared_ptr<const Metric> makeActHiddenSinkMetric();
 std::shared_ptr<const Metric> makeHeavyHitterMetric();
 std::shared_ptr<const Metric> makeRowEntropyMetric();
+std::shared_ptr<const Metric> makeRetrievalScoreMetric();
+std::shared_ptr<const Metric> makeRetrievalMaskingMetric();
 
 }  // namespace attnscope::analysis
