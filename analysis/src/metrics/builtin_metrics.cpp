@@ -7,7 +7,8 @@ MetricRegistry& MetricRegistry::global() {
         MetricRegistry r;
         for (auto make : {makeSinkMassMetric, makeSinkRateMetric, makeActHiddenSinkMetric,
                           makeHeavyHitterMetric, makeRowEntropyMetric, makeRetrievalScoreMetric,
-                          makeRetrievalMaskingMetric})
+                          makeRetrievalMaskingMetric, makeDormantMetric, makeValueDrainMetric,
+                          makeResidualPeakMetric, makeActiveDormantFlipMetric})
             r.add(make());
         return r;
     }();

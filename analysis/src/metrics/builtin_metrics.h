@@ -13,5 +13,9 @@ std::shared_ptr<const Metric> makeHeavyHitterMetric();
 std::shared_ptr<const Metric> makeRowEntropyMetric();
 std::shared_ptr<const Metric> makeRetrievalScoreMetric();
 std::shared_ptr<const Metric> makeRetrievalMaskingMetric();
+std::shared_ptr<const Metric> makeDormantMetric();
+std::shared_ptr<const Metric> makeValueDrainMetric();
+std::shared_ptr<const Metric> makeResidualPeakMetric();
+std::shared_ptr<const Metric> makeActiveDormantFlipMetric();
 
 }  // namespace attnscope::analysis
