@@ -8,7 +8,8 @@ MetricRegistry& MetricRegistry::global() {
         for (auto make : {makeSinkMassMetric, makeSinkRateMetric, makeActHiddenSinkMetric,
                           makeHeavyHitterMetric, makeRowEntropyMetric, makeRetrievalScoreMetric,
                           makeRetrievalMaskingMetric, makeDormantMetric, makeValueDrainMetric,
-                          makeResidualPeakMetric, makeActiveDormantFlipMetric})
+                          makeResidualPeakMetric, makeActiveDormantFlipMetric,
+                          makeDuoAttentionMetric, makeStreamingProxyMetric})
             r.add(make());
         return r;
     }();

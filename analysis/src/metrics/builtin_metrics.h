@@ -17,5 +17,7 @@ std::shared_ptr<const Metric> makeDormantMetric();
 std::shared_ptr<const Metric> makeValueDrainMetric();
 std::shared_ptr<const Metric> makeResidualPeakMetric();
 std::shared_ptr<const Metric> makeActiveDormantFlipMetric();
+std::shared_ptr<const Metric> makeDuoAttentionMetric();
+std::shared_ptr<const Metric> makeStreamingProxyMetric();
 
 }  // namespace attnscope::analysis
