@@ -19,5 +19,7 @@ std::shared_ptr<const Metric> makeResidualPeakMetric();
 std::shared_ptr<const Metric> makeActiveDormantFlipMetric();
 std::shared_ptr<const Metric> makeDuoAttentionMetric();
 std::shared_ptr<const Metric> makeStreamingProxyMetric();
+std::shared_ptr<const Metric> makeA2sfMetric();
+std::shared_ptr<const Metric> makeVhdMetric();
 
 }  // namespace attnscope::analysis

@@ -39,8 +39,10 @@ MaskingExperiment runMaskingExperiment(
         throw capture::InputError("only " + std::to_string(out.top.size()) +
                                   " heads have a retrieval score; cannot mask the top " +
                                   std::to_string(options.topK));
-    const auto excluded =
-        topHeads(scores, std::min(scores.size(), std::max(options.topK, options.excludeTop)));
+    // Small models have fewer than excludeTop + K heads: keep K heads to draw from.
+    const int exclusion =
+        std::max(options.topK, std::min(options.excludeTop, scores.size() - options.topK));
+    const auto excluded = topHeads(scores, exclusion);
     out.random = randomHeadsOutside(scores.layers, scores.heads, excluded, options.topK,
                                     options.seed, options.compatReference);
     const std::size_t n = instances.size();

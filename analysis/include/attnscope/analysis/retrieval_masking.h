@@ -20,7 +20,7 @@ std::vector<HeadId> randomHeadsOutside(int layers, int heads, const std::vector<
 struct MaskingOptions {
     int topK = 30;  ///< RH README: 30
     /// Size of the top set the random heads avoid (RH: block_list = the top 100 heads); the
-    /// effective exclusion is max(topK, excludeTop).
+    /// effective exclusion is max(topK, excludeTop), capped so that topK heads remain.
     int excludeTop = 100;
     std::uint32_t seed = 0;
     bool compatReference = false;
