@@ -5,8 +5,12 @@ namespace attnscope::analysis {
 MetricRegistry& MetricRegistry::global() {
     static MetricRegistry registry = [] {
         MetricRegistry r;
-        for (auto make : {makeSinkMassMetric, makeSinkRateMetric, makeActHiddenSinkMetric,
-                          makeHeavyHitterMetric, makeRowEntropyMetric})
+        for (auto make :
+             {makeSinkMassMetric, makeSinkRateMetric, makeActHiddenSinkMetric,
+              makeHeavyHitterMetric, makeRowEntropyMetric, makeRetrievalScoreMetric,
+              makeRetrievalMaskingMetric, makeDormantMetric, makeValueDrainMetric,
+              makeResidualPeakMetric, makeActiveDormantFlipMetric, makeDuoAttentionMetric,
+              makeStreamingProxyMetric, makeA2sfMetric, makeVhdMetric})
             r.add(make());
         return r;
     }();
