@@ -154,8 +154,8 @@ TEST_F(ControllerTest, AnalysisResultsLandInTheAtlasAndScoreTable) {
     ASSERT_TRUE(finished.wait(60000)) << w.lastError().toStdString();
 
     test::ExpectedRunner runner(model.dir);
-    const auto expected = test::expectedMetric(runner, "sink_mass", {{"start_size", "1"}},
-                                               {model.prompt});
+    const auto expected =
+        test::expectedMetric(runner, "sink_mass", {{"start_size", "1"}}, {model.prompt});
     EXPECT_EQ(w.atlasScore(), QStringLiteral("sink_mass"));
     const HeadScoresSnapshot& shown = w.atlasView()->scores();
     ASSERT_EQ(shown.values.size(), expected.size());

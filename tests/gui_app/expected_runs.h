@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <string>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace attnscope::test {
@@ -24,8 +24,8 @@ TestModel testModel();
 struct ExpectedRun {
     std::vector<int64_t> topIds;
     std::vector<double> topProbs;
-    std::vector<double> fullProbs;                 // [vocab]
-    std::vector<std::vector<float>> patterns;      // [layer] -> [head, query, key]
+    std::vector<double> fullProbs;             // [vocab]
+    std::vector<std::vector<float>> patterns;  // [layer] -> [head, query, key]
     int length = 0;
 
     /// One head's map [query, key].

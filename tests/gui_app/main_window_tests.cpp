@@ -45,9 +45,8 @@ void expectPredictions(const MainWindow& w, const test::ExpectedRun& edited,
         EXPECT_EQ(id, edited.topIds[r]) << "row " << r;
         EXPECT_NEAR(model->index(r, PredictionsModel::ProbColumn).data(RawValueRole).toDouble(),
                     edited.topProbs[r], 1e-6);
-        EXPECT_NEAR(
-            model->index(r, PredictionsModel::BaselineColumn).data(RawValueRole).toDouble(),
-            baseline.fullProbs[id], 1e-6);
+        EXPECT_NEAR(model->index(r, PredictionsModel::BaselineColumn).data(RawValueRole).toDouble(),
+                    baseline.fullProbs[id], 1e-6);
     }
 }
 
@@ -92,8 +91,10 @@ TEST_F(MainWindowTest, AblatingFromTheAtlasShowsTheRuntimesValuesAndSessionsRest
     open(w);
     const auto base = runner->run(model.prompt, {});
     expectPredictions(w, base, base);
-    EXPECT_TRUE(QSettings().value(QStringLiteral("recentModels")).toStringList().contains(
-        w.controller()->model().path));
+    EXPECT_TRUE(QSettings()
+                    .value(QStringLiteral("recentModels"))
+                    .toStringList()
+                    .contains(w.controller()->model().path));
 
     // Click selects a head everywhere; the heatmap shows its map.
     clickHead(w, 0, 1);

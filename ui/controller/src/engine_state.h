@@ -17,9 +17,9 @@ namespace attnscope::ui::detail {
 struct CachedRun {
     std::vector<int64_t> ids;
     app::PromptTokens tokens;
-    at::Tensor probs;                            // [vocab] float64 softmax of the last logits
-    std::vector<std::vector<float>> patterns;    // [layer] -> [head, query, key]
-    std::map<std::string, at::Tensor> hookZ;     // "blocks.L.attn.hook_z" -> [pos, head, d_head]
+    at::Tensor probs;                          // [vocab] float64 softmax of the last logits
+    std::vector<std::vector<float>> patterns;  // [layer] -> [head, query, key]
+    std::map<std::string, at::Tensor> hookZ;   // "blocks.L.attn.hook_z" -> [pos, head, d_head]
 };
 
 /// The opened model and the unedited runs of the current prompts. Owned by the controller,

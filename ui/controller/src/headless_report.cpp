@@ -36,8 +36,8 @@ QString headlessReport(const QString& modelDir, const QString& prompt, int topK)
     s << "model: " << m.path << "\n  " << m.architecture << ", " << m.layers << " layers, "
       << m.heads << " heads (" << m.kvHeads << " KV), " << m.parameters << " parameters, "
       << m.dtype << ", fingerprint " << m.fingerprint << "\n";
-    s << "prompt: " << request.prompt << "\ntokens (" << run.length << "): " << run.tokenLabels.join(' ')
-      << "\n\nnext-token predictions:\n";
+    s << "prompt: " << request.prompt << "\ntokens (" << run.length
+      << "): " << run.tokenLabels.join(' ') << "\n\nnext-token predictions:\n";
     for (const auto& row : run.predictions.rows)
         s << "  " << qSetFieldWidth(12) << Qt::left << row.token << qSetFieldWidth(0) << " "
           << PredictionsModel::formatProbability(row.prob) << "\n";

@@ -122,8 +122,8 @@ SessionState readSessionFile(const QString& path) {
         s.layers = static_cast<int>(t.layers);
         s.heads = static_cast<int>(t.heads);
         s.values.assign(t.values.begin(), t.values.end());
-        const auto params = nlohmann::json::parse(reader.scoreParams(metric, keys.front()), nullptr,
-                                                  false);
+        const auto params =
+            nlohmann::json::parse(reader.scoreParams(metric, keys.front()), nullptr, false);
         if (params.is_object() && params.contains("description"))
             s.description = QString::fromStdString(params["description"].get<std::string>());
         state.results.push_back(std::move(s));

@@ -35,8 +35,8 @@ bool SessionState::fromJson(const QByteArray& json, SessionState* state, QString
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
     const QJsonObject root = doc.object();
-    if (doc.isNull() || root.value(QStringLiteral("format")).toString() !=
-                            QStringLiteral("attnscope-session")) {
+    if (doc.isNull() ||
+        root.value(QStringLiteral("format")).toString() != QStringLiteral("attnscope-session")) {
         if (error)
             *error = doc.isNull() ? parseError.errorString()
                                   : QStringLiteral("not an attnscope-session document");

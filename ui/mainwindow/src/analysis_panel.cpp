@@ -75,36 +75,36 @@ void AnalysisPanel::rebuildForm() {
     const int i = m_combo->currentIndex();
     if (i < 0 || i >= static_cast<int>(m_metrics.size())) return;
     const MetricDescriptor& m = m_metrics[i];
-    m_description->setText(m.description + (m.citation.isEmpty() ? QString()
-                                                                 : QStringLiteral("\n") + m.citation));
+    m_description->setText(m.description +
+                           (m.citation.isEmpty() ? QString() : QStringLiteral("\n") + m.citation));
     for (const ParamDescriptor& p : m.params) {
         QWidget* field = nullptr;
         switch (p.type) {
-        case ParamDescriptor::Type::Integer: {
-            auto* spin = new QSpinBox(m_formHost);
-            spin->setRange(std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
-            spin->setValue(p.defaultValue.toInt());
-            field = spin;
-            break;
-        }
-        case ParamDescriptor::Type::Boolean: {
-            auto* box = new QCheckBox(m_formHost);
-            box->setChecked(p.defaultValue == QLatin1String("true") ||
-                            p.defaultValue == QLatin1String("1"));
-            field = box;
-            break;
-        }
-        case ParamDescriptor::Type::Real:
-        case ParamDescriptor::Type::Text: {
-            auto* edit = new QLineEdit(p.defaultValue, m_formHost);
-            if (p.type == ParamDescriptor::Type::Real) {
-                auto* v = new QDoubleValidator(edit);
-                v->setLocale(QLocale::c());
-                edit->setValidator(v);
+            case ParamDescriptor::Type::Integer: {
+                auto* spin = new QSpinBox(m_formHost);
+                spin->setRange(std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+                spin->setValue(p.defaultValue.toInt());
+                field = spin;
+                break;
             }
-            field = edit;
-            break;
-        }
+            case ParamDescriptor::Type::Boolean: {
+                auto* box = new QCheckBox(m_formHost);
+                box->setChecked(p.defaultValue == QLatin1String("true") ||
+                                p.defaultValue == QLatin1String("1"));
+                field = box;
+                break;
+            }
+            case ParamDescriptor::Type::Real:
+            case ParamDescriptor::Type::Text: {
+                auto* edit = new QLineEdit(p.defaultValue, m_formHost);
+                if (p.type == ParamDescriptor::Type::Real) {
+                    auto* v = new QDoubleValidator(edit);
+                    v->setLocale(QLocale::c());
+                    edit->setValidator(v);
+                }
+                field = edit;
+                break;
+            }
         }
         field->setObjectName(p.name);
         field->setToolTip(p.help);

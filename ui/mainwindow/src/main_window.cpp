@@ -110,7 +110,8 @@ void MainWindow::buildCentre() {
     m_headSpin = new QSpinBox(centre);
     m_averageCombo = new QComboBox(centre);
     m_averageCombo->addItem(tr("Selected head"), static_cast<int>(MapAverage::Head));
-    m_averageCombo->addItem(tr("Mean of the layer's heads"), static_cast<int>(MapAverage::LayerHeads));
+    m_averageCombo->addItem(tr("Mean of the layer's heads"),
+                            static_cast<int>(MapAverage::LayerHeads));
     m_averageCombo->addItem(tr("Mean of all heads"), static_cast<int>(MapAverage::AllHeads));
     m_viewCombo = new QComboBox(centre);
     m_viewCombo->addItem(tr("Edited"), static_cast<int>(MapView::Edited));
@@ -149,8 +150,8 @@ void MainWindow::buildDocks() {
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     m_modelInfo = new QFormLayout;
-    const QString names[] = {tr("Folder"), tr("Architecture"), tr("Layers"),    tr("Heads"),
-                             tr("KV heads"), tr("Parameters"), tr("Dtype"),     tr("Fingerprint")};
+    const QString names[] = {tr("Folder"),   tr("Architecture"), tr("Layers"), tr("Heads"),
+                             tr("KV heads"), tr("Parameters"),   tr("Dtype"),  tr("Fingerprint")};
     for (int i = 0; i < 8; ++i) {
         m_modelLabels[i] = new QLabel(QStringLiteral("\u2013"), left);
         m_modelLabels[i]->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -174,7 +175,8 @@ void MainWindow::buildDocks() {
     m_tokens = new TokenStripView(left);
     leftLayout->addWidget(m_tokens);
     leftLayout->addStretch(1);
-    addDock(this, tr("Model and prompt"), QStringLiteral("modelDock"), left, Qt::LeftDockWidgetArea);
+    addDock(this, tr("Model and prompt"), QStringLiteral("modelDock"), left,
+            Qt::LeftDockWidgetArea);
     connect(m_tokens, &TokenStripView::tokenClicked, this, [this](int index) {
         m_heatmap->highlightRow(index);
         m_heatmap->highlightColumn(index);
@@ -278,7 +280,8 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open model folder\u2026"), QKeySequence::Open, this,
                     &MainWindow::openModelDialog);
-    file->addAction(tr("Open &demo model"), QKeySequence(tr("Ctrl+D")), this, &MainWindow::openDemo);
+    file->addAction(tr("Open &demo model"), QKeySequence(tr("Ctrl+D")), this,
+                    &MainWindow::openDemo);
     m_recentMenu = file->addMenu(tr("Recent models"));
     file->addSeparator();
     file->addAction(tr("Open &session\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this,
@@ -344,8 +347,9 @@ void MainWindow::connectController() {
         m_analysis->setRunning(false);
         m_status->setText(tr("Analysis cancelled"));
     });
-    connect(m_controller, &AppController::sessionSaved, this,
-            [this](const QString& path) { m_status->setText(tr("Session saved to %1").arg(path)); });
+    connect(m_controller, &AppController::sessionSaved, this, [this](const QString& path) {
+        m_status->setText(tr("Session saved to %1").arg(path));
+    });
     connect(m_controller, &AppController::sessionLoaded, this, &MainWindow::onSessionLoaded);
     connect(m_controller, &AppController::sessionFailed, this, &MainWindow::showError);
     connect(m_controller, &AppController::busyChanged, this, [this](bool busy) {
@@ -396,8 +400,8 @@ void MainWindow::showError(const QString& message) {
     Q_EMIT errorShown(message);
     if (m_quietErrors) return;
     // Window-modal and non-blocking: the event loop (and running jobs) go on.
-    auto* box = new QMessageBox(QMessageBox::Critical, tr("AttnScope"), message, QMessageBox::Ok,
-                                this);
+    auto* box =
+        new QMessageBox(QMessageBox::Critical, tr("AttnScope"), message, QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
 }

@@ -120,9 +120,9 @@ void MainWindow::onResults(std::shared_ptr<const RunSnapshot> run) {
     m_sinkPlot->setSinkMass(m_run->sinkMassPerLayer, m_run->baselineSinkMassPerLayer);
     updateScoreViews();
     updateHeatmap();
-    const int edits = static_cast<int>(
-        std::count_if(m_run->interventions.begin(), m_run->interventions.end(),
-                      [](const InterventionItem& i) { return i.enabled; }));
+    const int edits =
+        static_cast<int>(std::count_if(m_run->interventions.begin(), m_run->interventions.end(),
+                                       [](const InterventionItem& i) { return i.enabled; }));
     m_status->setText(tr("Run %1: %2 tokens, %3 active edit(s)")
                           .arg(m_run->generation)
                           .arg(m_run->length)
@@ -235,21 +235,23 @@ void MainWindow::updateHeatmap() {
     using Source = RunSnapshot::Source;
     const int l = m_selected.layer, h = m_selected.head;
     switch (view) {
-    case MapView::Edited: m_heatmap->setSnapshot(m_run->map(l, h, average)); break;
-    case MapView::Baseline:
-        m_heatmap->setSnapshot(m_run->map(l, h, average, Source::Baseline));
-        break;
-    case MapView::Difference:
-        m_heatmap->setDifference(m_run->map(l, h, average),
-                                 m_run->map(l, h, average, Source::Baseline));
-        break;
-    case MapView::Corrupted:
-        m_heatmap->setSnapshot(m_run->map(l, h, average, Source::Corrupted));
-        break;
-    case MapView::CorruptedDifference:
-        m_heatmap->setDifference(m_run->map(l, h, average, Source::Baseline),
-                                 m_run->map(l, h, average, Source::Corrupted));
-        break;
+        case MapView::Edited:
+            m_heatmap->setSnapshot(m_run->map(l, h, average));
+            break;
+        case MapView::Baseline:
+            m_heatmap->setSnapshot(m_run->map(l, h, average, Source::Baseline));
+            break;
+        case MapView::Difference:
+            m_heatmap->setDifference(m_run->map(l, h, average),
+                                     m_run->map(l, h, average, Source::Baseline));
+            break;
+        case MapView::Corrupted:
+            m_heatmap->setSnapshot(m_run->map(l, h, average, Source::Corrupted));
+            break;
+        case MapView::CorruptedDifference:
+            m_heatmap->setDifference(m_run->map(l, h, average, Source::Baseline),
+                                     m_run->map(l, h, average, Source::Corrupted));
+            break;
     }
 }
 
@@ -280,8 +282,9 @@ void MainWindow::toggleAblation(int layer, int head) {
     if (it != items.end()) {
         items.erase(it);
     } else {
-        items.push_back({kinds::kZeroAblation, layer, head, 0.0, true,
-                         tr("L%1H%2 %3").arg(layer).arg(head).arg(kindLabel(kinds::kZeroAblation))});
+        items.push_back(
+            {kinds::kZeroAblation, layer, head, 0.0, true,
+             tr("L%1H%2 %3").arg(layer).arg(head).arg(kindLabel(kinds::kZeroAblation))});
     }
     editInterventions(items, tr("Toggle ablation of L%1H%2").arg(layer).arg(head));
 }
@@ -290,16 +293,14 @@ void MainWindow::requestIntervention(const QString& kind, int layer, int head) {
     double param = 0.0;
     bool ok = true;
     if (kind == kinds::kScale) {
-        param = QInputDialog::getDouble(this, tr("Scale head"), tr("Factor for L%1H%2's output")
-                                                                    .arg(layer)
-                                                                    .arg(head),
-                                        0.5, -100.0, 100.0, 3, &ok);
+        param = QInputDialog::getDouble(this, tr("Scale head"),
+                                        tr("Factor for L%1H%2's output").arg(layer).arg(head), 0.5,
+                                        -100.0, 100.0, 3, &ok);
     } else if (kind == kinds::kSinkWindow) {
-        param = QInputDialog::getInt(this, tr("Sink + window"),
-                                     tr("Recent keys L%1H%2 may attend to (plus 4 sink tokens)")
-                                         .arg(layer)
-                                         .arg(head),
-                                     8, 1, 1 << 20, 1, &ok);
+        param = QInputDialog::getInt(
+            this, tr("Sink + window"),
+            tr("Recent keys L%1H%2 may attend to (plus 4 sink tokens)").arg(layer).arg(head), 8, 1,
+            1 << 20, 1, &ok);
     } else if (kind == kinds::kActCalibration) {
         param = 0.1;  // ACT's sink threshold
     } else if (kind == kinds::kPatch && m_corrupted->text().trimmed().isEmpty()) {
