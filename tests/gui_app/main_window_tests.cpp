@@ -128,6 +128,17 @@ TEST_F(MainWindowTest, AblatingFromTheAtlasShowsTheRuntimesValuesAndSessionsRest
     EXPECT_TRUE(w.heatmapView()->differenceMode());
     EXPECT_LE(maxAbsDiff(w.heatmapView()->tile().values, diff), 1e-6);
     w.setMapView(MainWindow::MapView::Edited);
+    // Mean over the layer's heads: the mean of the runtime's maps.
+    w.setMapAverage(MapAverage::LayerHeads);
+    std::vector<float> mean(diff.size(), 0.0f);
+    const int heads = w.controller()->model().heads;
+    for (int h = 0; h < heads; ++h) {
+        const auto m = ablated.map(last, h);
+        for (size_t i = 0; i < mean.size(); ++i)
+            mean[i] += m[i] / heads;
+    }
+    EXPECT_LE(maxAbsDiff(w.heatmapView()->tile().values, mean), 1e-5);
+    w.setMapAverage(MapAverage::Head);
 
     // Undo brings the baseline back; redo the ablation.
     w.undoStack()->undo();
