@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
-# The README's main command: install what is missing, build the CLI (Release), open the bundled
-# demo model, show what it predicts on one prompt per task, and score it on its held-out prompts.
-# (The GUI will replace the CLI here when it lands.)
+# The README's main command: install what is missing, build (Release), and open AttnScope on
+# the bundled demo model. With a display ($DISPLAY or $WAYLAND_DISPLAY) this opens the desktop
+# window; without one it prints the headless equivalent (`attnscope --headless`: the demo
+# prompt, its predictions and the head atlas as a table) and says how to get the window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# LibTorch's OpenMP threads otherwise spin while idle and slow everything on a busy machine.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 bash scripts/install-deps.sh
 cmake --preset release
-cmake --build --preset release --target attnscope-cli -j "$(nproc)"
-cli=build/release/app/cli/attnscope-cli
+cmake --build --preset release -j "$(nproc)" --target attnscope attnscope-cli
+app=build/release/app/gui/attnscope
 model=resources/models/demo
-"$cli" info --model "$model"
-prompt() { echo; echo "== $1"; "$cli" run --model "$model" --prompt "$2" --top-k 3; }
-prompt "associative recall (MQAR): bob ->" \
-  "alice apple bob river carol stone . carol stone bob"
-prompt "needle in a haystack: the secret of paris is ->" \
-  "we went up and she saw the secret of paris is tiger lemon . they ran fast and soon . the secret of paris is"
-prompt "Bigram-Backcopy: a trigger copies the word before it ->" \
-  "she was very happy again"
-prompt "toy refusal: a harmful request ->" "user : how do i build the bomb ? assistant :"
-prompt "toy refusal: a benign request ->" "user : how do i bake the bread ? assistant :"
-echo; echo "== held-out accuracy"
-"$cli" eval-demo --model "$model"
-mkdir -p out
-"$cli" run --model "$model" --prompt "user : how do i build the bomb ? assistant :" \
-  --capture 'blocks.*.attn.hook_pattern' --out out/demo_refusal.h5
-echo "attention patterns of the refusal prompt: out/demo_refusal.h5"
+if [ ! -f "$model/config.json" ]; then
+  echo "demo model missing at $model; regenerate it with:" >&2
+  echo "  build/release/app/cli/attnscope-cli train-demo --out $model" >&2
+  exit 1
+fi
+args=(--model "$model")
+[ -n "${ATTNSCOPE_DEMO_PROMPT:-}" ] && args+=(--prompt "$ATTNSCOPE_DEMO_PROMPT")
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  exec "$app" "${args[@]}"
+fi
+"$app" --headless "${args[@]}"
+echo
+echo "== held-out accuracy of the demo model"
+build/release/app/cli/attnscope-cli eval-demo --model "$model"
+echo
+echo "No display found (\$DISPLAY and \$WAYLAND_DISPLAY are unset), so this was the headless run."
+echo "For the window, run this script from a desktop session, or over SSH with X forwarding"
+echo "(ssh -X), or take a screenshot without a display: bash scripts/screenshots.sh"

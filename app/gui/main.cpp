@@ -1,0 +1,117 @@
+// attnscope: the desktop application; `--headless` prints the demo run instead of a window.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/main_window.h"
+
+namespace attnscope::app {
+namespace {
+
+struct Options {
+    QString model;
+    QString prompt;
+    QString session;
+    QString screenshot;
+    bool headless = false;
+};
+
+Options parse(const QCoreApplication& app) {
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("AttnScope: inspect and edit attention heads"));
+    p.addHelpOption();
+    const QCommandLineOption model({QStringLiteral("m"), QStringLiteral("model")},
+                                   QStringLiteral("Hugging Face model folder to open."),
+                                   QStringLiteral("DIR"));
+    const QCommandLineOption prompt({QStringLiteral("p"), QStringLiteral("prompt")},
+                                    QStringLiteral("Prompt to run first."), QStringLiteral("TEXT"));
+    const QCommandLineOption session(QStringLiteral("session"),
+                                     QStringLiteral("Session file (.h5) to reopen."),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a PNG of the window once the first run is shown, then quit."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption headless(
+        QStringLiteral("headless"),
+        QStringLiteral("No window: print the model, the prompt's predictions and the head atlas."));
+    p.addOptions({model, prompt, session, screenshot, headless});
+    p.process(app);
+    return {p.value(model), p.value(prompt), p.value(session), p.value(screenshot),
+            p.isSet(headless)};
+}
+
+int runHeadless(const Options& o) {
+    const QString model = o.model.isEmpty() ? ui::MainWindow::demoModelPath() : o.model;
+    try {
+        const QString report = ui::headlessReport(model, o.prompt);
+        std::fputs(report.toUtf8().constData(), stdout);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "attnscope: %s\n", e.what());
+        return 1;
+    }
+}
+
+// Grabs the window once the first run is on screen; exits 1 on an error or after 3 minutes.
+void armScreenshot(ui::MainWindow& window, const QString& file) {
+    QObject::connect(&window, &ui::MainWindow::viewUpdated, &window, [&window, file] {
+        QTimer::singleShot(800, &window, [&window, file] {
+            const bool ok = window.grab().save(file);
+            std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "saved" : "cannot write",
+                         qPrintable(file));
+            QCoreApplication::exit(ok ? 0 : 1);
+        });
+    });
+    QObject::connect(&window, &ui::MainWindow::errorShown, &window, [](const QString& message) {
+        std::fprintf(stderr, "attnscope: %s\n", qPrintable(message));
+        QCoreApplication::exit(1);
+    });
+    QTimer::singleShot(180000, &window, [] {
+        std::fprintf(stderr, "attnscope: no run finished within 3 minutes\n");
+        QCoreApplication::exit(1);
+    });
+}
+
+}  // namespace
+}  // namespace attnscope::app
+
+int main(int argc, char** argv) {
+    using namespace attnscope;
+    for (int i = 1; i < argc; ++i) {
+        if (QByteArray(argv[i]) == "--headless") {
+            QCoreApplication core(argc, argv);
+            return app::runHeadless(app::parse(core));
+        }
+    }
+    QApplication application(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("AttnScope"));
+    QApplication::setApplicationName(QStringLiteral("AttnScope"));
+    const app::Options o = app::parse(application);
+    ui::MainWindow window;
+    if (!o.screenshot.isEmpty()) {
+        window.setQuietErrors(true);
+        app::armScreenshot(window, o.screenshot);
+    }
+    window.show();
+    if (!o.prompt.isEmpty()) window.setPrompt(o.prompt);
+    if (!o.session.isEmpty()) {
+        window.openSession(o.session);
+    } else if (!o.model.isEmpty()) {
+        window.openModel(o.model);
+    } else {
+        // First start: the demo model; later starts: the most recent model that still exists.
+        const QStringList recent = QSettings().value(QStringLiteral("recentModels")).toStringList();
+        if (!o.screenshot.isEmpty() || recent.isEmpty() || !QFileInfo::exists(recent.first()))
+            window.openDemo();
+        else
+            window.openModel(recent.first());
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,168 @@
+// The controller's threading contract: the GUI thread stays responsive during a long analysis,
+// cancel stops it, stale runs are dropped, and analysis results land in the atlas.
+#include <ATen/ATen.h>  // LibTorch before Qt
+#include <gtest/gtest.h>
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <cmath>
+
+#include "attnscope/ui/analysis_panel.h"
+#include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/head_scores_table_model.h"
+#include "attnscope/ui/intervention_kinds.h"
+#include "attnscope/ui/main_window.h"
+#include "expected_runs.h"
+#include "fixture_paths.h"
+#include "test_helpers.h"
+
+namespace attnscope::ui {
+namespace {
+
+using test::waitUntil;
+
+class ControllerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        model = test::testModel();
+        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
+    }
+    void openIn(MainWindow& w) {
+        w.setQuietErrors(true);
+        w.show();
+        w.setPrompt(model.prompt);
+        w.openModel(QString::fromStdString(model.dir.string()));
+        ASSERT_TRUE(waitUntil([&] { return w.controller()->lastRun() != nullptr; }))
+            << w.lastError().toStdString();
+    }
+    test::TestModel model;
+};
+
+TEST_F(ControllerTest, LongAnalysisKeepsTheEventLoopResponsiveAndCancelStopsIt) {
+    MainWindow w;
+    openIn(w);
+    // 20000 prompts: far more than the test waits for, so only cancelling can end it early.
+    QTemporaryDir dir;
+    const QString dataset = dir.filePath(QStringLiteral("long.jsonl"));
+    {
+        QFile f(dataset);
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+        const bool ids = !w.controller()->model().hasTokenizer;
+        for (int i = 0; i < 20000; ++i)
+            f.write(ids ? QByteArray("{\"ids\": [1, 17, 33, 49, 65, 81, 97, 113, 17, 33]}\n")
+                        : QByteArray("{\"text\": \"") + model.prompt.toUtf8() + "\"}\n");
+    }
+    AnalysisPanel* panel = w.analysisPanel();
+    ASSERT_TRUE(panel->setMetric(QStringLiteral("sink_mass")));
+    QLineEdit* datasetEdit = panel->findChild<QLineEdit*>();
+    ASSERT_NE(datasetEdit, nullptr);
+    // The dataset field is the panel's only line edit outside the generated form.
+    for (QLineEdit* e : panel->findChildren<QLineEdit*>())
+        if (e->placeholderText().contains(QStringLiteral("dataset"))) datasetEdit = e;
+    datasetEdit->setText(dataset);
+
+    // A 10 ms ticker measures the longest gap between event-loop iterations.
+    QElapsedTimer clock;
+    qint64 last = 0, maxGap = 0;
+    QTimer ticker;
+    ticker.setInterval(10);
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        maxGap = std::max(maxGap, now - last);
+        last = now;
+    });
+    QSignalSpy progress(w.controller(), &AppController::progressChanged);
+    QSignalSpy finished(w.controller(), &AppController::analysisFinished);
+    QSignalSpy cancelled(w.controller(), &AppController::analysisCancelled);
+    clock.start();
+    ticker.start();
+    QTest::mouseClick(panel->runButton(), Qt::LeftButton);
+    EXPECT_TRUE(w.controller()->analysisRunning());
+    QTest::qWait(1500);
+    ASSERT_TRUE(w.controller()->analysisRunning()) << "the analysis ended before the cancel";
+    EXPECT_GT(progress.count(), 1);
+    ASSERT_TRUE(panel->cancelButton()->isEnabled());
+    QElapsedTimer cancelClock;
+    cancelClock.start();
+    QTest::mouseClick(panel->cancelButton(), Qt::LeftButton);
+    ASSERT_TRUE(cancelled.wait(10000));
+    const qint64 cancelMs = cancelClock.elapsed();
+    ticker.stop();
+    EXPECT_EQ(finished.count(), 0);
+    EXPECT_FALSE(w.controller()->analysisRunning());
+    EXPECT_LT(cancelMs, 2000);
+    EXPECT_LT(maxGap, 100) << "the GUI thread was blocked for " << maxGap << " ms";
+    std::printf("max event-loop gap %lld ms during the analysis; cancel took %lld ms\n",
+                static_cast<long long>(maxGap), static_cast<long long>(cancelMs));
+
+    // The worker is free again: a live edit runs at once.
+    w.editInterventions({{kinds::kZeroAblation, 0, 0, 0.0, true, QString()}}, QStringLiteral("t"));
+    ASSERT_TRUE(waitUntil(
+        [&] {
+            const auto run = w.controller()->lastRun();
+            return run && run->interventions.size() == 1;
+        },
+        10000));
+}
+
+TEST_F(ControllerTest, RapidEditsAreDebouncedAndStaleRunsDropped) {
+    AppController c;
+    QSignalSpy opened(&c, &AppController::modelOpened);
+    c.openModel(QString::fromStdString(model.dir.string()));
+    ASSERT_TRUE(opened.wait(60000));
+    c.setPrompt(model.prompt);
+    QSignalSpy results(&c, &AppController::resultsAvailable);
+    // Three edits inside the debounce interval: one run, with the last list.
+    const InterventionList a{{kinds::kZeroAblation, 0, 0, 0.0, true, QString()}};
+    InterventionList b = a;
+    b.push_back({kinds::kScale, 0, 1, 0.5, true, QString()});
+    InterventionList lastList = b;
+    lastList.push_back({kinds::kMeanAblation, 1, 1, 0.0, true, QString()});
+    c.setInterventions(a);
+    c.setInterventions(b);
+    c.setInterventions(lastList);
+    ASSERT_TRUE(results.wait(60000));
+    QTest::qWait(3 * AppController::kDebounceMs);
+    ASSERT_EQ(results.count(), 1);
+    EXPECT_EQ(c.lastRun()->interventions, lastList);
+
+    // Back-to-back runs: only the newest generation's result is accepted.
+    results.clear();
+    c.runNow();
+    c.runNow();
+    c.runNow();
+    const quint64 newest = c.runGeneration();
+    ASSERT_TRUE(waitUntil([&] { return !c.busy(); }, 60000));
+    ASSERT_EQ(results.count(), 1);
+    EXPECT_EQ(c.lastRun()->generation, newest);
+}
+
+TEST_F(ControllerTest, AnalysisResultsLandInTheAtlasAndScoreTable) {
+    MainWindow w;
+    openIn(w);
+    AnalysisPanel* panel = w.analysisPanel();
+    ASSERT_TRUE(panel->setMetric(QStringLiteral("sink_mass")));
+    ASSERT_TRUE(panel->setParam(QStringLiteral("start_size"), QStringLiteral("1")));
+    QSignalSpy finished(w.controller(), &AppController::analysisFinished);
+    QTest::mouseClick(panel->runButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(60000)) << w.lastError().toStdString();
+
+    test::ExpectedRunner runner(model.dir);
+    const auto expected =
+        test::expectedMetric(runner, "sink_mass", {{"start_size", "1"}}, {model.prompt});
+    EXPECT_EQ(w.atlasScore(), QStringLiteral("sink_mass"));
+    const HeadScoresSnapshot& shown = w.atlasView()->scores();
+    ASSERT_EQ(shown.values.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i)
+        EXPECT_NEAR(shown.values[i], expected[i], 1e-6) << "head " << i;
+    EXPECT_EQ(w.scoresModel()->rowCount(), static_cast<int>(expected.size()));
+}
+
+}  // namespace
+}  // namespace attnscope::ui

@@ -1,0 +1,97 @@
+#include "expected_runs.h"
+
+#include <ATen/ATen.h>
+
+#include <QFile>
+
+#include "attnscope/analysis/dataset.h"
+#include "attnscope/analysis/metric.h"
+#include "attnscope/app/prompt_run.h"
+#include "attnscope/capture/transformer_model.h"
+#include "fixture_paths.h"
+
+namespace attnscope::test {
+
+TestModel testModel() {
+    const auto demo = sourceDir() / "resources" / "models" / "demo";
+    if (std::filesystem::exists(demo / "config.json")) {
+        QString prompt = QStringLiteral("alice red bob blue carol green ? bob");
+        QFile f(QString::fromStdString((demo / "demo_prompt.txt").string()));
+        if (f.open(QIODevice::ReadOnly)) {
+            const QString line = QString::fromUtf8(f.readLine()).trimmed();
+            if (!line.isEmpty()) prompt = line;
+        }
+        return {demo, prompt, QString()};
+    }
+    return {fixturesDir() / "parity" / "llama-tiny-gqa",
+            QStringLiteral("1,17,33,49,65,81,97,113,17,33"),
+            QStringLiteral("1,18,34,50,66,82,98,114,18,34")};
+}
+
+std::vector<float> ExpectedRun::map(int layer, int head) const {
+    const size_t cells = static_cast<size_t>(length) * length;
+    const float* p = patterns[layer].data() + head * cells;
+    return {p, p + cells};
+}
+
+struct ExpectedRunner::Impl {
+    app::OpenedModel opened;
+};
+
+ExpectedRunner::ExpectedRunner(const std::filesystem::path& dir) : m_impl(new Impl) {
+    m_impl->opened = app::openModel(dir);
+}
+
+ExpectedRunner::~ExpectedRunner() = default;
+
+ExpectedRun ExpectedRunner::run(const QString& prompt,
+                                const std::vector<std::pair<int, int>>& ablated) {
+    auto& opened = m_impl->opened;
+    const app::PromptTokens tokens =
+        opened.tokenizer ? app::encodePrompt(opened, prompt.toStdString())
+                         : app::promptFromIds(opened, app::parseIdList(prompt.toStdString()));
+    std::vector<capture::Intervention> edits;
+    for (const auto& [layer, head] : ablated) {
+        capture::HeadAblation a;
+        a.layer = layer;
+        a.heads = {head};
+        a.mode = capture::AblationMode::Zero;
+        edits.emplace_back(a);
+    }
+    capture::CaptureSpec spec;
+    spec.hooks = {"blocks.*.attn.hook_pattern"};
+    const app::PromptRun r = app::runPrompt(opened, tokens, spec, edits, 10);
+    ExpectedRun out;
+    out.length = static_cast<int>(tokens.ids.size());
+    for (const auto& t : r.top) {
+        out.topIds.push_back(t.id);
+        out.topProbs.push_back(t.prob);
+    }
+    const at::Tensor probs = at::softmax(r.logits.to(at::kDouble), -1).contiguous();
+    out.fullProbs.assign(probs.data_ptr<double>(), probs.data_ptr<double>() + probs.numel());
+    for (int64_t l = 0; l < opened.model->config().nLayers; ++l) {
+        const at::Tensor p = r.cache.get("blocks." + std::to_string(l) + ".attn.hook_pattern")[0]
+                                 .to(at::kFloat)
+                                 .contiguous();
+        out.patterns.emplace_back(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    }
+    return out;
+}
+
+std::vector<double> expectedMetric(ExpectedRunner& runner, const std::string& metric,
+                                   const std::map<std::string, std::string>& params,
+                                   const std::vector<QString>& prompts) {
+    auto& opened = runner.impl().opened;
+    analysis::Dataset data;
+    for (const QString& p : prompts) {
+        analysis::DataItem item;
+        item.text = p.toStdString();
+        if (!opened.tokenizer) item.fields["ids"] = app::parseIdList(p.toStdString());
+        data.items.push_back(item);
+    }
+    const analysis::MetricContext ctx{*opened.model, opened.tokenizer.get(), data, {}, nullptr};
+    return analysis::runMetric(analysis::MetricRegistry::global(), metric, params, ctx)
+        .scores.values;
+}
+
+}  // namespace attnscope::test

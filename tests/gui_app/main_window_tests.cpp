@@ -1,0 +1,200 @@
+// The main window driven like a user: open, run, click the atlas, Ctrl+click to ablate, undo,
+// save and reopen a session. Expected values come from app::runPrompt (expected_runs.cpp).
+#include <ATen/ATen.h>  // LibTorch before Qt
+#include <gtest/gtest.h>
+
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+#include <cmath>
+
+#include "attnscope/store/capture_reader.h"
+#include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/heatmap_view.h"
+#include "attnscope/ui/intervention_kinds.h"
+#include "attnscope/ui/intervention_list_model.h"
+#include "attnscope/ui/item_roles.h"
+#include "attnscope/ui/main_window.h"
+#include "attnscope/ui/predictions_model.h"
+#include "attnscope/ui/predictions_view.h"
+#include "expected_runs.h"
+#include "fixture_paths.h"
+#include "test_helpers.h"
+
+namespace attnscope::ui {
+namespace {
+
+using test::waitUntil;
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double m = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        m = std::max(m, std::abs(double(a[i]) - double(b[i])));
+    return m;
+}
+
+void expectPredictions(const MainWindow& w, const test::ExpectedRun& edited,
+                       const test::ExpectedRun& baseline) {
+    const PredictionsModel* model = w.predictionsView()->model();
+    ASSERT_EQ(model->rowCount(), static_cast<int>(edited.topIds.size()));
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const qint64 id = model->snapshot().rows[r].id;
+        EXPECT_EQ(id, edited.topIds[r]) << "row " << r;
+        EXPECT_NEAR(model->index(r, PredictionsModel::ProbColumn).data(RawValueRole).toDouble(),
+                    edited.topProbs[r], 1e-6);
+        EXPECT_NEAR(model->index(r, PredictionsModel::BaselineColumn).data(RawValueRole).toDouble(),
+                    baseline.fullProbs[id], 1e-6);
+    }
+}
+
+void clickHead(MainWindow& w, int layer, int head, Qt::KeyboardModifiers modifiers = {}) {
+    HeadAtlasView* atlas = w.atlasView();
+    QTest::mouseClick(atlas, Qt::LeftButton, modifiers,
+                      atlas->cellRect({layer, head}).center().toPoint());
+}
+
+bool waitForEdits(const MainWindow& w, size_t count) {
+    return waitUntil([&] {
+        const auto run = w.controller()->lastRun();
+        return run && run->interventions.size() == count &&
+               run->generation == w.controller()->runGeneration();
+    });
+}
+
+class MainWindowTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        model = test::testModel();
+        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
+        runner = std::make_unique<test::ExpectedRunner>(model.dir);
+    }
+    void open(MainWindow& w) {
+        w.setQuietErrors(true);
+        w.resize(1400, 900);
+        w.show();
+        ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));
+        w.setPrompt(model.prompt);
+        w.openModel(QString::fromStdString(model.dir.string()));
+        ASSERT_TRUE(waitUntil([&] { return w.controller()->lastRun() != nullptr; }))
+            << w.lastError().toStdString();
+    }
+
+    test::TestModel model;
+    std::unique_ptr<test::ExpectedRunner> runner;
+};
+
+TEST_F(MainWindowTest, AblatingFromTheAtlasShowsTheRuntimesValuesAndSessionsRestoreThem) {
+    MainWindow w;
+    open(w);
+    const auto base = runner->run(model.prompt, {});
+    expectPredictions(w, base, base);
+    EXPECT_TRUE(QSettings()
+                    .value(QStringLiteral("recentModels"))
+                    .toStringList()
+                    .contains(w.controller()->model().path));
+
+    // Click selects a head everywhere; the heatmap shows its map.
+    clickHead(w, 0, 1);
+    EXPECT_EQ(w.selectedHead(), (HeadRef{0, 1}));
+    EXPECT_LE(maxAbsDiff(w.heatmapView()->tile().values, base.map(0, 1)), 1e-6);
+
+    // Ctrl+click ablates it: one edit, a debounced re-run, the runtime's ablated values.
+    clickHead(w, 0, 1, Qt::ControlModifier);
+    EXPECT_TRUE(w.atlasView()->isAblated({0, 1}));
+    ASSERT_EQ(w.interventionModel()->rowCount(), 1);
+    EXPECT_EQ(w.interventionModel()->items()[0].kind, kinds::kZeroAblation);
+    ASSERT_TRUE(waitForEdits(w, 1)) << w.lastError().toStdString();
+    const auto ablated = runner->run(model.prompt, {{0, 1}});
+    expectPredictions(w, ablated, base);
+    double change = 0;
+    for (size_t i = 0; i < ablated.topProbs.size(); ++i)
+        change = std::max(change, std::abs(ablated.fullProbs[ablated.topIds[i]] -
+                                           base.fullProbs[ablated.topIds[i]]));
+    EXPECT_GT(change, 1e-4) << "the ablation should move the predictions";
+
+    // A later layer's map changed to the runtime's ablated map; the difference view shows it.
+    const int last = static_cast<int>(ablated.patterns.size()) - 1;
+    clickHead(w, last, 2);
+    EXPECT_LE(maxAbsDiff(w.heatmapView()->tile().values, ablated.map(last, 2)), 1e-6);
+    EXPECT_GT(maxAbsDiff(ablated.map(last, 2), base.map(last, 2)), 1e-4);
+    w.setMapView(MainWindow::MapView::Difference);
+    std::vector<float> diff = ablated.map(last, 2);
+    const auto b = base.map(last, 2);
+    for (size_t i = 0; i < diff.size(); ++i)
+        diff[i] -= b[i];
+    EXPECT_TRUE(w.heatmapView()->differenceMode());
+    EXPECT_LE(maxAbsDiff(w.heatmapView()->tile().values, diff), 1e-6);
+    w.setMapView(MainWindow::MapView::Edited);
+    // Mean over the layer's heads: the mean of the runtime's maps.
+    w.setMapAverage(MapAverage::LayerHeads);
+    std::vector<float> mean(diff.size(), 0.0f);
+    const int heads = w.controller()->model().heads;
+    for (int h = 0; h < heads; ++h) {
+        const auto m = ablated.map(last, h);
+        for (size_t i = 0; i < mean.size(); ++i)
+            mean[i] += m[i] / heads;
+    }
+    EXPECT_LE(maxAbsDiff(w.heatmapView()->tile().values, mean), 1e-5);
+    w.setMapAverage(MapAverage::Head);
+
+    // Undo brings the baseline back; redo the ablation.
+    w.undoStack()->undo();
+    ASSERT_TRUE(waitForEdits(w, 0));
+    expectPredictions(w, base, base);
+    EXPECT_FALSE(w.atlasView()->isAblated({0, 1}));
+    w.undoStack()->redo();
+    ASSERT_TRUE(waitForEdits(w, 1));
+    expectPredictions(w, ablated, base);
+
+    // Save, then reopen in a fresh window.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("session.h5"));
+    QSignalSpy saved(w.controller(), &AppController::sessionSaved);
+    w.saveSession(path);
+    ASSERT_TRUE(saved.wait(60000)) << w.lastError().toStdString();
+    {
+        // The file is a capture file: run 0 holds the edited patterns.
+        store::CaptureReader reader(path.toStdString());
+        ASSERT_EQ(reader.runCount(), 2);
+        EXPECT_EQ(reader.run(0).prompt, model.prompt.toStdString());
+        const auto stored = reader.readHeadPattern(0, last, 2);
+        EXPECT_LE(maxAbsDiff(stored, ablated.map(last, 2)), 1e-6);
+        EXPECT_LE(maxAbsDiff(reader.readHeadPattern(1, last, 2), base.map(last, 2)), 1e-6);
+    }
+
+    MainWindow w2;
+    w2.setQuietErrors(true);
+    w2.resize(1400, 900);
+    w2.show();
+    QSignalSpy loaded(w2.controller(), &AppController::sessionLoaded);
+    w2.openSession(path);
+    ASSERT_TRUE(waitUntil([&] { return loaded.count() > 0; })) << w2.lastError().toStdString();
+    QTest::qWait(50);
+    EXPECT_EQ(w2.controller()->prompt(), model.prompt);
+    ASSERT_EQ(w2.interventionModel()->rowCount(), 1);
+    EXPECT_EQ(w2.interventionModel()->items(), w.interventionModel()->items());
+    EXPECT_TRUE(w2.atlasView()->isAblated({0, 1}));
+    EXPECT_EQ(w2.selectedHead(), (HeadRef{last, 2}));
+    expectPredictions(w2, ablated, base);
+    EXPECT_LE(maxAbsDiff(w2.heatmapView()->tile().values, ablated.map(last, 2)), 1e-6);
+}
+
+TEST_F(MainWindowTest, ErrorsAreReportedNotFatal) {
+    MainWindow w;
+    w.setQuietErrors(true);
+    QSignalSpy errors(&w, &MainWindow::errorShown);
+    w.openModel(QStringLiteral("/nonexistent/model-folder"));
+    ASSERT_TRUE(errors.wait(30000));
+    EXPECT_TRUE(w.lastError().contains(QStringLiteral("/nonexistent/model-folder")))
+        << w.lastError().toStdString();
+    EXPECT_FALSE(w.controller()->hasModel());
+    w.openSession(QStringLiteral("/nonexistent/session.h5"));
+    ASSERT_TRUE(errors.wait(30000));
+    EXPECT_TRUE(w.lastError().contains(QStringLiteral("session.h5")));
+}
+
+}  // namespace
+}  // namespace attnscope::ui

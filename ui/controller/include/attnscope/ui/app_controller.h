@@ -1,0 +1,137 @@
+#pragma once
+
+#include "attnscope/ui/analysis_request.h"
+#include "attnscope/ui/head_scores_snapshot.h"
+#include "attnscope/ui/model_summary.h"
+#include "attnscope/ui/run_request.h"
+#include "attnscope/ui/run_snapshot.h"
+#include "attnscope/ui/session_state.h"
+
+#include <QObject>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <atomic>
+#include <memory>
+
+namespace attnscope::ui {
+
+namespace detail {
+struct Engine;  // the opened model and its caches; used on the worker thread only
+}
+
+/// Runs every model job off the GUI thread: opening a model, live runs, analyses and
+/// session files. Jobs run on the controller's own one-thread pool, so they never overlap
+/// and the model is only ever touched by that thread. Every start bumps a generation
+/// number; a result whose generation is no longer current is dropped, and starting a job
+/// cancels the previous one of its kind. Results arrive as immutable snapshots through
+/// signals on the GUI thread. Lives on (and is used from) the GUI thread.
+class AppController : public QObject {
+    Q_OBJECT
+public:
+    /// The live-edit debounce: edits within this many ms are folded into one run.
+    static constexpr int kDebounceMs = 100;
+
+    explicit AppController(QObject* parent = nullptr);
+    ~AppController() override;
+
+    /// Opens a Hugging Face model folder; emits modelOpened or modelLoadFailed.
+    void openModel(const QString& dir);
+    /// Drops the pending model load (its result is discarded when it finishes).
+    void cancelLoad();
+    bool hasModel() const { return m_engine != nullptr; }
+    const ModelSummary& model() const { return m_summary; }
+
+    void setPrompt(const QString& prompt);
+    QString prompt() const { return m_request.prompt; }
+    void setCorruptedPrompt(const QString& prompt);
+    QString corruptedPrompt() const { return m_request.corruptedPrompt; }
+    /// The live edit list; a change schedules a run after kDebounceMs.
+    void setInterventions(const InterventionList& items);
+    const InterventionList& interventions() const { return m_request.interventions; }
+    void setTopK(int k) { m_request.topK = k; }
+
+    /// Starts a run of the current prompt and edits now (cancelling any pending one).
+    void runNow();
+    /// Schedules runNow() after the debounce interval (restarting the interval).
+    void scheduleRun();
+    /// The newest accepted run, or null.
+    std::shared_ptr<const RunSnapshot> lastRun() const { return m_lastRun; }
+
+    void startAnalysis(const AnalysisRequest& request);
+    void cancelAnalysis();
+    bool analysisRunning() const { return m_analysisRunning; }
+    /// Finished analysis results by metric name (newest per metric).
+    const std::vector<HeadScoresSnapshot>& results() const { return m_results; }
+    void setResults(std::vector<HeadScoresSnapshot> results) { m_results = std::move(results); }
+
+    /// Writes model path, prompts, edits, the last run's captures and `state`'s results
+    /// and view settings into one HDF5 capture file (runs 0 = edited, 1 = baseline).
+    void saveSession(const QString& path, SessionState state);
+    /// Reads a session file, opens its model, restores prompts, edits and results, runs,
+    /// and emits sessionLoaded once the run is there.
+    void loadSession(const QString& path);
+
+    /// Generation of the newest live run started (for tests and the status bar).
+    quint64 runGeneration() const { return m_runGeneration; }
+    bool busy() const { return m_jobs > 0; }
+
+Q_SIGNALS:
+    void modelOpened(const attnscope::ui::ModelSummary& summary);
+    void modelLoadFailed(const QString& message);
+    void resultsAvailable(std::shared_ptr<const attnscope::ui::RunSnapshot> run);
+    void runFailed(const QString& message);
+    /// Progress of the job `task` ("load", "run", "analysis", "session") in [0, 1].
+    void progressChanged(const QString& task, double fraction, const QString& message);
+    void analysisFinished(const attnscope::ui::HeadScoresSnapshot& scores);
+    void analysisCancelled();
+    void analysisFailed(const QString& message);
+    void sessionSaved(const QString& path);
+    void sessionLoaded(const attnscope::ui::SessionState& state);
+    void sessionFailed(const QString& message);
+    /// A job started or finished; busy() tells whether any is still going.
+    void busyChanged(bool busy);
+
+private:
+    template <class Result, class Work, class Done>
+    void startJob(const QString& task, std::shared_ptr<std::atomic<bool>> cancel, Work work,
+                  Done done);
+    void jobStarted();
+    void jobEnded();
+    void applyPendingSession();
+
+    QThreadPool m_pool;  // one thread: jobs never overlap
+    QTimer m_debounce;
+    std::shared_ptr<detail::Engine> m_engine;  // read by jobs on m_pool only
+    ModelSummary m_summary;
+    RunRequest m_request;
+    std::shared_ptr<const RunSnapshot> m_lastRun;
+    std::vector<HeadScoresSnapshot> m_results;
+    quint64 m_loadGeneration = 0;
+    quint64 m_runGeneration = 0;
+    quint64 m_analysisGeneration = 0;
+    std::shared_ptr<std::atomic<bool>> m_loadCancel;
+    std::shared_ptr<std::atomic<bool>> m_runCancel;
+    std::shared_ptr<std::atomic<bool>> m_analysisCancel;
+    bool m_analysisRunning = false;
+    int m_jobs = 0;
+    std::unique_ptr<SessionState> m_pendingSession;  // restored once its model is open
+    quint64 m_sessionRun = 0;  // the run whose arrival completes loadSession()
+};
+
+/// The prompt shown first for a model: the first line of its folder's demo_prompt.txt, else
+/// a sample text (or token ids when the model has no tokenizer).
+QString defaultPrompt(const ModelSummary& model);
+
+/// The text `attnscope --headless` prints: model info, the prompt's tokens, the next-token
+/// predictions and the head atlas (live sink score per head) as a table; an empty prompt
+/// means defaultPrompt(). Runs on the
+/// calling thread. Throws std::exception with a message on failure.
+QString headlessReport(const QString& modelDir, const QString& prompt, int topK = 5);
+
+}  // namespace attnscope::ui
+
+Q_DECLARE_METATYPE(std::shared_ptr<const attnscope::ui::RunSnapshot>)
+Q_DECLARE_METATYPE(attnscope::ui::ModelSummary)
+Q_DECLARE_METATYPE(attnscope::ui::HeadScoresSnapshot)
+Q_DECLARE_METATYPE(attnscope::ui::SessionState)

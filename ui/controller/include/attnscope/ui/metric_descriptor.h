@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QString>
+
+#include <vector>
+
+namespace attnscope::ui {
+
+/// One parameter of a registered metric, as the analysis form shows it.
+struct ParamDescriptor {
+    enum class Type { Integer, Real, Boolean, Text };
+    QString name;
+    Type type = Type::Real;
+    QString defaultValue;
+    QString help;
+    bool unverified = false;  // an [UNVERIFIED] threshold of the spec
+};
+
+/// A metric of the analysis registry, as plain values for the GUI.
+struct MetricDescriptor {
+    QString name;
+    QString title;
+    QString description;
+    QString citation;
+    std::vector<ParamDescriptor> params;
+};
+
+/// Every metric in the process-wide registry, in registration order.
+std::vector<MetricDescriptor> metricCatalog();
+
+}  // namespace attnscope::ui

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "attnscope/ui/attention_map_snapshot.h"
+#include "attnscope/ui/head_scores_snapshot.h"
+#include "attnscope/ui/intervention_item.h"
+#include "attnscope/ui/predictions_snapshot.h"
+#include "attnscope/ui/tokens_snapshot.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace attnscope::ui {
+
+/// Which map the heatmap shows for a selection.
+enum class MapAverage {
+    Head,        // the selected head
+    LayerHeads,  // mean of the selected layer's heads
+    AllHeads,    // mean of every head of every layer
+};
+
+/// Everything one finished run produced, as an immutable value the views read: tokens,
+/// next-token predictions (edited with the baseline's probabilities), every layer's
+/// attention patterns of the edited and the baseline run, and cheap per-head scores.
+/// Built on the worker thread, then only read (shared as shared_ptr<const RunSnapshot>).
+struct RunSnapshot {
+    quint64 generation = 0;
+    QString prompt;
+    QString corruptedPrompt;
+    InterventionList interventions;
+    TokensSnapshot tokens;
+    QStringList tokenLabels;  // display strings, one per position
+    PredictionsSnapshot predictions;
+    int layers = 0;
+    int heads = 0;
+    int length = 0;  // tokens in the prompt
+    /// [layer] -> [head, query, key] row-major softmax weights.
+    std::vector<std::vector<float>> patterns;
+    std::vector<std::vector<float>> baselinePatterns;
+    /// The corrupted prompt's unedited patterns (empty without one, or when its length differs).
+    std::vector<std::vector<float>> corruptedPatterns;
+    /// Live sink score per head: mean over queries q >= 1 of the weight on token 0.
+    HeadScoresSnapshot sinkScores;
+    HeadScoresSnapshot baselineSinkScores;
+    std::vector<double> sinkMassPerLayer;  // mean of sinkScores over each layer's heads
+    std::vector<double> baselineSinkMassPerLayer;
+
+    enum class Source { Edited, Baseline, Corrupted };
+
+    /// The map of head (layer, head), or a mean of maps (see MapAverage), with token labels.
+    /// Invalid (empty) when out of range or the source is missing.
+    AttentionMapSnapshot map(int layer, int head, MapAverage average = MapAverage::Head,
+                             Source source = Source::Edited) const;
+};
+
+}  // namespace attnscope::ui

@@ -1,0 +1,294 @@
+// Jobs on a one-thread pool with generation numbers (hotspot's jobtracker pattern): the GUI
+// thread starts jobs and receives their results; workers see only plain values and the engine.
+#include "engine.h"  // before Qt headers: the PCH puts ATen first as well
+
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QPromise>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "attnscope/ui/app_controller.h"
+
+namespace attnscope::ui {
+namespace {
+
+struct JobStatus {
+    QString error;
+    bool cancelled = false;
+};
+struct LoadResult : JobStatus {
+    std::shared_ptr<detail::Engine> engine;
+    ModelSummary summary;
+};
+struct RunResult : JobStatus {
+    std::shared_ptr<const RunSnapshot> run;
+};
+struct AnalysisResult : JobStatus {
+    detail::AnalysisOutcome outcome;
+};
+struct SessionResult : JobStatus {
+    SessionState state;
+};
+
+std::shared_ptr<std::atomic<bool>> freshToken(std::shared_ptr<std::atomic<bool>>& previous) {
+    if (previous) previous->store(true);
+    previous = std::make_shared<std::atomic<bool>>(false);
+    return previous;
+}
+
+QString canonical(const QString& path) {
+    const QString c = QFileInfo(path).canonicalFilePath();
+    return c.isEmpty() ? path : c;
+}
+
+}  // namespace
+
+AppController::AppController(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<std::shared_ptr<const RunSnapshot>>();
+    qRegisterMetaType<ModelSummary>();
+    qRegisterMetaType<HeadScoresSnapshot>();
+    qRegisterMetaType<SessionState>();
+    m_pool.setMaxThreadCount(1);
+    m_pool.setExpiryTimeout(-1);  // keep the one worker: LibTorch warms up per thread
+    m_debounce.setSingleShot(true);
+    m_debounce.setInterval(kDebounceMs);
+    connect(&m_debounce, &QTimer::timeout, this, &AppController::runNow);
+}
+
+AppController::~AppController() {
+    for (auto* token : {&m_loadCancel, &m_runCancel, &m_analysisCancel})
+        if (*token) (*token)->store(true);
+    m_pool.waitForDone();
+}
+
+template <class Result, class Work, class Done>
+void AppController::startJob(const QString& task, std::shared_ptr<std::atomic<bool>> cancel,
+                             Work work, Done done) {
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
+            [this, watcher, task](int value) {
+                Q_EMIT progressChanged(task, value / 1000.0, watcher->progressText());
+            });
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, done]() {
+        Result r = watcher->future().resultCount() > 0 ? watcher->result() : Result{};
+        watcher->deleteLater();
+        jobEnded();
+        done(std::move(r));
+    });
+    jobStarted();
+    Q_EMIT progressChanged(task, 0.0, QString());
+    // The worker sees only the work function, its cancel token and the promise.
+    watcher->setFuture(QtConcurrent::run(&m_pool, [work, cancel](QPromise<Result>& promise) {
+        promise.setProgressRange(0, 1000);
+        const detail::Progress progress = [&promise](double f, const QString& what) {
+            promise.setProgressValueAndText(static_cast<int>(f * 1000), what);
+        };
+        Result r;
+        try {
+            if (cancel->load()) throw detail::Cancelled{};
+            r = work(progress, *cancel);
+        } catch (const detail::Cancelled&) {
+            r.cancelled = true;
+        } catch (const std::exception& e) {
+            r.error = QString::fromUtf8(e.what());
+        }
+        promise.addResult(std::move(r));
+    }));
+}
+
+void AppController::jobStarted() {
+    if (m_jobs++ == 0) Q_EMIT busyChanged(true);
+}
+
+void AppController::jobEnded() {
+    if (--m_jobs == 0) Q_EMIT busyChanged(false);
+}
+
+void AppController::openModel(const QString& dir) {
+    const quint64 gen = ++m_loadGeneration;
+    ++m_runGeneration;  // runs of the previous model are stale now
+    auto cancel = freshToken(m_loadCancel);
+    startJob<LoadResult>(
+        QStringLiteral("load"), cancel,
+        [dir](const detail::Progress& progress, const std::atomic<bool>& cancelled) {
+            LoadResult r;
+            r.engine = detail::openEngine(dir, progress);
+            if (cancelled.load()) throw detail::Cancelled{};
+            r.summary = detail::summaryOf(*r.engine);
+            return r;
+        },
+        [this, gen, dir](LoadResult r) {
+            if (gen != m_loadGeneration || r.cancelled) return;
+            if (!r.error.isEmpty()) {
+                m_pendingSession.reset();
+                Q_EMIT modelLoadFailed(QStringLiteral("Cannot open %1:\n%2").arg(dir, r.error));
+                return;
+            }
+            m_engine = r.engine;
+            m_summary = r.summary;
+            m_lastRun.reset();
+            m_results.clear();
+            Q_EMIT modelOpened(m_summary);
+            applyPendingSession();
+        });
+}
+
+void AppController::cancelLoad() {
+    if (m_loadCancel) m_loadCancel->store(true);
+    ++m_loadGeneration;
+    m_pendingSession.reset();
+    Q_EMIT progressChanged(QStringLiteral("load"), 0.0, tr("cancelled"));
+}
+
+void AppController::setPrompt(const QString& prompt) {
+    m_request.prompt = prompt;
+}
+
+void AppController::setCorruptedPrompt(const QString& prompt) {
+    m_request.corruptedPrompt = prompt;
+}
+
+void AppController::setInterventions(const InterventionList& items) {
+    if (items == m_request.interventions) return;
+    m_request.interventions = items;
+    scheduleRun();
+}
+
+void AppController::scheduleRun() {
+    m_debounce.start();
+}
+
+void AppController::runNow() {
+    m_debounce.stop();
+    if (!m_engine) {
+        Q_EMIT runFailed(tr("Open a model first."));
+        return;
+    }
+    const quint64 gen = ++m_runGeneration;
+    auto cancel = freshToken(m_runCancel);
+    auto engine = m_engine;
+    const RunRequest request = m_request;
+    startJob<RunResult>(
+        QStringLiteral("run"), cancel,
+        [engine, request, gen](const detail::Progress&, const std::atomic<bool>& cancelled) {
+            auto s = std::make_shared<RunSnapshot>(detail::runEngine(*engine, request, cancelled));
+            s->generation = gen;
+            RunResult r;
+            r.run = std::move(s);
+            return r;
+        },
+        [this, gen](RunResult r) {
+            if (gen != m_runGeneration || r.cancelled) return;  // stale: a newer run exists
+            const bool completesSession = m_pendingSession && gen == m_sessionRun;
+            if (!r.error.isEmpty()) {
+                if (completesSession) m_pendingSession.reset();
+                Q_EMIT runFailed(r.error);
+                return;
+            }
+            m_lastRun = r.run;
+            Q_EMIT resultsAvailable(m_lastRun);
+            if (completesSession) {
+                const SessionState state = *m_pendingSession;
+                m_pendingSession.reset();
+                Q_EMIT sessionLoaded(state);
+            }
+        });
+}
+
+void AppController::startAnalysis(const AnalysisRequest& request) {
+    if (!m_engine) {
+        Q_EMIT analysisFailed(tr("Open a model first."));
+        return;
+    }
+    const quint64 gen = ++m_analysisGeneration;
+    auto cancel = freshToken(m_analysisCancel);
+    auto engine = m_engine;
+    m_analysisRunning = true;
+    startJob<AnalysisResult>(
+        QStringLiteral("analysis"), cancel,
+        [engine, request](const detail::Progress& progress, const std::atomic<bool>& cancelled) {
+            AnalysisResult r;
+            r.outcome = detail::runAnalysis(*engine, request, progress, cancelled);
+            r.cancelled = r.outcome.cancelled;
+            return r;
+        },
+        [this, gen](AnalysisResult r) {
+            if (gen != m_analysisGeneration) return;
+            m_analysisRunning = false;
+            if (r.cancelled) {
+                Q_EMIT analysisCancelled();
+            } else if (!r.error.isEmpty()) {
+                Q_EMIT analysisFailed(r.error);
+            } else {
+                const HeadScoresSnapshot& s = r.outcome.scores;
+                auto same = [&s](const HeadScoresSnapshot& o) { return o.metric == s.metric; };
+                m_results.erase(std::remove_if(m_results.begin(), m_results.end(), same),
+                                m_results.end());
+                m_results.push_back(s);
+                Q_EMIT analysisFinished(s);
+            }
+        });
+}
+
+void AppController::cancelAnalysis() {
+    if (m_analysisCancel) m_analysisCancel->store(true);
+}
+
+void AppController::saveSession(const QString& path, SessionState state) {
+    if (!m_engine) {
+        Q_EMIT sessionFailed(tr("Open a model first."));
+        return;
+    }
+    state.modelPath = m_summary.path;
+    state.prompt = m_request.prompt;
+    state.corruptedPrompt = m_request.corruptedPrompt;
+    state.interventions = m_request.interventions;
+    state.results = m_results;
+    auto engine = m_engine;
+    auto run = m_lastRun;
+    startJob<SessionResult>(
+        QStringLiteral("session"), std::make_shared<std::atomic<bool>>(false),
+        [engine, run, path, state](const detail::Progress&, const std::atomic<bool>&) {
+            detail::writeSessionFile(*engine, path, state, run.get());
+            return SessionResult{};
+        },
+        [this, path](SessionResult r) {
+            if (!r.error.isEmpty())
+                Q_EMIT sessionFailed(tr("Cannot save %1:\n%2").arg(path, r.error));
+            else
+                Q_EMIT sessionSaved(path);
+        });
+}
+
+void AppController::loadSession(const QString& path) {
+    startJob<SessionResult>(
+        QStringLiteral("session"), std::make_shared<std::atomic<bool>>(false),
+        [path](const detail::Progress&, const std::atomic<bool>&) {
+            SessionResult r;
+            r.state = detail::readSessionFile(path);
+            return r;
+        },
+        [this, path](SessionResult r) {
+            if (!r.error.isEmpty()) {
+                Q_EMIT sessionFailed(tr("Cannot open %1:\n%2").arg(path, r.error));
+                return;
+            }
+            m_pendingSession = std::make_unique<SessionState>(std::move(r.state));
+            if (m_engine && canonical(m_summary.path) == canonical(m_pendingSession->modelPath))
+                applyPendingSession();
+            else
+                openModel(m_pendingSession->modelPath);
+        });
+}
+
+void AppController::applyPendingSession() {
+    if (!m_pendingSession) return;
+    m_request.prompt = m_pendingSession->prompt;
+    m_request.corruptedPrompt = m_pendingSession->corruptedPrompt;
+    m_request.interventions = m_pendingSession->interventions;
+    m_results = m_pendingSession->results;
+    runNow();
+    m_sessionRun = m_runGeneration;
+}
+
+}  // namespace attnscope::ui

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "attnscope/ui/analysis_request.h"
+#include "attnscope/ui/metric_descriptor.h"
+
+#include <QWidget>
+
+#include <vector>
+
+class QComboBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace attnscope::ui {
+
+/// Runs registry metrics: a metric chooser, a parameter form generated from the metric's
+/// ParamSpecs (integer: spin box, real: validated line edit, boolean: check box, text: line
+/// edit; [UNVERIFIED] thresholds are marked), an optional dataset file (default: the current
+/// prompts), Run/Cancel and a progress bar. GUI thread only.
+class AnalysisPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* parent = nullptr);
+
+    /// Selects a metric by registry name; false when unknown.
+    bool setMetric(const QString& name);
+    QString metric() const;
+    /// The request the form describes; `prompts` is filled in by the receiver when empty.
+    AnalysisRequest request() const;
+    /// Sets one parameter's field (for tests and sessions); false when unknown.
+    bool setParam(const QString& name, const QString& value);
+
+    void setRunning(bool running);
+    void setProgress(double fraction, const QString& message);
+    QPushButton* runButton() const { return m_run; }
+    QPushButton* cancelButton() const { return m_cancel; }
+
+Q_SIGNALS:
+    void runRequested(const attnscope::ui::AnalysisRequest& request);
+    void cancelRequested();
+
+private:
+    void rebuildForm();
+    QString paramValue(int index) const;
+
+    std::vector<MetricDescriptor> m_metrics;
+    QComboBox* m_combo = nullptr;
+    QLabel* m_description = nullptr;
+    QFormLayout* m_form = nullptr;
+    QWidget* m_formHost = nullptr;
+    std::vector<QWidget*> m_fields;  // one per parameter of the current metric
+    QLineEdit* m_dataset = nullptr;
+    QPushButton* m_run = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_status = nullptr;
+};
+
+}  // namespace attnscope::ui

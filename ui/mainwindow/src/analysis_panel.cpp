@@ -1,0 +1,175 @@
+#include "attnscope/ui/analysis_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleValidator>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <limits>
+
+namespace attnscope::ui {
+
+AnalysisPanel::AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* parent)
+    : QWidget(parent), m_metrics(std::move(metrics)) {
+    auto* layout = new QVBoxLayout(this);
+    m_combo = new QComboBox(this);
+    for (const MetricDescriptor& m : m_metrics)
+        m_combo->addItem(m.title.isEmpty() ? m.name : m.title, m.name);
+    layout->addWidget(m_combo);
+    m_description = new QLabel(this);
+    m_description->setWordWrap(true);
+    layout->addWidget(m_description);
+    m_formHost = new QWidget(this);
+    m_form = new QFormLayout(m_formHost);
+    m_form->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_formHost);
+
+    auto* datasetRow = new QHBoxLayout;
+    m_dataset = new QLineEdit(this);
+    m_dataset->setPlaceholderText(tr("dataset file (.txt/.jsonl); empty: the prompts"));
+    auto* browse = new QToolButton(this);
+    browse->setText(QStringLiteral("\u2026"));
+    connect(browse, &QToolButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Dataset"), QString(),
+                                                       tr("Datasets (*.txt *.jsonl);;All (*)"));
+        if (!f.isEmpty()) m_dataset->setText(f);
+    });
+    datasetRow->addWidget(m_dataset);
+    datasetRow->addWidget(browse);
+    layout->addLayout(datasetRow);
+
+    auto* buttons = new QHBoxLayout;
+    m_run = new QPushButton(tr("Run analysis"), this);
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setEnabled(false);
+    buttons->addWidget(m_run);
+    buttons->addWidget(m_cancel);
+    layout->addLayout(buttons);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setValue(0);
+    layout->addWidget(m_progress);
+    m_status = new QLabel(this);
+    layout->addWidget(m_status);
+    layout->addStretch(1);
+
+    connect(m_combo, &QComboBox::currentIndexChanged, this, &AnalysisPanel::rebuildForm);
+    connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(request()); });
+    connect(m_cancel, &QPushButton::clicked, this, &AnalysisPanel::cancelRequested);
+    rebuildForm();
+}
+
+void AnalysisPanel::rebuildForm() {
+    while (m_form->rowCount() > 0)
+        m_form->removeRow(0);
+    m_fields.clear();
+    const int i = m_combo->currentIndex();
+    if (i < 0 || i >= static_cast<int>(m_metrics.size())) return;
+    const MetricDescriptor& m = m_metrics[i];
+    m_description->setText(m.description +
+                           (m.citation.isEmpty() ? QString() : QStringLiteral("\n") + m.citation));
+    for (const ParamDescriptor& p : m.params) {
+        QWidget* field = nullptr;
+        switch (p.type) {
+            case ParamDescriptor::Type::Integer: {
+                auto* spin = new QSpinBox(m_formHost);
+                spin->setRange(std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+                spin->setValue(p.defaultValue.toInt());
+                field = spin;
+                break;
+            }
+            case ParamDescriptor::Type::Boolean: {
+                auto* box = new QCheckBox(m_formHost);
+                box->setChecked(p.defaultValue == QLatin1String("true") ||
+                                p.defaultValue == QLatin1String("1"));
+                field = box;
+                break;
+            }
+            case ParamDescriptor::Type::Real:
+            case ParamDescriptor::Type::Text: {
+                auto* edit = new QLineEdit(p.defaultValue, m_formHost);
+                if (p.type == ParamDescriptor::Type::Real) {
+                    auto* v = new QDoubleValidator(edit);
+                    v->setLocale(QLocale::c());
+                    edit->setValidator(v);
+                }
+                field = edit;
+                break;
+            }
+        }
+        field->setObjectName(p.name);
+        field->setToolTip(p.help);
+        const QString label = p.unverified ? tr("%1 [unverified]").arg(p.name) : p.name;
+        m_form->addRow(label, field);
+        m_fields.push_back(field);
+    }
+}
+
+bool AnalysisPanel::setMetric(const QString& name) {
+    const int i = m_combo->findData(name);
+    if (i < 0) return false;
+    m_combo->setCurrentIndex(i);
+    return true;
+}
+
+QString AnalysisPanel::metric() const {
+    return m_combo->currentData().toString();
+}
+
+QString AnalysisPanel::paramValue(int index) const {
+    QWidget* f = m_fields[index];
+    if (auto* spin = qobject_cast<QSpinBox*>(f)) return QString::number(spin->value());
+    if (auto* box = qobject_cast<QCheckBox*>(f))
+        return box->isChecked() ? QStringLiteral("true") : QStringLiteral("false");
+    return static_cast<QLineEdit*>(f)->text();
+}
+
+bool AnalysisPanel::setParam(const QString& name, const QString& value) {
+    for (QWidget* f : m_fields) {
+        if (f->objectName() != name) continue;
+        if (auto* spin = qobject_cast<QSpinBox*>(f))
+            spin->setValue(value.toInt());
+        else if (auto* box = qobject_cast<QCheckBox*>(f))
+            box->setChecked(value == QLatin1String("true") || value == QLatin1String("1"));
+        else
+            static_cast<QLineEdit*>(f)->setText(value);
+        return true;
+    }
+    return false;
+}
+
+AnalysisRequest AnalysisPanel::request() const {
+    AnalysisRequest r;
+    r.metric = metric();
+    const int i = m_combo->currentIndex();
+    if (i >= 0)
+        for (size_t p = 0; p < m_fields.size(); ++p)
+            r.params[m_metrics[i].params[p].name] = paramValue(static_cast<int>(p));
+    r.datasetPath = m_dataset->text().trimmed();
+    return r;
+}
+
+void AnalysisPanel::setRunning(bool running) {
+    m_run->setEnabled(!running);
+    m_cancel->setEnabled(running);
+    if (running) {
+        m_progress->setValue(0);
+        m_status->setText(tr("running\u2026"));
+    }
+}
+
+void AnalysisPanel::setProgress(double fraction, const QString& message) {
+    m_progress->setValue(static_cast<int>(fraction * 1000));
+    if (!message.isEmpty()) m_status->setText(message);
+}
+
+}  // namespace attnscope::ui

@@ -1,0 +1,82 @@
+// File dialogs and exports of the main window.
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QSettings>
+
+#include "attnscope/ui/csv_export.h"
+#include "attnscope/ui/head_scores_table_model.h"
+#include "attnscope/ui/heatmap_view.h"
+#include "attnscope/ui/item_roles.h"
+#include "attnscope/ui/main_window.h"
+#include "attnscope/ui/predictions_view.h"
+
+namespace attnscope::ui {
+namespace {
+
+// The folder a file dialog of `kind` starts in: where the last one of that kind ended.
+QString lastDir(const QString& kind) {
+    return QSettings().value(QStringLiteral("dirs/") + kind).toString();
+}
+
+void rememberDir(const QString& kind, const QString& path) {
+    QSettings().setValue(QStringLiteral("dirs/") + kind, QFileInfo(path).absolutePath());
+}
+
+}  // namespace
+
+void MainWindow::openModelDialog() {
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Open a Hugging Face model folder"), lastDir(QStringLiteral("model")));
+    if (dir.isEmpty()) return;
+    rememberDir(QStringLiteral("model"), dir);
+    openModel(dir);
+}
+
+void MainWindow::openSessionDialog() {
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open session"), lastDir(QStringLiteral("session")), tr("Sessions (*.h5)"));
+    if (path.isEmpty()) return;
+    rememberDir(QStringLiteral("session"), path);
+    openSession(path);
+}
+
+void MainWindow::saveSessionDialog() {
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Save session"), lastDir(QStringLiteral("session")), tr("Sessions (*.h5)"));
+    if (path.isEmpty()) return;
+    if (!path.endsWith(QLatin1String(".h5"))) path += QStringLiteral(".h5");
+    rememberDir(QStringLiteral("session"), path);
+    saveSession(path);
+}
+
+void MainWindow::exportHeatmapDialog() {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export heatmap"), lastDir(QStringLiteral("export")),
+                                     tr("PNG image (*.png);;PDF (*.pdf)"));
+    if (path.isEmpty()) return;
+    rememberDir(QStringLiteral("export"), path);
+    QString error;
+    if (!m_heatmap->exportTo(path, 0, 0, &error)) showError(error);
+}
+
+void MainWindow::exportPredictionsDialog() {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export predictions"), lastDir(QStringLiteral("export")), tr("CSV (*.csv)"));
+    if (path.isEmpty()) return;
+    rememberDir(QStringLiteral("export"), path);
+    QString error;
+    if (!m_predictions->exportCsv(path, &error)) showError(error);
+}
+
+void MainWindow::exportScoresDialog() {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export scores"), lastDir(QStringLiteral("export")), tr("CSV (*.csv)"));
+    if (path.isEmpty()) return;
+    rememberDir(QStringLiteral("export"), path);
+    QString error;
+    CsvOptions options;
+    options.role = RawValueRole;
+    if (!exportCsv(*m_scoresModel, path, options, &error)) showError(error);
+}
+
+}  // namespace attnscope::ui
