@@ -5,6 +5,8 @@
 # prompt, its predictions and the head atlas as a table) and says how to get the window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# LibTorch's OpenMP threads otherwise spin while idle and slow everything on a busy machine.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 bash scripts/install-deps.sh
 cmake --preset release
 cmake --build --preset release -j "$(nproc)" --target attnscope attnscope-cli
@@ -21,6 +23,9 @@ if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   exec "$app" "${args[@]}"
 fi
 "$app" --headless "${args[@]}"
+echo
+echo "== held-out accuracy of the demo model"
+build/release/app/cli/attnscope-cli eval-demo --model "$model"
 echo
 echo "No display found (\$DISPLAY and \$WAYLAND_DISPLAY are unset), so this was the headless run."
 echo "For the window, run this script from a desktop session, or over SSH with X forwarding"

@@ -14,5 +14,11 @@ int runMetricsCommand(const std::vector<std::string>& args, std::istream& in, st
                       std::ostream& err);
 int runRunCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                   std::ostream& err);
+/// Trains the demo model and writes it as a Hugging Face folder (train_demo_command.cpp).
+int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                        std::ostream& err);
+/// Scores a demo model folder on the demo tasks' held-out evaluation prompts.
+int runEvalDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                       std::ostream& err);
 
 }  // namespace attnscope::app

@@ -35,6 +35,14 @@ const std::map<std::string, CommandInfo>& commands() {
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
           "      [--key NAME] [--csv FILE] [--json] [--quiet]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
+        {"train-demo",
+         {runTrainDemoCommand,
+          "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"
+          "      [--eval-count N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
+          "      [--max-pairs N] [--eval-every N] [--log-every N]"}},
+        {"eval-demo",
+         {runEvalDemoCommand,
+          "eval-demo --model DIR [--count N] [--threads N] [--json] [--write-prompts]"}},
         {"tokenize",
          {runTokenizeCommand,
           "tokenize (--model DIR | --tokenizer FILE) --text TEXT|- [--json] "

@@ -268,3 +268,55 @@ TEST_P(InterventionTest, BlockwiseStatisticsEqualThoseOfTheFullPattern) {
 
 }  // namespace
 }  // namespace attnscope::capture
+
+namespace attnscope::capture {
+namespace {
+
+TEST_P(InterventionTest, SamplingIsSeededAndTopOneSamplingIsGreedy) {
+    GenerationOptions greedy;
+    greedy.maxNewTokens = 6;
+    GenerationOptions sampled = greedy;
+    sampled.greedy = false;
+    sampled.seed = 7;
+    sampled.temperature = 1.5;
+    const auto a = generate(*model, ids, sampled);
+    const auto b = generate(*model, ids, sampled);
+    EXPECT_TRUE(at::equal(a.tokens, b.tokens));
+    sampled.topK = 1;
+    EXPECT_TRUE(at::equal(generate(*model, ids, sampled).tokens, generate(*model, ids, greedy).tokens));
+}
+
+TEST_P(InterventionTest, StopTokenEndsGenerationAndIsKept) {
+    GenerationOptions o;
+    o.maxNewTokens = 6;
+    const auto free = generate(*model, ids, o);
+    const int64_t stop = free.tokens[0][2].item<int64_t>();
+    o.stopTokens = {stop};
+    const auto stopped = generate(*model, ids, o);
+    // Generation stops at the first occurrence of the stop token, which is kept.
+    int64_t first = 0;
+    while (free.tokens[0][first].item<int64_t>() != stop) ++first;
+    EXPECT_EQ(stopped.tokens.size(1), first + 1);
+    EXPECT_EQ(stopped.tokens[0][first].item<int64_t>(), stop);
+}
+
+TEST_P(InterventionTest, BFloat16ComputeStaysCloseToFloat32) {
+    const auto dir = test::fixturesDir() / "parity" / GetParam();
+    LoadOptions bf16;
+    bf16.dtype = ComputeDType::BFloat16;
+    auto low = loadModel(dir, bf16);
+    EXPECT_EQ(low->block(0).attn->wQkv.scalar_type(), at::kBFloat16);
+    const at::Tensor a = at::softmax(model->forward(ids), -1), b = at::softmax(low->forward(ids), -1);
+    EXPECT_EQ(b.scalar_type(), at::kFloat);
+    // bfloat16 keeps 8 bits of mantissa: next-token distributions agree to a few percent.
+    EXPECT_LT((a - b).abs().max().item<double>(), 0.05);
+}
+
+TEST_P(InterventionTest, PromptPlusNewTokensLongerThanTheContextIsRefusedUpFront) {
+    GenerationOptions o;
+    o.maxNewTokens = model->config().maxPositions;
+    EXPECT_THROW(generate(*model, ids, o), InputError);
+}
+
+}  // namespace
+}  // namespace attnscope::capture

@@ -6,7 +6,11 @@ MetricRegistry& MetricRegistry::global() {
     static MetricRegistry registry = [] {
         MetricRegistry r;
         for (auto make : {makeSinkMassMetric, makeSinkRateMetric, makeActHiddenSinkMetric,
-                          makeHeavyHitterMetric, makeRowEntropyMetric})
+                          makeHeavyHitterMetric, makeRowEntropyMetric, makeRetrievalScoreMetric,
+                          makeRetrievalMaskingMetric, makeDormantMetric, makeValueDrainMetric,
+                          makeResidualPeakMetric, makeActiveDormantFlipMetric,
+                          makeDuoAttentionMetric, makeStreamingProxyMetric, makeA2sfMetric,
+                          makeVhdMetric, makeShipsMetric, makeSaharaMetric, makeAblationAsrMetric})
             r.add(make());
         return r;
     }();

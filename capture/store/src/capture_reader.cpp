@@ -1,5 +1,7 @@
 #include "attnscope/store/capture_reader.h"
 
+#include "isolated_verification.h"
+
 #include <nlohmann/json.hpp>
 
 #include "attnscope/store/capture_format.h"
@@ -49,8 +51,9 @@ struct CaptureReader::Impl {
     }
 };
 
-CaptureReader::CaptureReader(const fs::path& path) : m_impl(std::make_unique<Impl>()) {
+CaptureReader::CaptureReader(const fs::path& path, Trust trust) : m_impl(std::make_unique<Impl>()) {
     m_impl->path = path;
+    if (trust == Trust::Verify) detail::verifyInChildProcess(path);
     detail::withFileContext(path, [&] {
         std::error_code error;
         if (!fs::exists(path, error)) fail("no such file");

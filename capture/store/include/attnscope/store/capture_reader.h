@@ -15,8 +15,16 @@ namespace attnscope::store {
 /// Not safe to share between threads; open one reader per thread.
 class CaptureReader {
 public:
+    /// How much a file is trusted before this process lets the HDF5 library parse it.
+    enum class Trust {
+        /// Walk all metadata first in a short-lived child process: HDF5 1.10 can crash on
+        /// deliberately corrupted files, and a crash there becomes a StoreError here.
+        Verify,
+        /// Files this process (or a trusted peer) just wrote.
+        Trusted
+    };
     /// Opens `path` and checks its `format` and `format_version` and the top-level layout.
-    explicit CaptureReader(const std::filesystem::path& path);
+    explicit CaptureReader(const std::filesystem::path& path, Trust trust = Trust::Verify);
     CaptureReader(CaptureReader&&) noexcept;
     CaptureReader& operator=(CaptureReader&&) noexcept;
     CaptureReader(const CaptureReader&) = delete;

@@ -1,0 +1,158 @@
+// `attnscope-cli train-demo` trains the demo model and writes it as a Hugging Face folder;
+// `attnscope-cli eval-demo` scores a demo model folder on its held-out evaluation prompts.
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "attnscope/app/demo/demo_evaluation.h"
+#include "attnscope/app/demo/demo_model_writer.h"
+#include "attnscope/app/demo/demo_trainer.h"
+#include "attnscope/capture/model_loader.h"
+#include "attnscope/capture/runtime_settings.h"
+#include "attnscope/capture/transformer_model.h"
+#include "cli_args.h"
+#include "commands.h"
+#include "terminal_progress.h"
+
+namespace attnscope::app {
+namespace {
+
+std::string clock(double seconds) {
+    const auto s = static_cast<int64_t>(std::lround(seconds));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld:%02lld", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+    return buf;
+}
+
+std::string percent(double x) {
+    if (std::isnan(x)) return "-";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * x);
+    return buf;
+}
+
+void printProgress(std::ostream& out, const demo::TrainProgress& p) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "step %5lld/%lld  lr %.1e  pairs %2lld  %s elapsed, ETA %s  loss",
+                  static_cast<long long>(p.step), static_cast<long long>(p.steps), p.learningRate,
+                  static_cast<long long>(p.mqarPairs), clock(p.seconds).c_str(),
+                  clock(p.seconds / p.step * (p.steps - p.step)).c_str());
+    out << buf;
+    for (const auto task : demo::kAllTasks) {
+        const double loss = p.loss[demo::taskIndex(task)];
+        if (std::isnan(loss)) continue;
+        std::snprintf(buf, sizeof buf, " %s %.3f", demo::taskName(task), loss);
+        out << buf;
+    }
+    out << "\n";
+    if (p.evaluated) {
+        out << "      validation accuracy:";
+        for (const auto task : demo::kAllTasks)
+            out << " " << demo::taskName(task) << " " << percent(p.accuracy[demo::taskIndex(task)]);
+        out << "\n";
+    }
+    out.flush();
+}
+
+}  // namespace
+
+int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
+                        std::ostream& err) {
+    const CliArgs args(
+        argv,
+        {"--out", "--seed", "--steps", "--threads", "--dtype", "--eval-count", "--layers",
+         "--heads", "--d-model", "--d-mlp", "--max-pairs", "--eval-every", "--log-every"},
+        {});
+    const std::string outDir = args.required("--out");
+    demo::TrainOptions options;
+    options.seed = static_cast<uint64_t>(args.integer("--seed", 1, 0, int64_t{1} << 62));
+    options.steps = args.integer("--steps", options.steps, 1, 10000000);
+    options.shape.layers = args.integer("--layers", options.shape.layers, 1, 64);
+    options.shape.heads = args.integer("--heads", options.shape.heads, 1, 64);
+    options.shape.dModel = args.integer("--d-model", options.shape.dModel, 2, 4096);
+    options.shape.dMlp = args.integer("--d-mlp", options.shape.dMlp, 1, 16384);
+    options.tasks.maxPairs = args.integer("--max-pairs", options.tasks.maxPairs, 2, 48);
+    options.evalEvery = args.integer("--eval-every", options.evalEvery, 0, 10000000);
+    options.logEvery = args.integer("--log-every", options.logEvery, 1, 10000000);
+    const int64_t evalCount = args.integer("--eval-count", 200, 1, 100000);
+    const std::string dtypeName = args.value("--dtype").value_or("float32");
+    if (dtypeName != "float32" && dtypeName != "bfloat16")
+        throw UsageError("--dtype must be float32 or bfloat16, not '" + dtypeName + "'");
+    if (options.shape.dModel % options.shape.heads != 0 ||
+        (options.shape.dModel / options.shape.heads) % 2 != 0)
+        throw UsageError("--d-model must split into --heads heads of even size");
+    const int threads =
+        capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
+
+    const demo::DemoVocabulary vocabulary;
+    out << "training the demo model: " << options.shape.layers << " layers, " << options.shape.heads
+        << " heads, d_model " << options.shape.dModel << ", d_mlp " << options.shape.dMlp
+        << ", vocabulary " << vocabulary.size() << " words, " << options.steps << " steps, seed "
+        << options.seed << ", " << threads << " threads\n";
+    const std::atomic<bool>& interrupted = interruptFlag();
+    const demo::TrainResult result = demo::trainDemoModel(
+        options, vocabulary, [&](const demo::TrainProgress& p) { printProgress(out, p); },
+        &interrupted);
+    if (interrupted.load()) {
+        err << "interrupted after " << result.steps << " steps; nothing written\n";
+        return 130;
+    }
+
+    const demo::TaskGenerator generator(vocabulary, options.tasks);
+    const auto dtype = dtypeName == "bfloat16" ? capture::DType::BF16 : capture::DType::F32;
+    demo::writeDemoFolder(outDir, *result.model, result.configJson, generator, evalCount, dtype);
+    nlohmann::ordered_json summary = {{"command", "attnscope-cli train-demo"},
+                                      {"arguments", argv},
+                                      {"seed", options.seed},
+                                      {"steps", result.steps},
+                                      {"threads", threads},
+                                      {"seconds", std::round(result.seconds)},
+                                      {"final_loss", nlohmann::json::object()},
+                                      {"validation_accuracy", nlohmann::json::object()}};
+    for (const auto task : demo::kAllTasks) {
+        const size_t i = demo::taskIndex(task);
+        summary["final_loss"][demo::taskName(task)] = result.lastLoss[i];
+        summary["validation_accuracy"][demo::taskName(task)] = result.accuracy[i];
+    }
+    std::ofstream(std::filesystem::path(outDir) / "training.json") << summary.dump(2) << "\n";
+    out << "wrote " << outDir << " (" << clock(result.seconds) << " of training)\n";
+    return 0;
+}
+
+int runEvalDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
+                       std::ostream&) {
+    const CliArgs args(argv, {"--model", "--count", "--threads"}, {"--json", "--write-prompts"});
+    const std::string dir = args.required("--model");
+    const int64_t count = args.integer("--count", 200, 1, 100000);
+    capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
+    auto model = capture::loadModel(dir);
+    const demo::DemoVocabulary vocabulary;
+    if (model->config().vocabSize != vocabulary.size())
+        throw std::runtime_error(dir + " is not a demo model: its vocabulary has " +
+                                 std::to_string(model->config().vocabSize) + " words, not " +
+                                 std::to_string(vocabulary.size()));
+    const demo::TaskGenerator generator(vocabulary);
+    if (args.flag("--write-prompts")) demo::writeEvaluationPrompts(dir, generator, count);
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (const auto task : demo::kAllTasks) {
+        const auto examples = demo::evaluationExamples(generator, task, count);
+        const auto score = demo::scoreExamples(*model, examples);
+        j[demo::taskName(task)] = {
+            {"units", score.units}, {"correct", score.correct}, {"accuracy", score.accuracy()}};
+        if (!args.flag("--json"))
+            out << demo::taskName(task)
+                << std::string(10 - std::string(demo::taskName(task)).size(), ' ')
+                << percent(score.accuracy()) << "  (" << score.correct << "/" << score.units
+                << ")\n";
+    }
+    if (args.flag("--json")) out << j.dump(2) << "\n";
+    return 0;
+}
+
+}  // namespace attnscope::app

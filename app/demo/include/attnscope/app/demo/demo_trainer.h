@@ -1,0 +1,76 @@
+#pragma once
+// Trains the demo model with LibTorch autograd on CPU, on a mixture of the demo tasks generated
+// on the fly.
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "attnscope/app/demo/demo_example.h"
+#include "attnscope/app/demo/demo_model_shape.h"
+#include "attnscope/app/demo/task_generator.h"
+
+namespace attnscope::capture {
+class TransformerModel;
+}
+
+namespace attnscope::app::demo {
+
+struct TrainOptions {
+    uint64_t seed = 1;  ///< initial weights and training data
+    int64_t steps = 2500;
+    DemoModelShape shape;
+    TaskSettings tasks;
+    /// Sequences of each task per step (indexed by taskIndex); 0 leaves a task out.
+    std::array<int64_t, kTaskCount> batch = {24, 8, 8, 12};
+    /// Weight of each task's mean token loss in the step's loss.
+    std::array<double, kTaskCount> lossWeight = {1.0, 1.0, 1.0, 1.0};
+    double learningRate = 3e-3;     ///< peak, after a linear warm-up
+    double minLearningRate = 3e-4;  ///< end of the cosine decay
+    int64_t warmupSteps = 100;
+    double weightDecay = 0.01;  ///< matrices only
+    double gradClip = 1.0;
+    /// MQAR's pair count ramps from minPairs + 2 to maxPairs over this fraction of the steps.
+    double curriculumFraction = 0.3;
+    int64_t logEvery = 25;      ///< steps between progress reports
+    int64_t evalEvery = 250;    ///< steps between validation scores (and at the end); 0 = end only
+    int64_t evalExamples = 64;  ///< validation sequences per task
+};
+
+/// A progress report: mean losses since the previous report, validation accuracies when
+/// `evaluated`.
+struct TrainProgress {
+    int64_t step = 0;
+    int64_t steps = 0;
+    std::array<double, kTaskCount> loss{};  ///< NaN for tasks left out
+    bool evaluated = false;
+    std::array<double, kTaskCount> accuracy{};
+    double learningRate = 0.0;
+    int64_t mqarPairs = 0;  ///< the curriculum's current cap
+    double seconds = 0.0;   ///< since training started
+};
+
+struct TrainResult {
+    std::shared_ptr<capture::TransformerModel> model;
+    std::string configJson;                      ///< the config the model was built from
+    std::array<double, kTaskCount> firstLoss{};  ///< the first step's (before any update)
+    std::array<double, kTaskCount> lastLoss{};   ///< mean over the last report window
+    std::array<double, kTaskCount> accuracy{};   ///< final validation accuracy
+    int64_t steps = 0;                           ///< steps done (fewer when cancelled)
+    double seconds = 0.0;
+};
+
+using TrainProgressFn = std::function<void(const TrainProgress&)>;
+
+/// Trains a fresh model. Deterministic for a given seed and thread count. Throws
+/// std::invalid_argument for inconsistent options. `cancel` stops after the current step.
+TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vocabulary,
+                           const TrainProgressFn& progress = {},
+                           const std::atomic<bool>* cancel = nullptr);
+
+/// Validation examples (fixed seed, held-out refusal requests), `count` per task.
+std::vector<Example> validationExamples(const TaskGenerator& generator, TaskKind task,
+                                        int64_t count, uint64_t seed);
+
+}  // namespace attnscope::app::demo

@@ -1,0 +1,190 @@
+#include "attnscope/app/demo/demo_trainer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "attnscope/app/demo/demo_evaluation.h"
+#include "attnscope/capture/model_config.h"
+#include "attnscope/capture/transformer_model.h"
+
+namespace attnscope::app::demo {
+namespace {
+
+constexpr uint64_t kValidationSeed = 0x7A11DA7EULL;
+
+void validate(const TrainOptions& o) {
+    if (o.steps < 1) throw std::invalid_argument("training needs at least one step");
+    bool any = false;
+    for (const int64_t b : o.batch) {
+        if (b < 0) throw std::invalid_argument("task batch sizes must not be negative");
+        any = any || b > 0;
+    }
+    if (!any) throw std::invalid_argument("every task has batch size 0: nothing to train");
+    if (!(o.learningRate > 0) || !(o.minLearningRate >= 0) || o.warmupSteps < 0)
+        throw std::invalid_argument("learning rates must be positive, warm-up not negative");
+    if (o.logEvery < 1 || o.evalEvery < 0 || o.evalExamples < 1)
+        throw std::invalid_argument("logEvery and evalExamples must be positive");
+}
+
+// Normal(0, 0.02) for matrices and embeddings, residual-output matrices scaled down by
+// 1/sqrt(2·layers) (GPT-2's rule), ones for RMSNorm weights.
+void initialiseWeights(capture::TransformerModel& model, uint64_t seed) {
+    at::NoGradGuard noGrad;
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    const double residualStd = 0.02 / std::sqrt(2.0 * model.config().nLayers);
+    for (auto& item : model.named_parameters()) {
+        const std::string& name = item.key();
+        at::Tensor p = item.value();
+        if (p.dim() == 1) {
+            p.fill_(1.0);
+        } else {
+            const bool residualOut =
+                name.find("w_o") != std::string::npos && name.find("w_qkv") == std::string::npos;
+            p.normal_(0.0, residualOut ? residualStd : 0.02, gen);
+        }
+        p.set_requires_grad(true);
+    }
+}
+
+double learningRateAt(const TrainOptions& o, int64_t step) {
+    if (step < o.warmupSteps) return o.learningRate * (step + 1) / o.warmupSteps;
+    const double progress =
+        static_cast<double>(step - o.warmupSteps) / std::max<int64_t>(1, o.steps - o.warmupSteps);
+    return o.minLearningRate +
+           0.5 * (o.learningRate - o.minLearningRate) * (1.0 + std::cos(M_PI * progress));
+}
+
+int64_t pairsCapAt(const TrainOptions& o, int64_t step) {
+    const int64_t lo = std::min(o.tasks.minPairs + 2, o.tasks.maxPairs), hi = o.tasks.maxPairs;
+    const double ramp = o.curriculumFraction * static_cast<double>(o.steps);
+    if (ramp <= 0 || step >= ramp) return hi;
+    return lo + static_cast<int64_t>(std::floor((hi - lo + 1) * step / ramp));
+}
+
+}  // namespace
+
+std::vector<Example> validationExamples(const TaskGenerator& generator, TaskKind task,
+                                        int64_t count, uint64_t seed) {
+    Rng rng(seed + 7919 * taskIndex(task));
+    std::vector<Example> out;
+    for (int64_t i = 0; i < count; ++i)
+        out.push_back(generator.make(task, rng, Split::HeldOut));
+    return out;
+}
+
+TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vocabulary,
+                           const TrainProgressFn& progress, const std::atomic<bool>* cancel) {
+    validate(options);
+    const TaskGenerator generator(vocabulary, options.tasks);
+    TrainResult result;
+    result.configJson = demoConfigJson(options.shape, vocabulary.size());
+    const auto config = capture::parseModelConfig(result.configJson, "demo config");
+    auto model =
+        std::make_shared<capture::TransformerModel>(config, at::TensorOptions().dtype(at::kFloat));
+    initialiseWeights(*model, options.seed);
+    result.model = model;
+
+    std::vector<at::Tensor> decay, noDecay;
+    for (auto& p : model->parameters())
+        (p.dim() >= 2 ? decay : noDecay).push_back(p);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    auto adam = [&](double wd) {
+        return std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(options.learningRate).betas({0.9, 0.98}).weight_decay(wd));
+    };
+    groups.emplace_back(decay, adam(options.weightDecay));
+    groups.emplace_back(noDecay, adam(0.0));
+    torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(options.learningRate));
+
+    std::array<std::vector<Example>, kTaskCount> validation;
+    for (const TaskKind task : kAllTasks)
+        if (options.batch[taskIndex(task)] > 0)
+            validation[taskIndex(task)] =
+                validationExamples(generator, task, options.evalExamples, kValidationSeed);
+    auto evaluate = [&](TrainProgress& report) {
+        report.evaluated = true;
+        for (const TaskKind task : kAllTasks) {
+            const auto& set = validation[taskIndex(task)];
+            report.accuracy[taskIndex(task)] = set.empty()
+                                                   ? std::numeric_limits<double>::quiet_NaN()
+                                                   : scoreExamples(*model, set).accuracy();
+        }
+    };
+
+    Rng rng(options.seed);
+    capture::ForwardOptions forward;
+    forward.allLogits = true;
+    forward.scoreBudgetBytes = int64_t{1} << 40;  // always the plain (differentiable) path
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    std::array<double, kTaskCount> lossSum{};
+    int64_t windowSteps = 0;
+    for (int64_t step = 0; step < options.steps; ++step) {
+        if (cancel != nullptr && cancel->load()) break;
+        const double lr = learningRateAt(options, step);
+        for (auto& group : optimizer.param_groups())
+            static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        const int64_t pairsCap = pairsCapAt(options, step);
+        optimizer.zero_grad();
+        for (const TaskKind task : kAllTasks) {
+            const int64_t b = options.batch[taskIndex(task)];
+            if (b == 0) continue;
+            std::vector<Example> examples;
+            for (int64_t i = 0; i < b; ++i)
+                examples.push_back(generator.make(task, rng, Split::Train, pairsCap));
+            auto [ids, targets] = batchExamples(examples);
+            at::Tensor logits = model->forward(ids, forward);
+            at::Tensor loss =
+                at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
+                                       {}, at::Reduction::Mean, kNoTarget);
+            (loss * options.lossWeight[taskIndex(task)]).backward();
+            const double value = loss.item<double>();
+            lossSum[taskIndex(task)] += value;
+            if (step == 0) result.firstLoss[taskIndex(task)] = value;
+        }
+        torch::nn::utils::clip_grad_norm_(model->parameters(), options.gradClip);
+        optimizer.step();
+        ++windowSteps;
+        result.steps = step + 1;
+
+        const bool last = step + 1 == options.steps;
+        const bool evalNow = last || (options.evalEvery > 0 && (step + 1) % options.evalEvery == 0);
+        if ((step + 1) % options.logEvery == 0 || last || evalNow) {
+            TrainProgress report;
+            report.step = step + 1;
+            report.steps = options.steps;
+            report.learningRate = lr;
+            report.mqarPairs = pairsCap;
+            for (const TaskKind task : kAllTasks) {
+                const size_t i = taskIndex(task);
+                report.loss[i] = options.batch[i] > 0 ? lossSum[i] / windowSteps
+                                                      : std::numeric_limits<double>::quiet_NaN();
+            }
+            if (evalNow) evaluate(report);
+            report.seconds = elapsed();
+            result.lastLoss = report.loss;
+            if (report.evaluated) result.accuracy = report.accuracy;
+            lossSum = {};
+            windowSteps = 0;
+            if (progress) progress(report);
+        }
+    }
+    for (const TaskKind task : kAllTasks)
+        if (options.batch[taskIndex(task)] == 0)
+            result.firstLoss[taskIndex(task)] = std::numeric_limits<double>::quiet_NaN();
+    for (auto& p : model->parameters())
+        p.set_requires_grad(false);
+    result.seconds = elapsed();
+    return result;
+}
+
+}  // namespace attnscope::app::demo

@@ -1,0 +1,73 @@
+#include "isolated_verification.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "attnscope/store/capture_reader.h"
+#include "attnscope/store/store_error.h"
+
+namespace attnscope::store::detail {
+namespace {
+
+// Exit codes of the verifying child; anything else (a signal, a sanitizer's exit) is a crash.
+constexpr int kVerified = 0;
+constexpr int kOrdinaryError = 3;
+constexpr auto kTimeout = std::chrono::seconds(30);
+
+[[noreturn]] void verifyAndExit(const std::filesystem::path& path) {
+    int code = kVerified;
+    try {
+        CaptureReader reader(path, CaptureReader::Trust::Trusted);
+        (void)reader.model();
+        for (int64_t r = 0; r < reader.runCount(); ++r) {
+            (void)reader.run(r);
+            for (const auto& hook : reader.hooks(r)) {
+                // One element of every dataset exercises its chunk index and filters too.
+                const auto shape = reader.shape(r, hook);
+                if (std::all_of(shape.begin(), shape.end(), [](int64_t d) { return d > 0; }))
+                    (void)reader.readSlab(r, hook, std::vector<int64_t>(shape.size(), 0),
+                                          std::vector<int64_t>(shape.size(), 1));
+            }
+        }
+        for (const auto& metric : reader.resultMetrics())
+            for (const auto& key : reader.resultKeys(metric))
+                (void)reader.scoreParams(metric, key);
+    } catch (...) {
+        code = kOrdinaryError;
+    }
+    ::_exit(code);  // no destructors or atexit handlers of the parent's state
+}
+
+}  // namespace
+
+void verifyInChildProcess(const std::filesystem::path& path) {
+    const pid_t pid = ::fork();
+    if (pid < 0) return;  // cannot fork: fall back to reading in-process
+    if (pid == 0) verifyAndExit(path);
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    int status = 0;
+    for (;;) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) break;
+        if (done < 0) return;
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            throw StoreError(path.string() +
+                             ": reading the file's metadata hung; the file is corrupt");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (WIFEXITED(status) &&
+        (WEXITSTATUS(status) == kVerified || WEXITSTATUS(status) == kOrdinaryError))
+        return;
+    throw StoreError(path.string() +
+                     ": the file is corrupt (the HDF5 library failed while reading its metadata)");
+}
+
+}  // namespace attnscope::store::detail
