@@ -15,7 +15,8 @@ namespace attnscope::test {
 TestModel testModel() {
     const auto demo = sourceDir() / "resources" / "models" / "demo";
     if (std::filesystem::exists(demo / "config.json")) {
-        QString prompt = QStringLiteral("alice red bob blue carol green ? bob");
+        QString prompt =
+            QStringLiteral("alice apple bob river carol stone . carol stone alice apple bob");
         QFile f(QString::fromStdString((demo / "demo_prompt.txt").string()));
         if (f.open(QIODevice::ReadOnly)) {
             const QString line = QString::fromUtf8(f.readLine()).trimmed();
