@@ -22,7 +22,8 @@ TestModel testModel() {
             const QString line = QString::fromUtf8(f.readLine()).trimmed();
             if (!line.isEmpty()) prompt = line;
         }
-        return {demo, prompt, QString()};
+        return {demo, prompt,
+                QStringLiteral("alice apple bob stone carol river . carol stone alice apple bob")};
     }
     return {fixturesDir() / "parity" / "llama-tiny-gqa",
             QStringLiteral("1,17,33,49,65,81,97,113,17,33"),
