@@ -184,5 +184,42 @@ TEST_F(ControllerTest, AnalysisResultsLandInTheAtlasAndScoreTable) {
     EXPECT_EQ(w.scoresModel()->rowCount(), static_cast<int>(expected.size()));
 }
 
+TEST_F(ControllerTest, EveryInterventionKindGivesTheRuntimesPredictions) {
+    AppController c;
+    QSignalSpy opened(&c, &AppController::modelOpened);
+    c.openModel(QString::fromStdString(model.dir.string()));
+    ASSERT_TRUE(opened.wait(60000));
+    c.setPrompt(model.prompt);
+    c.setCorruptedPrompt(model.corruptedPrompt);
+    test::ExpectedRunner runner(model.dir);
+    const int layer = c.model().layers - 1;
+    struct Case {
+        QString kind;
+        double param;
+    };
+    for (const Case& k :
+         {Case{kinds::kScale, 3.0}, Case{kinds::kMeanAblation, 0.0}, Case{kinds::kSinkWindow, 2.0},
+          Case{kinds::kActCalibration, 0.1}, Case{kinds::kPatch, 0.0}}) {
+        SCOPED_TRACE(k.kind.toStdString());
+        QSignalSpy results(&c, &AppController::resultsAvailable);
+        c.setInterventions({{k.kind, layer, 1, k.param, true, QString()}});
+        ASSERT_TRUE(results.wait(60000));
+        const auto expected =
+            runner.runEdit(model.prompt, k.kind, layer, 1, k.param, model.corruptedPrompt);
+        const auto& rows = c.lastRun()->predictions.rows;
+        ASSERT_EQ(rows.size(), expected.topIds.size());
+        for (size_t r = 0; r < rows.size(); ++r) {
+            EXPECT_EQ(rows[r].id, expected.topIds[r]);
+            EXPECT_NEAR(rows[r].prob, expected.topProbs[r], 1e-6);
+        }
+        // The edited layer's map: only the sink/window and ACT edits change it.
+        const auto shown = c.lastRun()->map(layer, 1);
+        const auto want = expected.map(layer, 1);
+        ASSERT_EQ(shown.values.size(), want.size());
+        for (size_t i = 0; i < want.size(); ++i)
+            ASSERT_NEAR(shown.values[i], want[i], 1e-6) << "cell " << i;
+    }
+}
+
 }  // namespace
 }  // namespace attnscope::ui
