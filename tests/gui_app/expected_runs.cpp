@@ -4,10 +4,14 @@
 
 #include <QFile>
 
+#include <Eigen/Core>
+
+#include "attnscope/analysis/act_calibration.h"
 #include "attnscope/analysis/dataset.h"
 #include "attnscope/analysis/metric.h"
 #include "attnscope/app/prompt_run.h"
 #include "attnscope/capture/transformer_model.h"
+#include "attnscope/ui/intervention_kinds.h"
 #include "fixture_paths.h"
 
 namespace attnscope::test {
@@ -15,13 +19,15 @@ namespace attnscope::test {
 TestModel testModel() {
     const auto demo = sourceDir() / "resources" / "models" / "demo";
     if (std::filesystem::exists(demo / "config.json")) {
-        QString prompt = QStringLiteral("alice red bob blue carol green ? bob");
+        QString prompt =
+            QStringLiteral("alice apple bob river carol stone . carol stone alice apple bob");
         QFile f(QString::fromStdString((demo / "demo_prompt.txt").string()));
         if (f.open(QIODevice::ReadOnly)) {
             const QString line = QString::fromUtf8(f.readLine()).trimmed();
             if (!line.isEmpty()) prompt = line;
         }
-        return {demo, prompt, QString()};
+        return {demo, prompt,
+                QStringLiteral("alice apple bob stone carol river . carol stone alice apple bob")};
     }
     return {fixturesDir() / "parity" / "llama-tiny-gqa",
             QStringLiteral("1,17,33,49,65,81,97,113,17,33"),
@@ -44,20 +50,16 @@ ExpectedRunner::ExpectedRunner(const std::filesystem::path& dir) : m_impl(new Im
 
 ExpectedRunner::~ExpectedRunner() = default;
 
-ExpectedRun ExpectedRunner::run(const QString& prompt,
-                                const std::vector<std::pair<int, int>>& ablated) {
-    auto& opened = m_impl->opened;
-    const app::PromptTokens tokens =
-        opened.tokenizer ? app::encodePrompt(opened, prompt.toStdString())
-                         : app::promptFromIds(opened, app::parseIdList(prompt.toStdString()));
-    std::vector<capture::Intervention> edits;
-    for (const auto& [layer, head] : ablated) {
-        capture::HeadAblation a;
-        a.layer = layer;
-        a.heads = {head};
-        a.mode = capture::AblationMode::Zero;
-        edits.emplace_back(a);
-    }
+namespace {
+
+app::PromptTokens tokensOf(const app::OpenedModel& opened, const QString& prompt) {
+    return opened.tokenizer ? app::encodePrompt(opened, prompt.toStdString())
+                            : app::promptFromIds(opened, app::parseIdList(prompt.toStdString()));
+}
+
+ExpectedRun runWith(app::OpenedModel& opened, const QString& prompt,
+                    const std::vector<capture::Intervention>& edits) {
+    const app::PromptTokens tokens = tokensOf(opened, prompt);
     capture::CaptureSpec spec;
     spec.hooks = {"blocks.*.attn.hook_pattern"};
     const app::PromptRun r = app::runPrompt(opened, tokens, spec, edits, 10);
@@ -76,6 +78,70 @@ ExpectedRun ExpectedRunner::run(const QString& prompt,
         out.patterns.emplace_back(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
     }
     return out;
+}
+
+}  // namespace
+
+ExpectedRun ExpectedRunner::runEdit(const QString& prompt, const QString& kind, int layer, int head,
+                                    double param, const QString& corrupted) {
+    using namespace attnscope::ui;
+    auto& opened = m_impl->opened;
+    std::vector<capture::Intervention> edits;
+    if (kind == kinds::kScale) {
+        capture::HeadScale e;
+        e.layer = layer;
+        e.heads = {head};
+        e.factor = param;
+        edits.emplace_back(e);
+    } else if (kind == kinds::kMeanAblation) {
+        capture::HeadAblation a;
+        a.layer = layer;
+        a.heads = {head};
+        a.mode = capture::AblationMode::Mean;
+        edits.emplace_back(a);
+    } else if (kind == kinds::kSinkWindow) {
+        capture::StreamingRestriction e;
+        e.layer = layer;
+        e.heads = {head};
+        e.sinkTokens = 4;
+        e.window = static_cast<int64_t>(param);
+        edits.emplace_back(e);
+    } else if (kind == kinds::kActCalibration) {
+        capture::PatternEdit e;
+        e.layer = layer;
+        e.heads = {head};
+        e.edit = [param](const at::Tensor& pattern, int64_t, int64_t) {
+            using M = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+            const at::Tensor p = pattern.to(at::kFloat).contiguous();
+            const M in = Eigen::Map<const M>(p.data_ptr<float>(), p.size(0), p.size(1));
+            M out = analysis::actCalibrate(in, float(param), 0.4f).calibrated;
+            return at::from_blob(out.data(), p.sizes(), at::kFloat).clone();
+        };
+        edits.emplace_back(e);
+    } else if (kind == kinds::kPatch) {
+        capture::CaptureSpec spec;
+        spec.hooks = {"blocks." + std::to_string(layer) + ".attn.hook_z"};
+        const auto src = app::runPrompt(opened, tokensOf(opened, corrupted), spec, {}, 1);
+        capture::HookPatch patch;
+        patch.hook = spec.hooks[0];
+        patch.value = src.cache.get(patch.hook)[0];
+        patch.heads = {head};
+        edits.emplace_back(patch);
+    }
+    return runWith(opened, prompt, edits);
+}
+
+ExpectedRun ExpectedRunner::run(const QString& prompt,
+                                const std::vector<std::pair<int, int>>& ablated) {
+    std::vector<capture::Intervention> edits;
+    for (const auto& [layer, head] : ablated) {
+        capture::HeadAblation a;
+        a.layer = layer;
+        a.heads = {head};
+        a.mode = capture::AblationMode::Zero;
+        edits.emplace_back(a);
+    }
+    return runWith(m_impl->opened, prompt, edits);
 }
 
 std::vector<double> expectedMetric(ExpectedRunner& runner, const std::string& metric,

@@ -38,6 +38,12 @@ public:
     explicit ExpectedRunner(const std::filesystem::path& dir);
     ~ExpectedRunner();
     ExpectedRun run(const QString& prompt, const std::vector<std::pair<int, int>>& ablated);
+    /// Runs the prompt with one edit of a GUI kind (intervention_kinds.h) on (layer, head),
+    /// built here from the runtime's types: scale (factor param), mean ablation, sink + window
+    /// (4 sinks, window param), ACT calibration (thres param, beta 0.4), patch (hook_z of
+    /// `corrupted`).
+    ExpectedRun runEdit(const QString& prompt, const QString& kind, int layer, int head,
+                        double param, const QString& corrupted = QString());
 
     struct Impl;
     Impl& impl() { return *m_impl; }

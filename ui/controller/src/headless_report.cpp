@@ -18,8 +18,9 @@ QString defaultPrompt(const ModelSummary& model) {
         const QString line = QString::fromUtf8(f.readLine()).trimmed();
         if (!line.isEmpty()) return line;
     }
-    return model.hasTokenizer ? QStringLiteral("alice red bob blue carol green ? bob")
-                              : QStringLiteral("1,17,33,49,65,81,97,113,17,33");
+    return model.hasTokenizer
+               ? QStringLiteral("alice apple bob river carol stone . carol stone alice apple bob")
+               : QStringLiteral("1,17,33,49,65,81,97,113,17,33");
 }
 
 QString headlessReport(const QString& modelDir, const QString& prompt, int topK) {
