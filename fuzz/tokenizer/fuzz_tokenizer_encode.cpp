@@ -80,8 +80,12 @@ struct Entry {
 
 std::vector<Entry> makeTokenizers() {
     std::vector<Entry> entries;
-    entries.push_back({Tokenizer::fromTokenizerJsonString(withVocab(kLlama3Style, byteLevelVocab()), "llama3"), true});
-    entries.push_back({Tokenizer::fromTokenizerJsonString(withVocab(kLlama2Style, llamaVocab()), "llama2"), false});
+    entries.push_back(
+        {Tokenizer::fromTokenizerJsonString(withVocab(kLlama3Style, byteLevelVocab()), "llama3"),
+         true});
+    entries.push_back(
+        {Tokenizer::fromTokenizerJsonString(withVocab(kLlama2Style, llamaVocab()), "llama2"),
+         false});
     entries.push_back({Tokenizer::fromTokenizerJsonString(kWordLevel, "wordlevel"), false});
     std::error_code error;
     if (std::filesystem::exists(ATTNSCOPE_FUZZ_GPT2, error))

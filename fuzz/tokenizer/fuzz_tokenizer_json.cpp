@@ -14,11 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const attnscope::capture::TokenizerError&) {
         return 0;
     }
-    for (const char* text : {"Hello world!", " a  b\n\n1234 caf\xC3\xA9 \xF0\x9F\x99\x82", "<s>x</s>", ""}) {
+    for (const char* text :
+         {"Hello world!", " a  b\n\n1234 caf\xC3\xA9 \xF0\x9F\x99\x82", "<s>x</s>", ""}) {
         try {
             const auto encoding = tokenizer->encode(text);
             tokenizer->decode(encoding.ids);
-            for (const int64_t id : encoding.ids) tokenizer->displayString(id);
+            for (const int64_t id : encoding.ids)
+                tokenizer->displayString(id);
         } catch (const attnscope::capture::TokenizerError&) {
             // e.g. a character the vocabulary cannot represent: an error, not a crash
         }

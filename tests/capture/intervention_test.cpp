@@ -283,7 +283,8 @@ TEST_P(InterventionTest, SamplingIsSeededAndTopOneSamplingIsGreedy) {
     const auto b = generate(*model, ids, sampled);
     EXPECT_TRUE(at::equal(a.tokens, b.tokens));
     sampled.topK = 1;
-    EXPECT_TRUE(at::equal(generate(*model, ids, sampled).tokens, generate(*model, ids, greedy).tokens));
+    EXPECT_TRUE(
+        at::equal(generate(*model, ids, sampled).tokens, generate(*model, ids, greedy).tokens));
 }
 
 TEST_P(InterventionTest, StopTokenEndsGenerationAndIsKept) {
@@ -295,7 +296,8 @@ TEST_P(InterventionTest, StopTokenEndsGenerationAndIsKept) {
     const auto stopped = generate(*model, ids, o);
     // Generation stops at the first occurrence of the stop token, which is kept.
     int64_t first = 0;
-    while (free.tokens[0][first].item<int64_t>() != stop) ++first;
+    while (free.tokens[0][first].item<int64_t>() != stop)
+        ++first;
     EXPECT_EQ(stopped.tokens.size(1), first + 1);
     EXPECT_EQ(stopped.tokens[0][first].item<int64_t>(), stop);
 }
@@ -306,7 +308,8 @@ TEST_P(InterventionTest, BFloat16ComputeStaysCloseToFloat32) {
     bf16.dtype = ComputeDType::BFloat16;
     auto low = loadModel(dir, bf16);
     EXPECT_EQ(low->block(0).attn->wQkv.scalar_type(), at::kBFloat16);
-    const at::Tensor a = at::softmax(model->forward(ids), -1), b = at::softmax(low->forward(ids), -1);
+    const at::Tensor a = at::softmax(model->forward(ids), -1),
+                     b = at::softmax(low->forward(ids), -1);
     EXPECT_EQ(b.scalar_type(), at::kFloat);
     // bfloat16 keeps 8 bits of mantissa: next-token distributions agree to a few percent.
     EXPECT_LT((a - b).abs().max().item<double>(), 0.05);
