@@ -24,7 +24,9 @@ namespace {
 
 std::atomic<bool> g_cancel{false};
 
-extern "C" void onInterrupt(int) {
+// extern "C" names ignore namespaces: a distinct name keeps it from clashing with
+// terminal_progress.cpp's handler at link time.
+extern "C" void onTrainDemoInterrupt(int) {
     g_cancel.store(true);
 }
 
@@ -175,7 +177,7 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
         << vocabulary.size() << " words, " << options.steps << " steps, seed " << options.seed
         << ", " << threads << " threads\n";
     g_cancel.store(false);
-    auto previous = std::signal(SIGINT, onInterrupt);
+    auto previous = std::signal(SIGINT, onTrainDemoInterrupt);
     const demo::TrainResult result = demo::trainDemoModel(
         options, vocabulary, [&](const demo::TrainProgress& p) { printProgress(out, p); },
         &g_cancel);
