@@ -39,7 +39,9 @@ const std::map<std::string, CommandInfo>& commands() {
          {runTrainDemoCommand,
           "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"
           "      [--eval-count N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
-          "      [--max-pairs N] [--eval-every N] [--log-every N]"}},
+          "      [--max-pairs N] [--eval-every N] [--log-every N] [--init DIR]\n"
+          "      [--batch TASK=N,...] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X]\n"
+          "      [--curriculum X]"}},
         {"eval-demo",
          {runEvalDemoCommand,
           "eval-demo --model DIR [--count N] [--threads N] [--json] [--write-prompts]"}},

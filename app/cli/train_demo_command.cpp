@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "attnscope/app/demo/demo_evaluation.h"
 #include "attnscope/app/demo/demo_model_writer.h"
@@ -60,17 +61,78 @@ void printProgress(std::ostream& out, const demo::TrainProgress& p) {
     out.flush();
 }
 
+double realValue(const CliArgs& args, const std::string& name, double fallback, double lo,
+                 double hi) {
+    const auto text = args.value(name);
+    if (!text) return fallback;
+    size_t used = 0;
+    double x = 0.0;
+    try {
+        x = std::stod(*text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != text->size() || !(x >= lo && x <= hi))
+        throw UsageError(name + " must be a number in [" + std::to_string(lo) + ", " +
+                         std::to_string(hi) + "], not '" + *text + "'");
+    return x;
+}
+
+// "--batch mqar=24,backcopy=32": sequences per step of the tasks named; the others keep theirs.
+void parseBatch(const std::string& text, std::array<int64_t, demo::kTaskCount>& batch) {
+    std::istringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) {
+        const size_t eq = item.find('=');
+        const auto task = demo::taskFromName(item.substr(0, eq));
+        size_t used = 0;
+        long long n = -1;
+        if (eq != std::string::npos) {
+            try {
+                n = std::stoll(item.substr(eq + 1), &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+        }
+        if (!task || used == 0 || eq + 1 + used != item.size() || n < 0 || n > 4096)
+            throw UsageError(
+                "--batch takes TASK=N items (tasks mqar, needle, backcopy, refusal; "
+                "N in [0, 4096]), not '" +
+                item + "'");
+        batch[demo::taskIndex(*task)] = n;
+    }
+}
+
 }  // namespace
 
 int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
                         std::ostream& err) {
     const CliArgs args(
-        argv,
-        {"--out", "--seed", "--steps", "--threads", "--dtype", "--eval-count", "--layers",
-         "--heads", "--d-model", "--d-mlp", "--max-pairs", "--eval-every", "--log-every"},
+        argv, {"--out",        "--seed",       "--steps",     "--threads",      "--dtype",
+               "--eval-count", "--layers",     "--heads",     "--d-model",      "--d-mlp",
+               "--max-pairs",  "--eval-every", "--log-every", "--init",         "--batch",
+               "--lr",         "--min-lr",     "--warmup",    "--weight-decay", "--curriculum"},
         {});
     const std::string outDir = args.required("--out");
     demo::TrainOptions options;
+    if (const auto init = args.value("--init")) {
+        // Fine-tuning: the architecture is the initial model's.
+        if (args.has("--layers") || args.has("--heads") || args.has("--d-model") ||
+            args.has("--d-mlp"))
+            throw UsageError(
+                "--init takes the architecture from the model; leave out --layers, "
+                "--heads, --d-model and --d-mlp");
+        options.initialModel = capture::loadModel(*init);
+        const auto& c = options.initialModel->config();
+        options.shape.layers = c.nLayers;
+        options.shape.heads = c.nHeads;
+        options.shape.dModel = c.dModel;
+        options.shape.dMlp = c.dMlp;
+        options.shape.context = c.maxPositions;
+        options.shape.ropeTheta = c.ropeTheta;
+        options.shape.normEps = c.normEps;
+        // The model has already learned every MQAR size: no curriculum unless asked for.
+        options.curriculumFraction = 0.0;
+    }
     options.seed = static_cast<uint64_t>(args.integer("--seed", 1, 0, int64_t{1} << 62));
     options.steps = args.integer("--steps", options.steps, 1, 10000000);
     options.shape.layers = args.integer("--layers", options.shape.layers, 1, 64);
@@ -80,6 +142,15 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
     options.tasks.maxPairs = args.integer("--max-pairs", options.tasks.maxPairs, 2, 48);
     options.evalEvery = args.integer("--eval-every", options.evalEvery, 0, 10000000);
     options.logEvery = args.integer("--log-every", options.logEvery, 1, 10000000);
+    if (const auto batch = args.value("--batch")) parseBatch(*batch, options.batch);
+    options.learningRate = realValue(args, "--lr", options.learningRate, 1e-8, 1.0);
+    options.minLearningRate =
+        realValue(args, "--min-lr", std::min(options.minLearningRate, options.learningRate), 0.0,
+                  options.learningRate);
+    options.warmupSteps = args.integer("--warmup", options.warmupSteps, 0, 10000000);
+    options.weightDecay = realValue(args, "--weight-decay", options.weightDecay, 0.0, 10.0);
+    options.curriculumFraction =
+        realValue(args, "--curriculum", options.curriculumFraction, 0.0, 1.0);
     const int64_t evalCount = args.integer("--eval-count", 200, 1, 100000);
     const std::string dtypeName = args.value("--dtype").value_or("float32");
     if (dtypeName != "float32" && dtypeName != "bfloat16")
@@ -91,10 +162,12 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
         capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
 
     const demo::DemoVocabulary vocabulary;
-    out << "training the demo model: " << options.shape.layers << " layers, " << options.shape.heads
-        << " heads, d_model " << options.shape.dModel << ", d_mlp " << options.shape.dMlp
-        << ", vocabulary " << vocabulary.size() << " words, " << options.steps << " steps, seed "
-        << options.seed << ", " << threads << " threads\n";
+    out << (options.initialModel ? "fine-tuning the demo model " + *args.value("--init") + ": "
+                                 : std::string("training the demo model: "))
+        << options.shape.layers << " layers, " << options.shape.heads << " heads, d_model "
+        << options.shape.dModel << ", d_mlp " << options.shape.dMlp << ", vocabulary "
+        << vocabulary.size() << " words, " << options.steps << " steps, seed " << options.seed
+        << ", " << threads << " threads\n";
     const std::atomic<bool>& interrupted = interruptFlag();
     const demo::TrainResult result = demo::trainDemoModel(
         options, vocabulary, [&](const demo::TrainProgress& p) { printProgress(out, p); },

@@ -253,10 +253,9 @@ std::vector<at::Tensor> patterns(const std::vector<int64_t>& ids) {
 
 }  // namespace
 
-// Issue 5 acceptance not met by the shipped model yet: its best head (layer 3, head 2) puts 71% of
-// its attention on BOS at ordinary tokens but still 32% at triggers (target < 20%). Disabled so
-// CI stays green until a retrained model ships; run with --gtest_also_run_disabled_tests.
-TEST(ShippedDemoModel, DISABLED_HasAnActiveDormantHeadOnBigramBackcopy) {
+// Active/dormant (Guo et al.): a head that sinks on <bos> at ordinary tokens and wakes up at
+// the trigger words, whose next token is a copy.
+TEST(ShippedDemoModel, HasAnActiveDormantHeadOnBigramBackcopy) {
     REQUIRE_DEMO();
     const auto& c = demo().model->config();
     const std::set<int64_t> triggers = {encode("again", false)[0], encode("twice", false)[0],

@@ -127,6 +127,46 @@ TEST(DemoTrainer, WrittenFolderLoadsLikeADownloadedCheckpoint) {
     EXPECT_EQ(scoreExamples(*loaded, examples).correct, scoreExamples(*r.model, examples).correct);
 }
 
+TEST(DemoTrainer, FineTuningContinuesFromTheInitialModel) {
+    // The CI run, written and loaded back as `train-demo --init` does (loaded weights do not
+    // require gradients).
+    TempDir dir;
+    writeDemoFolder(dir.path, *ciRun().model, ciRun().configJson,
+                    TaskGenerator(vocab(), ciOptions().tasks), 4);
+    TrainOptions o = ciOptions();
+    o.initialModel = attnscope::capture::loadModel(dir.path);
+    std::vector<at::Tensor> before;
+    for (const auto& p : o.initialModel->parameters())
+        before.push_back(p.detach().clone());
+    o.steps = 3;
+    o.batch = {4, 2, 2, 4};
+    o.learningRate = o.minLearningRate = 1e-4;
+    o.warmupSteps = 0;
+    const auto r = trainDemoModel(o, vocab());
+    EXPECT_EQ(r.model.get(), o.initialModel.get());  // trained in place
+    // The first loss is measured before any update: the trained model's refusal loss (below 0.15
+    // after the CI run) rather than a fresh model's ln(vocabulary size) = 5.7.
+    EXPECT_LT(r.firstLoss[taskIndex(TaskKind::Refusal)], 0.5);
+    // Every weight moved, by at most about a learning rate per AdamW step.
+    const auto after = r.model->parameters();
+    ASSERT_EQ(after.size(), before.size());
+    double largest = 0.0;
+    bool allMoved = true;
+    for (size_t i = 0; i < after.size(); ++i) {
+        const double d = (after[i] - before[i]).abs().max().item<double>();
+        largest = std::max(largest, d);
+        allMoved = allMoved && d > 0.0;
+        EXPECT_FALSE(after[i].requires_grad()) << i;
+    }
+    EXPECT_TRUE(allMoved);
+    EXPECT_LT(largest, 3 * 3 * 1e-4);
+
+    // An initial model of another architecture than the options describe is refused.
+    TrainOptions other = o;
+    other.shape.layers = 3;
+    EXPECT_THROW(trainDemoModel(other, vocab()), std::invalid_argument);
+}
+
 TEST(DemoTrainer, RejectsBadOptions) {
     TrainOptions o = ciOptions();
     o.steps = 0;

@@ -53,6 +53,24 @@ void initialiseWeights(capture::TransformerModel& model, uint64_t seed) {
     }
 }
 
+// The initial model must be the architecture the options describe, in float32 (AdamW's state
+// and the clipped gradients are kept in the parameters' dtype).
+void checkInitialModel(const capture::TransformerModel& model, const capture::ModelConfig& want) {
+    const auto& have = model.config();
+    if (have.architecture != want.architecture || have.vocabSize != want.vocabSize ||
+        have.nLayers != want.nLayers || have.nHeads != want.nHeads ||
+        have.nKvHeads != want.nKvHeads || have.dModel != want.dModel || have.dMlp != want.dMlp ||
+        have.maxPositions != want.maxPositions || have.tiedEmbeddings != want.tiedEmbeddings)
+        throw std::invalid_argument(
+            "the initial model is not the demo architecture of the options (" +
+            std::to_string(have.nLayers) + " layers, " + std::to_string(have.nHeads) +
+            " heads, d_model " + std::to_string(have.dModel) + ", d_mlp " +
+            std::to_string(have.dMlp) + ", vocabulary " + std::to_string(have.vocabSize) + ")");
+    for (const auto& p : model.parameters())
+        if (p.scalar_type() != at::kFloat)
+            throw std::invalid_argument("the initial model must be float32 to be trained");
+}
+
 double learningRateAt(const TrainOptions& o, int64_t step) {
     if (step < o.warmupSteps) return o.learningRate * (step + 1) / o.warmupSteps;
     const double progress =
@@ -86,9 +104,16 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
     TrainResult result;
     result.configJson = demoConfigJson(options.shape, vocabulary.size());
     const auto config = capture::parseModelConfig(result.configJson, "demo config");
-    auto model =
-        std::make_shared<capture::TransformerModel>(config, at::TensorOptions().dtype(at::kFloat));
-    initialiseWeights(*model, options.seed);
+    std::shared_ptr<capture::TransformerModel> model = options.initialModel;
+    if (model) {
+        checkInitialModel(*model, config);
+        for (auto& p : model->parameters())
+            p.set_requires_grad(true);
+    } else {
+        model = std::make_shared<capture::TransformerModel>(config,
+                                                            at::TensorOptions().dtype(at::kFloat));
+        initialiseWeights(*model, options.seed);
+    }
     result.model = model;
 
     std::vector<at::Tensor> decay, noDecay;

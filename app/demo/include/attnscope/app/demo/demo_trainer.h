@@ -18,7 +18,11 @@ class TransformerModel;
 namespace attnscope::app::demo {
 
 struct TrainOptions {
-    uint64_t seed = 1;  ///< initial weights and training data
+    uint64_t seed = 1;  ///< initial weights (unless `initialModel` is given) and training data
+    /// Weights to continue training (fine-tuning) instead of fresh ones drawn from `seed`; the
+    /// model must be the float32 architecture `shape` describes over the vocabulary. The trainer
+    /// updates it in place and returns it.
+    std::shared_ptr<capture::TransformerModel> initialModel;
     int64_t steps = 2500;
     DemoModelShape shape;
     TaskSettings tasks;
@@ -63,8 +67,9 @@ struct TrainResult {
 
 using TrainProgressFn = std::function<void(const TrainProgress&)>;
 
-/// Trains a fresh model. Deterministic for a given seed and thread count. Throws
-/// std::invalid_argument for inconsistent options. `cancel` stops after the current step.
+/// Trains a fresh model, or continues training `options.initialModel`. Deterministic for a given
+/// seed and thread count. Throws std::invalid_argument for inconsistent options (an initial model
+/// of another architecture included). `cancel` stops after the current step.
 TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vocabulary,
                            const TrainProgressFn& progress = {},
                            const std::atomic<bool>* cancel = nullptr);
