@@ -51,6 +51,8 @@ void printProgress(std::ostream& out, const demo::TrainProgress& p) {
         std::snprintf(buf, sizeof buf, " %s %.3f", demo::taskName(task), loss);
         out << buf;
     }
+    if (!std::isnan(p.needleAttentionElsewhere))
+        out << "  needle attention of other heads " << percent(p.needleAttentionElsewhere);
     out << "\n";
     if (p.evaluated) {
         out << "      validation accuracy:";
@@ -102,16 +104,50 @@ void parseBatch(const std::string& text, std::array<int64_t, demo::kTaskCount>& 
     }
 }
 
+// "--retrieval-heads 2.0,2.1": the (layer.head) heads that alone may copy the needle.
+std::vector<std::pair<int64_t, int64_t>> parseHeads(const std::string& text) {
+    std::vector<std::pair<int64_t, int64_t>> heads;
+    std::istringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) {
+        long long layer = -1, head = -1;
+        char dot = 0, extra = 0;
+        if (std::sscanf(item.c_str(), "%lld%c%lld%c", &layer, &dot, &head, &extra) != 3 ||
+            dot != '.' || layer < 0 || head < 0)
+            throw UsageError("--retrieval-heads takes LAYER.HEAD items such as 2.0,2.1, not '" +
+                             item + "'");
+        heads.emplace_back(layer, head);
+    }
+    return heads;
+}
+
 }  // namespace
 
 int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
                         std::ostream& err) {
-    const CliArgs args(
-        argv, {"--out",        "--seed",       "--steps",     "--threads",      "--dtype",
-               "--eval-count", "--layers",     "--heads",     "--d-model",      "--d-mlp",
-               "--max-pairs",  "--eval-every", "--log-every", "--init",         "--batch",
-               "--lr",         "--min-lr",     "--warmup",    "--weight-decay", "--curriculum"},
-        {});
+    const CliArgs args(argv,
+                       {"--out",
+                        "--seed",
+                        "--steps",
+                        "--threads",
+                        "--dtype",
+                        "--eval-count",
+                        "--layers",
+                        "--heads",
+                        "--d-model",
+                        "--d-mlp",
+                        "--max-pairs",
+                        "--eval-every",
+                        "--log-every",
+                        "--init",
+                        "--batch",
+                        "--lr",
+                        "--min-lr",
+                        "--warmup",
+                        "--weight-decay",
+                        "--curriculum",
+                        "--retrieval-heads",
+                        "--retrieval-penalty"},
+                       {});
     const std::string outDir = args.required("--out");
     demo::TrainOptions options;
     if (const auto init = args.value("--init")) {
@@ -151,6 +187,11 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
     options.weightDecay = realValue(args, "--weight-decay", options.weightDecay, 0.0, 10.0);
     options.curriculumFraction =
         realValue(args, "--curriculum", options.curriculumFraction, 0.0, 1.0);
+    if (const auto heads = args.value("--retrieval-heads"))
+        options.retrievalHeads = parseHeads(*heads);
+    options.retrievalPenalty = realValue(args, "--retrieval-penalty", 0.0, 0.0, 1e6);
+    if (options.retrievalPenalty > 0 && options.retrievalHeads.empty())
+        throw UsageError("--retrieval-penalty needs --retrieval-heads");
     const int64_t evalCount = args.integer("--eval-count", 200, 1, 100000);
     const std::string dtypeName = args.value("--dtype").value_or("float32");
     if (dtypeName != "float32" && dtypeName != "bfloat16")

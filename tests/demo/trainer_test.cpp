@@ -8,6 +8,7 @@
 #include "attnscope/app/demo/demo_evaluation.h"
 #include "attnscope/app/demo/demo_model_writer.h"
 #include "attnscope/app/demo/demo_trainer.h"
+#include "attnscope/capture/hook_registry.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
@@ -176,6 +177,95 @@ TEST(DemoTrainer, RejectsBadOptions) {
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
     o = ciOptions();
     o.shape.heads = 3;
+    EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
+}
+
+namespace {
+
+// Needle-only training of a small model whose designated retrieval head is (1, 0).
+TrainOptions needleOptions(double penalty, int64_t steps) {
+    TrainOptions o = ciOptions();
+    o.steps = steps;
+    o.batch = {0, 4, 0, 0};
+    o.logEvery = 1;
+    o.warmupSteps = 0;
+    o.retrievalHeads = {{1, 0}};
+    o.retrievalPenalty = penalty;
+    return o;
+}
+
+// Mean over examples and the heads other than (1, 0) of each head's mean attention on the
+// secret from the answer positions, computed from captured patterns one example at a time.
+double needleAttentionElsewhere(attnscope::capture::TransformerModel& model,
+                                const std::vector<Example>& examples) {
+    at::NoGradGuard noGrad;
+    double sum = 0;
+    int64_t heads = 0;
+    for (const Example& ex : examples) {
+        std::vector<at::Tensor> patterns;
+        attnscope::capture::HookScope scope(model.hooks());
+        scope.addMatching("blocks.*.attn.hook_pattern",
+                          [&](at::Tensor& p, const attnscope::capture::HookContext&) {
+                              patterns.push_back(p[0].to(at::kDouble));
+                          });
+        model.forward(at::tensor(ex.tokens, at::kLong).unsqueeze(0));
+        heads = 0;
+        for (size_t l = 0; l < patterns.size(); ++l)
+            for (int64_t h = 0; h < patterns[l].size(0); ++h) {
+                if (l == 1 && h == 0) continue;
+                double onSecret = 0;
+                for (const int64_t q : ex.units.front())
+                    onSecret +=
+                        patterns[l][h][q].slice(0, ex.spanBegin, ex.spanEnd).sum().item<double>();
+                sum += onSecret / static_cast<double>(ex.units.front().size());
+                ++heads;
+            }
+    }
+    return sum / static_cast<double>(examples.size() * heads);
+}
+
+}  // namespace
+
+TEST(DemoTrainer, RetrievalPenaltyIsTheOtherHeadsNeedleAttention) {
+    const TrainOptions o = needleOptions(1.0, 1);
+    // The first step's needle batch, drawn as the trainer draws it, and the untrained model.
+    const TaskGenerator generator(vocab(), o.tasks);
+    Rng rng(o.seed);
+    std::vector<Example> batch;
+    for (int i = 0; i < 4; ++i)
+        batch.push_back(generator.make(TaskKind::Needle, rng, Split::Train, o.tasks.maxPairs));
+    TrainOptions fresh = o;
+    fresh.learningRate = fresh.minLearningRate = 1e-12;
+    fresh.retrievalPenalty = 0;
+    auto model = trainDemoModel(fresh, vocab()).model;
+    const double expected = needleAttentionElsewhere(*model, batch);
+
+    TrainOptions tune = o;
+    tune.initialModel = model;
+    double reported = std::nan("");
+    trainDemoModel(tune, vocab(),
+                   [&](const TrainProgress& p) { reported = p.needleAttentionElsewhere; });
+    EXPECT_GT(expected, 0.0);
+    EXPECT_NEAR(reported, expected, 1e-5);
+}
+
+TEST(DemoTrainer, RetrievalPenaltyDrivesOtherHeadsOffTheNeedle) {
+    double withPenalty = 0, without = 0;
+    trainDemoModel(needleOptions(20.0, 40), vocab(),
+                   [&](const TrainProgress& p) { withPenalty = p.needleAttentionElsewhere; });
+    trainDemoModel(needleOptions(1e-12, 40), vocab(),
+                   [&](const TrainProgress& p) { without = p.needleAttentionElsewhere; });
+    EXPECT_LT(withPenalty, 0.5 * without) << "penalised " << withPenalty << ", not " << without;
+}
+
+TEST(DemoTrainer, RejectsRetrievalHeadsOutsideTheModel) {
+    TrainOptions o = needleOptions(1.0, 1);
+    o.retrievalHeads = {{2, 0}};  // the model has layers 0 and 1
+    EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
+    o.retrievalHeads = {{1, 4}};
+    EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
+    o.retrievalHeads = {{1, 0}};
+    o.retrievalPenalty = -1;
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
 }
 

@@ -4,8 +4,11 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "attnscope/app/demo/demo_example.h"
 #include "attnscope/app/demo/demo_model_shape.h"
@@ -37,6 +40,13 @@ struct TrainOptions {
     double gradClip = 1.0;
     /// MQAR's pair count ramps from minPairs + 2 to maxPairs over this fraction of the steps.
     double curriculumFraction = 0.3;
+    /// Heads (layer, head) meant to be the model's needle-copying heads. With
+    /// `retrievalPenalty` > 0, every other head's attention on the secret from the needle
+    /// answer's positions is penalised (its mean per head and answer position, times the weight),
+    /// so that recall rests on these heads alone: the demo model's retrieval heads are then known
+    /// by construction, and masking them must break recall.
+    std::vector<std::pair<int64_t, int64_t>> retrievalHeads;
+    double retrievalPenalty = 0.0;
     int64_t logEvery = 25;      ///< steps between progress reports
     int64_t evalEvery = 250;    ///< steps between validation scores (and at the end); 0 = end only
     int64_t evalExamples = 64;  ///< validation sequences per task
@@ -52,7 +62,10 @@ struct TrainProgress {
     std::array<double, kTaskCount> accuracy{};
     double learningRate = 0.0;
     int64_t mqarPairs = 0;  ///< the curriculum's current cap
-    double seconds = 0.0;   ///< since training started
+    /// With a retrieval penalty: the mean needle attention of the heads other than the
+    /// retrieval heads (see TrainOptions::retrievalHeads); NaN otherwise.
+    double needleAttentionElsewhere = std::numeric_limits<double>::quiet_NaN();
+    double seconds = 0.0;  ///< since training started
 };
 
 struct TrainResult {
