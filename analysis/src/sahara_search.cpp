@@ -8,7 +8,7 @@
 namespace attnscope::analysis {
 
 SaharaResult saharaSearch(int layers, int heads, int steps, const HeadSetScoreFn& gships,
-                          const ProgressFn& progress, const std::atomic<bool>* cancel) {
+                          const SaharaProgressFn& progress, const std::atomic<bool>* cancel) {
     if (layers < 1 || heads < 1) {
         throw std::invalid_argument("saharaSearch: need at least one layer and one head");
     }

@@ -29,11 +29,11 @@ std::vector<capture::Intervention> interventionsFrom(const CliArgs& args) {
     std::vector<capture::Intervention> out;
     for (const auto& a : args.all("--ablate")) {
         auto [layer, heads] = parseHeadRef(a, "--ablate");
-        out.push_back(capture::HeadAblation{layer, heads, capture::AblationMode::Zero, {}, -1});
+        out.emplace_back(capture::HeadAblation{layer, heads, capture::AblationMode::Zero, {}, -1});
     }
     for (const auto& a : args.all("--mean-ablate")) {
         auto [layer, heads] = parseHeadRef(a, "--mean-ablate");
-        out.push_back(capture::HeadAblation{layer, heads, capture::AblationMode::Mean, {}, -1});
+        out.emplace_back(capture::HeadAblation{layer, heads, capture::AblationMode::Mean, {}, -1});
     }
     for (const auto& a : args.all("--scale")) {
         const auto eq = a.find('=');
@@ -45,7 +45,8 @@ std::vector<capture::Intervention> interventionsFrom(const CliArgs& args) {
         } catch (const std::exception&) {
             throw UsageError("--scale factor '" + a.substr(eq + 1) + "' is not a number");
         }
-        out.push_back(capture::HeadScale{layer, heads, factor, capture::ScaleTarget::Output, -1});
+        out.emplace_back(
+            capture::HeadScale{layer, heads, factor, capture::ScaleTarget::Output, -1});
     }
     return out;
 }

@@ -50,7 +50,7 @@ TEST_F(DuoFixture, GateOneIsTheFullModelAndGateZeroTheStreamingModel) {
     EXPECT_TRUE(at::allclose(one, full, 0, 1e-6));
     std::vector<capture::Intervention> streaming;
     for (int64_t l = 0; l < 2; ++l)
-        streaming.push_back(capture::StreamingRestriction{l, {0, 1, 2, 3}, 2, 3, -1});
+        streaming.emplace_back(capture::StreamingRestriction{l, {0, 1, 2, 3}, 2, 3, -1});
     const at::Tensor stream = hidden(streaming);
     const at::Tensor zero = toTensor(duoMixedFinalHidden(*model, kIds, HeadTable(2, 2, 0.0), 2, 3));
     EXPECT_TRUE(at::allclose(zero, stream, 1e-5, 1e-5)) << (zero - stream).abs().max();

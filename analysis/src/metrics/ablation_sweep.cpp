@@ -130,8 +130,9 @@ void addAblationHooks(capture::HookScope& scope, const capture::TransformerModel
     const bool all = perElement.size() == 1;
     for (std::size_t b = 0; b < perElement.size(); ++b)
         for (auto& [layer, heads] : byLayer(perElement[b]))
-            list.push_back(capture::HeadScale{layer, heads, spec.epsilon, scaleTarget(spec.target),
-                                              all ? -1 : static_cast<int64_t>(b)});
+            list.emplace_back(capture::HeadScale{layer, heads, spec.epsilon,
+                                                 scaleTarget(spec.target),
+                                                 all ? -1 : static_cast<int64_t>(b)});
     capture::applyInterventions(scope, model, list);
 }
 

@@ -29,7 +29,7 @@ HeadTable zeroAblationDeltaCe(capture::TransformerModel& model, const std::vecto
     for (int64_t l = 0; l < c.nLayers; ++l) {
         std::vector<capture::Intervention> edits;
         for (int64_t h = 0; h < heads; ++h)
-            edits.push_back(capture::HeadAblation{l, {h}, capture::AblationMode::Zero, {}, h});
+            edits.emplace_back(capture::HeadAblation{l, {h}, capture::AblationMode::Zero, {}, h});
         capture::HookScope scope(model.hooks());
         capture::applyInterventions(scope, model, edits);
         const at::Tensor ce = meanNextTokenCe(model.forward(row.expand({heads, -1}), all), ids);

@@ -52,7 +52,7 @@ public:
             for (int64_t l = 0; l < layers; ++l) {
                 std::vector<capture::Intervention> edits;
                 for (int64_t h = 0; h < heads; ++h)
-                    edits.push_back(capture::StreamingRestriction{
+                    edits.emplace_back(capture::StreamingRestriction{
                         l, {h}, p.integer("sink"), p.integer("recent"), h});
                 capture::HookScope scope(model.hooks());
                 capture::applyInterventions(scope, model, edits);

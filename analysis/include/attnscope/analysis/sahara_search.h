@@ -9,7 +9,7 @@
 namespace attnscope::analysis {
 
 /// Progress sink: (evaluations done, evaluations in total).
-using ProgressFn = std::function<void(int done, int total)>;
+using SaharaProgressFn = std::function<void(int done, int total)>;
 
 /// Scores a candidate head set S (typically GShips(S), §3.4, from two forward sweeps).
 using HeadSetScoreFn = std::function<double(const std::vector<HeadId>&)>;
@@ -40,7 +40,7 @@ struct SaharaResult {
 /// Throws std::invalid_argument if layers/heads < 1, steps not in [1, layers*heads] or gships
 /// is empty; std::runtime_error if every candidate of a step scores NaN.
 SaharaResult saharaSearch(int layers, int heads, int steps, const HeadSetScoreFn& gships,
-                          const ProgressFn& progress = {},
+                          const SaharaProgressFn& progress = {},
                           const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace attnscope::analysis
