@@ -111,6 +111,7 @@ at::Tensor TransformerModel::forward(const at::Tensor& idsIn, const ForwardOptio
     // last position is needed unless someone asked for more.
     const bool allPositions = options.allLogits || m_hookLogits->active();
     if (!allPositions && !m_hookNormalized->active()) x = x.narrow(1, t - 1, 1);
+    // logitsFromResidual() (logit_lens.cpp) repeats these two steps: change both together.
     at::Tensor normed = finalNorm(x);
     m_hookNormalized->run(normed, offset);
     if (!allPositions && normed.size(1) != 1) normed = normed.narrow(1, t - 1, 1);

@@ -80,6 +80,18 @@ ExpectedRun runWith(app::OpenedModel& opened, const QString& prompt,
     return out;
 }
 
+std::vector<capture::Intervention> zeroAblations(const std::vector<std::pair<int, int>>& heads) {
+    std::vector<capture::Intervention> edits;
+    for (const auto& [layer, head] : heads) {
+        capture::HeadAblation a;
+        a.layer = layer;
+        a.heads = {head};
+        a.mode = capture::AblationMode::Zero;
+        edits.emplace_back(a);
+    }
+    return edits;
+}
+
 }  // namespace
 
 ExpectedRun ExpectedRunner::runEdit(const QString& prompt, const QString& kind, int layer, int head,
@@ -133,15 +145,31 @@ ExpectedRun ExpectedRunner::runEdit(const QString& prompt, const QString& kind, 
 
 ExpectedRun ExpectedRunner::run(const QString& prompt,
                                 const std::vector<std::pair<int, int>>& ablated) {
-    std::vector<capture::Intervention> edits;
-    for (const auto& [layer, head] : ablated) {
-        capture::HeadAblation a;
-        a.layer = layer;
-        a.heads = {head};
-        a.mode = capture::AblationMode::Zero;
-        edits.emplace_back(a);
+    return runWith(m_impl->opened, prompt, zeroAblations(ablated));
+}
+
+double expectedLensProb(ExpectedRunner& runner, const QString& prompt,
+                        const std::vector<std::pair<int, int>>& ablated, int layer, int64_t token) {
+    auto& opened = runner.impl().opened;
+    auto& model = *opened.model;
+    const auto& config = model.config();
+    capture::CaptureSpec spec;
+    spec.hooks = {"blocks." + std::to_string(layer) + ".hook_resid_post"};
+    const auto r =
+        app::runPrompt(opened, tokensOf(opened, prompt), spec, zeroAblations(ablated), 1);
+    const at::Tensor resid = r.cache.get(spec.hooks[0])[0];  // [pos, d_model]
+    const at::Tensor x = resid[resid.size(0) - 1].to(at::kDouble);
+    const at::Tensor w = model.finalNormWeight().to(at::kCPU, at::kDouble);
+    at::Tensor normed;
+    if (config.norm == capture::NormKind::LayerNorm) {
+        const at::Tensor centred = x - x.mean();
+        normed = centred / at::sqrt(centred.pow(2).mean() + config.normEps) * w +
+                 model.finalNormBias().to(at::kCPU, at::kDouble);
+    } else {
+        normed = x / at::sqrt(x.pow(2).mean() + config.normEps) * w;
     }
-    return runWith(m_impl->opened, prompt, edits);
+    const at::Tensor logits = at::matmul(model.unembedWeight().to(at::kCPU, at::kDouble), normed);
+    return at::softmax(logits, -1)[token].item<double>();
 }
 
 std::vector<double> expectedMetric(ExpectedRunner& runner, const std::string& metric,

@@ -52,6 +52,12 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+/// The logit lens computed here from the runtime's hook_resid_post: the probability of `token`
+/// after `layer` at the last position, with the model's final norm (RMSNorm or LayerNorm,
+/// written out in float64) and unembedding, on the prompt with zero-ablated heads `ablated`.
+double expectedLensProb(ExpectedRunner& runner, const QString& prompt,
+                        const std::vector<std::pair<int, int>>& ablated, int layer, int64_t token);
+
 /// A registry metric's [layer, head] scores over `prompts` (text, or ids without tokenizer),
 /// computed with analysis::runMetric on a model of this runner.
 std::vector<double> expectedMetric(ExpectedRunner& runner, const std::string& metric,

@@ -32,6 +32,9 @@ struct RunResult : JobStatus {
 struct AnalysisResult : JobStatus {
     detail::AnalysisOutcome outcome;
 };
+struct CurveResult : JobStatus {
+    AblationCurveSnapshot curve;
+};
 struct SessionResult : JobStatus {
     SessionState state;
 };
@@ -65,6 +68,7 @@ AppController::AppController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<std::shared_ptr<const RunSnapshot>>();
     qRegisterMetaType<ModelSummary>();
     qRegisterMetaType<HeadScoresSnapshot>();
+    qRegisterMetaType<AblationCurveSnapshot>();
     qRegisterMetaType<SessionState>();
     m_pool.setMaxThreadCount(1);
     m_pool.setExpiryTimeout(-1);  // keep the one worker: LibTorch warms up per thread
@@ -74,7 +78,7 @@ AppController::AppController(QObject* parent) : QObject(parent) {
 }
 
 AppController::~AppController() {
-    for (auto* token : {&m_loadCancel, &m_runCancel, &m_analysisCancel})
+    for (auto* token : {&m_loadCancel, &m_runCancel, &m_analysisCancel, &m_curveCancel})
         if (*token) (*token)->store(true);
     m_pool.waitForDone();
 }
@@ -251,6 +255,40 @@ void AppController::startAnalysis(const AnalysisRequest& request) {
 
 void AppController::cancelAnalysis() {
     if (m_analysisCancel) m_analysisCancel->store(true);
+}
+
+void AppController::startAblationCurve(const AblationCurveRequest& request) {
+    if (!m_engine) {
+        Q_EMIT ablationCurveFailed(tr("Open a model first."));
+        return;
+    }
+    const quint64 gen = ++m_curveGeneration;
+    auto cancel = freshToken(m_curveCancel);
+    auto engine = m_engine;
+    const QString prompt = m_request.prompt;
+    m_curveRunning = true;
+    startJob<CurveResult>(
+        QStringLiteral("ablation curve"), cancel,
+        [engine, prompt, request](const detail::Progress& progress,
+                                  const std::atomic<bool>& cancelled) {
+            CurveResult r;
+            r.curve = detail::runAblationCurve(*engine, prompt, request, progress, cancelled);
+            return r;
+        },
+        [this, gen](CurveResult r) {
+            if (gen != m_curveGeneration) return;  // a newer curve replaced this one
+            m_curveRunning = false;
+            if (r.cancelled)
+                Q_EMIT ablationCurveCancelled();
+            else if (!r.error.isEmpty())
+                Q_EMIT ablationCurveFailed(r.error);
+            else
+                Q_EMIT ablationCurveFinished(r.curve);
+        });
+}
+
+void AppController::cancelAblationCurve() {
+    if (m_curveCancel) m_curveCancel->store(true);
 }
 
 void AppController::saveSession(const QString& path, SessionState state) {

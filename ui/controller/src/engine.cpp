@@ -10,6 +10,7 @@
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/ui/token_text.h"
 #include "intervention_builder.h"
+#include "logit_lens_readout.h"
 
 namespace attnscope::ui::detail {
 namespace {
@@ -20,24 +21,6 @@ std::string patternHook(int layer) {
 
 void checkCancel(const std::atomic<bool>& cancel) {
     if (cancel.load()) throw Cancelled{};
-}
-
-// One unedited run with every pattern (and hook_z, for patching) captured.
-CachedRun runUnedited(Engine& engine, app::PromptTokens tokens) {
-    capture::CaptureSpec spec;
-    spec.hooks = {"blocks.*.attn.hook_pattern", "blocks.*.attn.hook_z"};
-    app::PromptRun run = app::runPrompt(engine.opened, tokens, spec, {}, 1);
-    CachedRun cached;
-    cached.ids = tokens.ids;
-    cached.tokens = std::move(tokens);
-    cached.probs = at::softmax(run.logits.to(at::kDouble), -1);
-    const int layers = static_cast<int>(engine.opened.model->config().nLayers);
-    for (int l = 0; l < layers; ++l) {
-        cached.patterns.push_back(toVector(run.cache.get(patternHook(l))[0]));
-        const std::string z = "blocks." + std::to_string(l) + ".attn.hook_z";
-        cached.hookZ[z] = run.cache.get(z)[0].clone();
-    }
-    return cached;
 }
 
 // Live sink score: mean over queries q >= 1 of A[q, 0] per head (NaN for one-token prompts).
@@ -68,6 +51,25 @@ HeadScoresSnapshot sinkScores(const std::vector<std::vector<float>>& patterns, i
 }
 
 }  // namespace
+
+// One unedited run with every pattern, hook_z (for patching) and the logit lens captured.
+CachedRun runUnedited(Engine& engine, app::PromptTokens tokens) {
+    capture::CaptureSpec spec;
+    spec.hooks = {"blocks.*.attn.hook_pattern", "blocks.*.attn.hook_z", kResidPostHooks};
+    app::PromptRun run = app::runPrompt(engine.opened, tokens, spec, {}, 1);
+    CachedRun cached;
+    cached.ids = tokens.ids;
+    cached.tokens = std::move(tokens);
+    cached.probs = at::softmax(run.logits.to(at::kDouble), -1);
+    const int layers = static_cast<int>(engine.opened.model->config().nLayers);
+    for (int l = 0; l < layers; ++l) {
+        cached.patterns.push_back(toVector(run.cache.get(patternHook(l))[0]));
+        const std::string z = "blocks." + std::to_string(l) + ".attn.hook_z";
+        cached.hookZ[z] = run.cache.get(z)[0].clone();
+    }
+    cached.lensLogits = lensLogits(*engine.opened.model, run.cache);
+    return cached;
+}
 
 std::vector<float> toVector(const at::Tensor& t) {
     const at::Tensor c = t.to(at::kCPU, at::kFloat).contiguous();
@@ -128,7 +130,7 @@ RunSnapshot runEngine(Engine& engine, const RunRequest& request, const std::atom
 
     const auto interventions = buildInterventions(engine, request.interventions);
     capture::CaptureSpec spec;
-    spec.hooks = {"blocks.*.attn.hook_pattern"};
+    spec.hooks = {"blocks.*.attn.hook_pattern", kResidPostHooks};
     app::PromptRun edited =
         app::runPrompt(engine.opened, tokens, spec, interventions, request.topK);
     checkCancel(cancel);
@@ -163,6 +165,13 @@ RunSnapshot runEngine(Engine& engine, const RunRequest& request, const std::atom
     s.baselineSinkScores =
         sinkScores(s.baselinePatterns, s.heads, s.length, &s.baselineSinkMassPerLayer);
     s.baselineSinkScores.metric = QStringLiteral("sink (live, baseline)");
+    // The logit lens follows the edited run's top prediction, in both runs.
+    const int64_t top =
+        edited.top.empty() ? edited.logits.argmax().item<int64_t>() : edited.top.front().id;
+    s.logitLens.token =
+        edited.top.empty() ? QString::number(top) : QString::fromStdString(edited.top.front().text);
+    s.logitLens.prob = lensProbs(lensLogits(*engine.opened.model, edited.cache), top);
+    s.logitLens.baselineProb = lensProbs(engine.baseline.lensLogits, top);
     return s;
 }
 

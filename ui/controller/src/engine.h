@@ -3,6 +3,8 @@
 // Every function here runs on the controller's worker thread (or, for the headless report,
 // on the caller's thread) and never touches a Qt object other than plain values.
 
+#include "attnscope/ui/ablation_curve_request.h"
+#include "attnscope/ui/ablation_curve_snapshot.h"
 #include "attnscope/ui/analysis_request.h"
 #include "attnscope/ui/head_scores_snapshot.h"
 #include "attnscope/ui/model_summary.h"
@@ -40,6 +42,12 @@ struct AnalysisOutcome {
 /// Runs a registry metric. Throws std::exception with a readable message.
 AnalysisOutcome runAnalysis(Engine& engine, const AnalysisRequest& request,
                             const Progress& progress, const std::atomic<bool>& cancel);
+
+/// The ablation curve of `request` on `prompt`, reusing the cached baseline when the prompt is
+/// the live run's. Throws Cancelled or std::exception with a readable message.
+AblationCurveSnapshot runAblationCurve(Engine& engine, const QString& prompt,
+                                       const AblationCurveRequest& request,
+                                       const Progress& progress, const std::atomic<bool>& cancel);
 
 /// Writes a session file (see AppController::saveSession).
 void writeSessionFile(const Engine& engine, const QString& path, const SessionState& state,

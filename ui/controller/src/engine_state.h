@@ -20,6 +20,7 @@ struct CachedRun {
     at::Tensor probs;                          // [vocab] float64 softmax of the last logits
     std::vector<std::vector<float>> patterns;  // [layer] -> [head, query, key]
     std::map<std::string, at::Tensor> hookZ;   // "blocks.L.attn.hook_z" -> [pos, head, d_head]
+    std::vector<at::Tensor> lensLogits;        // [layer] -> [vocab] logit lens, last position
 };
 
 /// The opened model and the unedited runs of the current prompts. Owned by the controller,
@@ -33,6 +34,9 @@ struct Engine {
 
 /// Tokens of a prompt: encoded text, or "1,2,3" ids when the model has no tokenizer.
 app::PromptTokens promptTokens(const Engine& engine, const QString& prompt);
+
+/// One unedited run of `tokens` with every pattern, hook_z and the logit lens captured.
+CachedRun runUnedited(Engine& engine, app::PromptTokens tokens);
 
 /// Row-major copy of a float tensor.
 std::vector<float> toVector(const at::Tensor& t);

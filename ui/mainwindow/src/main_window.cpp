@@ -29,6 +29,7 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "attnscope/ui/ablation_curve_plot.h"
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/head_scores_proxy_model.h"
@@ -36,6 +37,7 @@
 #include "attnscope/ui/heatmap_view.h"
 #include "attnscope/ui/intervention_list_model.h"
 #include "attnscope/ui/item_roles.h"
+#include "attnscope/ui/logit_lens_plot.h"
 #include "attnscope/ui/predictions_view.h"
 #include "attnscope/ui/score_histogram_plot.h"
 #include "attnscope/ui/score_scatter_plot.h"
@@ -82,6 +84,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_cancel->setVisible(false);
     connect(m_cancel, &QToolButton::clicked, this, [this] {
         m_controller->cancelAnalysis();
+        m_controller->cancelAblationCurve();
         m_controller->cancelLoad();
     });
     statusBar()->addWidget(m_status, 1);
@@ -245,12 +248,26 @@ void MainWindow::buildDocks() {
     });
 
     auto* plots = new QTabWidget(this);
+    m_plotTabs = plots;
     m_sinkPlot = new SinkMassPlot(plots);
     m_histogram = new ScoreHistogramPlot(plots);
     m_scatter = new ScoreScatterPlot(plots);
+    m_lensPlot = new LogitLensPlot(plots);
     plots->addTab(m_sinkPlot, tr("Sink mass per layer"));
     plots->addTab(m_histogram, tr("Score histogram"));
     plots->addTab(m_scatter, tr("Score by layer"));
+    plots->addTab(m_lensPlot, tr("Logit lens"));
+    m_curveTab = new QWidget(plots);
+    auto* curveLayout = new QVBoxLayout(m_curveTab);
+    curveLayout->setContentsMargins(0, 0, 0, 0);
+    m_curveButton = new QPushButton(tr("Ablation curve of this score"), m_curveTab);
+    m_curveButton->setObjectName(QStringLiteral("ablationCurveButton"));
+    m_curveButton->setToolTip(tr("Zero-ablate heads in the atlas score's order, and at random"));
+    curveLayout->addWidget(m_curveButton, 0, Qt::AlignLeft);
+    m_curvePlot = new AblationCurvePlot(m_curveTab);
+    curveLayout->addWidget(m_curvePlot, 1);
+    plots->addTab(m_curveTab, tr("Ablation curve"));
+    connect(m_curveButton, &QPushButton::clicked, this, &MainWindow::startAblationCurve);
     connect(m_scatter, &ScoreScatterPlot::headClicked, this, &MainWindow::selectHead);
     auto* plotsDock =
         addDock(this, tr("Plots"), QStringLiteral("plotsDock"), plots, Qt::BottomDockWidgetArea);
@@ -310,8 +327,11 @@ void MainWindow::buildMenus() {
     run->addAction(tr("&Run prompt"), QKeySequence(tr("Ctrl+R")), this, &MainWindow::runPrompt);
     run->addAction(tr("Run &analysis"), QKeySequence(tr("Ctrl+Shift+R")), m_analysis->runButton(),
                    &QPushButton::click);
-    run->addAction(tr("&Cancel analysis"), QKeySequence(Qt::Key_Escape), m_controller,
-                   &AppController::cancelAnalysis);
+    run->addAction(tr("Ablation &curve of this score"), this, &MainWindow::startAblationCurve);
+    run->addAction(tr("&Cancel analysis"), QKeySequence(Qt::Key_Escape), this, [this] {
+        m_controller->cancelAnalysis();
+        m_controller->cancelAblationCurve();
+    });
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())
@@ -346,6 +366,16 @@ void MainWindow::connectController() {
     connect(m_controller, &AppController::analysisCancelled, this, [this] {
         m_analysis->setRunning(false);
         m_status->setText(tr("Analysis cancelled"));
+    });
+    connect(m_controller, &AppController::ablationCurveFinished, this,
+            &MainWindow::onAblationCurveFinished);
+    connect(m_controller, &AppController::ablationCurveFailed, this, [this](const QString& m) {
+        m_curveButton->setEnabled(true);
+        showError(m);
+    });
+    connect(m_controller, &AppController::ablationCurveCancelled, this, [this] {
+        m_curveButton->setEnabled(true);
+        m_status->setText(tr("Ablation curve cancelled"));
     });
     connect(m_controller, &AppController::sessionSaved, this, [this](const QString& path) {
         m_status->setText(tr("Session saved to %1").arg(path));

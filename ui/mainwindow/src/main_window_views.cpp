@@ -7,15 +7,19 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QUndoStack>
 
+#include "attnscope/ui/ablation_curve_plot.h"
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/head_scores_table_model.h"
 #include "attnscope/ui/heatmap_view.h"
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/intervention_list_model.h"
+#include "attnscope/ui/logit_lens_plot.h"
 #include "attnscope/ui/main_window.h"
 #include "attnscope/ui/predictions_view.h"
 #include "attnscope/ui/score_histogram_plot.h"
@@ -104,6 +108,7 @@ void MainWindow::onModelOpened(const ModelSummary& m) {
     m_undo->clear();
     applyInterventions({});
     m_run.reset();
+    m_curvePlot->setCurve({});  // a curve of the previous model
     refreshScoreCombo();
     // A fresh prompt that suits the model: the folder's demo prompt, else a sample.
     if (m_prompt->toPlainText().trimmed().isEmpty()) m_prompt->setPlainText(defaultPrompt(m));
@@ -118,6 +123,7 @@ void MainWindow::onResults(std::shared_ptr<const RunSnapshot> run) {
     m_tokens->setTokens(m_run->tokens);
     m_predictions->setSnapshot(m_run->predictions);
     m_sinkPlot->setSinkMass(m_run->sinkMassPerLayer, m_run->baselineSinkMassPerLayer);
+    m_lensPlot->setSnapshot(m_run->logitLens);
     updateScoreViews();
     updateHeatmap();
     const int edits =
@@ -143,6 +149,27 @@ void MainWindow::onAnalysisFinished(const HeadScoresSnapshot& scores) {
     refreshScoreCombo();
     setAtlasScore(scores.metric);
     m_status->setText(tr("Analysis %1 finished").arg(scores.metric));
+}
+
+void MainWindow::startAblationCurve() {
+    const HeadScoresSnapshot* scores = currentScores();
+    if (!scores || !scores->isValid()) {
+        showError(tr("Run the prompt first: the ablation curve orders heads by the atlas score."));
+        return;
+    }
+    syncPromptsToController();
+    AblationCurveRequest request;
+    request.scores = *scores;
+    request.scoreLabel = m_scoreCombo->currentText();
+    m_curveButton->setEnabled(false);
+    m_controller->startAblationCurve(request);
+}
+
+void MainWindow::onAblationCurveFinished(const AblationCurveSnapshot& curve) {
+    m_curveButton->setEnabled(true);
+    m_curvePlot->setCurve(curve);
+    m_plotTabs->setCurrentWidget(m_curveTab);
+    m_status->setText(tr("Ablation curve by %1 finished").arg(curve.score));
 }
 
 void MainWindow::onSessionLoaded(const SessionState& state) {

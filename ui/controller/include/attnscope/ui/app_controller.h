@@ -1,5 +1,7 @@
 #pragma once
 
+#include "attnscope/ui/ablation_curve_request.h"
+#include "attnscope/ui/ablation_curve_snapshot.h"
 #include "attnscope/ui/analysis_request.h"
 #include "attnscope/ui/head_scores_snapshot.h"
 #include "attnscope/ui/model_summary.h"
@@ -65,6 +67,12 @@ public:
     const std::vector<HeadScoresSnapshot>& results() const { return m_results; }
     void setResults(std::vector<HeadScoresSnapshot> results) { m_results = std::move(results); }
 
+    /// Starts the ablation curve of `request` on the current prompt (cancelling a previous
+    /// one); ends in ablationCurveFinished, ablationCurveCancelled or ablationCurveFailed.
+    void startAblationCurve(const AblationCurveRequest& request);
+    void cancelAblationCurve();
+    bool ablationCurveRunning() const { return m_curveRunning; }
+
     /// Writes model path, prompts, edits, the last run's captures and `state`'s results
     /// and view settings into one HDF5 capture file (runs 0 = edited, 1 = baseline).
     void saveSession(const QString& path, SessionState state);
@@ -81,11 +89,15 @@ Q_SIGNALS:
     void modelLoadFailed(const QString& message);
     void resultsAvailable(std::shared_ptr<const attnscope::ui::RunSnapshot> run);
     void runFailed(const QString& message);
-    /// Progress of the job `task` ("load", "run", "analysis", "session") in [0, 1].
+    /// Progress of the job `task` ("load", "run", "analysis", "ablation curve", "session") in
+    /// [0, 1].
     void progressChanged(const QString& task, double fraction, const QString& message);
     void analysisFinished(const attnscope::ui::HeadScoresSnapshot& scores);
     void analysisCancelled();
     void analysisFailed(const QString& message);
+    void ablationCurveFinished(const attnscope::ui::AblationCurveSnapshot& curve);
+    void ablationCurveCancelled();
+    void ablationCurveFailed(const QString& message);
     void sessionSaved(const QString& path);
     void sessionLoaded(const attnscope::ui::SessionState& state);
     void sessionFailed(const QString& message);
@@ -110,10 +122,13 @@ private:
     quint64 m_loadGeneration = 0;
     quint64 m_runGeneration = 0;
     quint64 m_analysisGeneration = 0;
+    quint64 m_curveGeneration = 0;
     std::shared_ptr<std::atomic<bool>> m_loadCancel;
     std::shared_ptr<std::atomic<bool>> m_runCancel;
     std::shared_ptr<std::atomic<bool>> m_analysisCancel;
+    std::shared_ptr<std::atomic<bool>> m_curveCancel;
     bool m_analysisRunning = false;
+    bool m_curveRunning = false;
     int m_jobs = 0;
     std::unique_ptr<SessionState> m_pendingSession;  // restored once its model is open
     quint64 m_sessionRun = 0;  // the run whose arrival completes loadSession()
@@ -134,4 +149,5 @@ QString headlessReport(const QString& modelDir, const QString& prompt, int topK 
 Q_DECLARE_METATYPE(std::shared_ptr<const attnscope::ui::RunSnapshot>)
 Q_DECLARE_METATYPE(attnscope::ui::ModelSummary)
 Q_DECLARE_METATYPE(attnscope::ui::HeadScoresSnapshot)
+Q_DECLARE_METATYPE(attnscope::ui::AblationCurveSnapshot)
 Q_DECLARE_METATYPE(attnscope::ui::SessionState)

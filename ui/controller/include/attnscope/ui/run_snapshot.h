@@ -3,6 +3,7 @@
 #include "attnscope/ui/attention_map_snapshot.h"
 #include "attnscope/ui/head_scores_snapshot.h"
 #include "attnscope/ui/intervention_item.h"
+#include "attnscope/ui/logit_lens_snapshot.h"
 #include "attnscope/ui/predictions_snapshot.h"
 #include "attnscope/ui/tokens_snapshot.h"
 
@@ -22,7 +23,8 @@ enum class MapAverage {
 
 /// Everything one finished run produced, as an immutable value the views read: tokens,
 /// next-token predictions (edited with the baseline's probabilities), every layer's
-/// attention patterns of the edited and the baseline run, and cheap per-head scores.
+/// attention patterns of the edited and the baseline run, cheap per-head scores and the
+/// logit lens.
 /// Built on the worker thread, then only read (shared as shared_ptr<const RunSnapshot>).
 struct RunSnapshot {
     quint64 generation = 0;
@@ -45,6 +47,8 @@ struct RunSnapshot {
     HeadScoresSnapshot baselineSinkScores;
     std::vector<double> sinkMassPerLayer;  // mean of sinkScores over each layer's heads
     std::vector<double> baselineSinkMassPerLayer;
+    /// Probability of the edited run's top prediction after each layer, edited and baseline.
+    LogitLensSnapshot logitLens;
 
     enum class Source { Edited, Baseline, Corrupted };
 

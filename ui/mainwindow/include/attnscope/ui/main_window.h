@@ -1,5 +1,6 @@
 #pragma once
 
+#include "attnscope/ui/ablation_curve_snapshot.h"
 #include "attnscope/ui/head_atlas_view.h"
 #include "attnscope/ui/intervention_item.h"
 #include "attnscope/ui/model_summary.h"
@@ -17,19 +18,23 @@ class QLineEdit;
 class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
+class QPushButton;
 class QSpinBox;
+class QTabWidget;
 class QTableView;
 class QToolButton;
 class QUndoStack;
 
 namespace attnscope::ui {
 
+class AblationCurvePlot;
 class AnalysisPanel;
 class AppController;
 class HeadScoresProxyModel;
 class HeadScoresTableModel;
 class HeatmapView;
 class InterventionListModel;
+class LogitLensPlot;
 class PredictionsView;
 class ScoreHistogramPlot;
 class ScoreScatterPlot;
@@ -60,6 +65,9 @@ public:
     void setPrompt(const QString& prompt);
     void setCorruptedPrompt(const QString& prompt);
     void runPrompt();
+    /// Starts the ablation curve of the atlas score on the current prompt (off the GUI thread);
+    /// the result appears in the Plots dock's "Ablation curve" tab.
+    void startAblationCurve();
 
     void selectHead(int layer, int head);
     HeadRef selectedHead() const { return m_selected; }
@@ -86,6 +94,10 @@ public:
     AnalysisPanel* analysisPanel() const { return m_analysis; }
     HeadScoresTableModel* scoresModel() const { return m_scoresModel; }
     QComboBox* scoreCombo() const { return m_scoreCombo; }
+    QTabWidget* plotTabs() const { return m_plotTabs; }
+    LogitLensPlot* logitLensPlot() const { return m_lensPlot; }
+    AblationCurvePlot* ablationCurvePlot() const { return m_curvePlot; }
+    QPushButton* ablationCurveButton() const { return m_curveButton; }
     QString statusText() const;
 
 Q_SIGNALS:
@@ -114,6 +126,7 @@ private:
     void onResults(std::shared_ptr<const RunSnapshot> run);
     void onProgress(const QString& task, double fraction, const QString& message);
     void onAnalysisFinished(const HeadScoresSnapshot& scores);
+    void onAblationCurveFinished(const AblationCurveSnapshot& curve);
     void onSessionLoaded(const SessionState& state);
     void updateHeatmap();
     void updateScoreViews();
@@ -157,6 +170,11 @@ private:
     SinkMassPlot* m_sinkPlot = nullptr;
     ScoreHistogramPlot* m_histogram = nullptr;
     ScoreScatterPlot* m_scatter = nullptr;
+    LogitLensPlot* m_lensPlot = nullptr;
+    AblationCurvePlot* m_curvePlot = nullptr;
+    QWidget* m_curveTab = nullptr;
+    QPushButton* m_curveButton = nullptr;
+    QTabWidget* m_plotTabs = nullptr;
     AnalysisPanel* m_analysis = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
