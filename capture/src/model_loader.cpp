@@ -85,6 +85,10 @@ std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
         }
     }
 
+    source.setReadObserver([&options](uint64_t taken, uint64_t total) {
+        if (options.cancel != nullptr && options.cancel->load()) throw LoadCancelled();
+        if (options.progress) options.progress(total > 0 ? double(taken) / double(total) : 1.0);
+    });
     const auto scalar = options.dtype == ComputeDType::Float32 ? at::kFloat : at::kBFloat16;
     auto model = std::make_shared<TransformerModel>(
         config, at::TensorOptions().dtype(scalar).device(device));
@@ -93,6 +97,7 @@ std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
     else
         loadLlamaWeights(*model, source);
     source.checkAllConsumed();
+    if (options.progress) options.progress(1.0);  // ignored tensors (buffers) are never read
     model->setFingerprint(source.fingerprint());
     model->eval();
     return model;

@@ -110,7 +110,10 @@ at::Tensor WeightSource::take(const std::string& name, const std::vector<int64_t
         throw ModelLoadError(e.file->path().string() + ": tensor '" + name + "' has dtype " +
                              dtypeName(d) + "; weights must be F32, F16 or BF16");
     m_consumed.insert(name);
-    return e.file->read(name);
+    at::Tensor tensor = e.file->read(name);
+    m_takenBytes += e.info->end - e.info->begin;
+    if (m_observer) m_observer(m_takenBytes, m_observedTotal);
+    return tensor;
 }
 
 void WeightSource::ignore(const std::string& name) {

@@ -2,6 +2,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -209,6 +211,42 @@ TEST_F(BrokenModelTest, ShardedCheckpointLoadsLikeTheSingleFile) {
     index["weight_map"]["transformer.wte.weight"] = "../escape.safetensors";
     writeFile(dir.path() / "model.safetensors.index.json", index.dump());
     expectLoadError([&] { loadModel(dir.path()); }, {"invalid file"});
+}
+
+TEST(ModelLoadProgressTest, ReportsBytesReadAndStopsWhenCancelled) {
+    const fs::path dir = test::fixturesDir() / "parity" / "gpt2-tiny";
+    ATTNSCOPE_REQUIRE_FIXTURE(dir);
+    SafetensorsFile file(dir / "model.safetensors");
+    uint64_t total = 0, largest = 0;
+    for (const auto& [name, info] : file.header().tensors) {
+        total += info.end - info.begin;
+        largest = std::max(largest, info.end - info.begin);
+    }
+    const auto tensorCount = file.header().tensors.size();
+
+    // Uncancelled: rising fractions, at most one per tensor and a final 1 (tensors the
+    // architecture ignores are not read), each step at most one tensor's share.
+    std::vector<double> seen;
+    LoadOptions options;
+    options.progress = [&](double f) { seen.push_back(f); };
+    loadModel(dir, options);
+    ASSERT_FALSE(seen.empty());
+    EXPECT_LE(seen.size(), tensorCount + 1);
+    EXPECT_DOUBLE_EQ(seen.back(), 1.0);
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        EXPECT_GE(seen[i], seen[i - 1]);
+        EXPECT_LE(seen[i] - seen[i - 1], double(largest) / double(total) + 1e-12);
+    }
+
+    // Cancelled after the third tensor: the load stops there instead of reading the rest.
+    std::atomic<bool> cancel{false};
+    int calls = 0;
+    options.cancel = &cancel;
+    options.progress = [&](double) {
+        if (++calls == 3) cancel.store(true);
+    };
+    EXPECT_THROW(loadModel(dir, options), LoadCancelled);
+    EXPECT_EQ(calls, 3);
 }
 
 TEST_F(BrokenModelTest, BadRunInputsGiveInputErrors) {

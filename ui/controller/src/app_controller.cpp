@@ -135,7 +135,7 @@ void AppController::openModel(const QString& dir) {
         QStringLiteral("load"), cancel,
         [dir](const detail::Progress& progress, const std::atomic<bool>& cancelled) {
             LoadResult r;
-            r.engine = detail::openEngine(dir, progress);
+            r.engine = detail::openEngine(dir, progress, cancelled);
             if (cancelled.load()) throw detail::Cancelled{};
             r.summary = detail::summaryOf(*r.engine);
             return r;

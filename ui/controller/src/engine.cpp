@@ -6,6 +6,7 @@
 
 #include "attnscope/app/prompt_run.h"
 #include "attnscope/capture/load_error.h"
+#include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/ui/token_text.h"
@@ -83,10 +84,19 @@ app::PromptTokens promptTokens(const Engine& engine, const QString& prompt) {
     return app::promptFromIds(engine.opened, app::parseIdList(ids.toStdString()));
 }
 
-std::shared_ptr<Engine> openEngine(const QString& dir, const Progress& progress) {
-    if (progress) progress(0.1, QStringLiteral("reading %1").arg(dir));
+std::shared_ptr<Engine> openEngine(const QString& dir, const Progress& progress,
+                                   const std::atomic<bool>& cancel) {
+    if (progress) progress(0.0, QStringLiteral("reading %1").arg(dir));
     auto engine = std::make_shared<Engine>();
-    engine->opened = app::openModel(dir.toStdString());
+    capture::LoadOptions options;
+    options.cancel = &cancel;
+    if (progress)
+        options.progress = [&](double f) { progress(0.9 * f, QStringLiteral("reading weights")); };
+    try {
+        engine->opened = app::openModel(dir.toStdString(), options);
+    } catch (const capture::LoadCancelled&) {
+        throw Cancelled{};
+    }
     if (progress) progress(0.9, QStringLiteral("model loaded"));
     const auto& model = *engine->opened.model;
     engine->info = {model.config().architecture, model.config().rawJson,

@@ -29,7 +29,9 @@ using Progress = std::function<void(double fraction, const QString& message)>;
 struct Cancelled {};
 
 /// Opens a model folder. Throws std::exception with a readable message.
-std::shared_ptr<Engine> openEngine(const QString& dir, const Progress& progress);
+/// Loads the model folder; the load stops (throwing Cancelled) soon after `cancel` is set.
+std::shared_ptr<Engine> openEngine(const QString& dir, const Progress& progress,
+                                   const std::atomic<bool>& cancel);
 ModelSummary summaryOf(const Engine& engine);
 
 /// Runs the request's prompt edited and unedited. Throws Cancelled or std::exception.

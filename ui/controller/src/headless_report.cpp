@@ -24,9 +24,9 @@ QString defaultPrompt(const ModelSummary& model) {
 }
 
 QString headlessReport(const QString& modelDir, const QString& prompt, int topK) {
-    auto engine = detail::openEngine(modelDir, {});
-    const ModelSummary m = detail::summaryOf(*engine);
     std::atomic<bool> never{false};
+    auto engine = detail::openEngine(modelDir, {}, never);
+    const ModelSummary m = detail::summaryOf(*engine);
     RunRequest request;
     request.prompt = prompt.isEmpty() ? defaultPrompt(m) : prompt;
     request.topK = topK;

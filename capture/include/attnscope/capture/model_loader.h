@@ -1,7 +1,10 @@
 #pragma once
 // Loading a Hugging Face model folder into a TransformerModel.
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "attnscope/capture/model_config.h"
@@ -20,6 +23,15 @@ struct LoadOptions {
     ComputeDType dtype = ComputeDType::Float32;
     std::string device = "cpu";  ///< any LibTorch device string: "cpu", "cuda", "cuda:1"
     bool checkMemory = true;     ///< refuse to load when the weights would not fit in RAM
+    /// Called as tensors are read with the fraction of the weight bytes read so far.
+    std::function<void(double fraction)> progress;
+    /// Polled after every tensor: when set, the load stops by throwing LoadCancelled.
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Thrown by loadModel when LoadOptions::cancel was set during the load.
+struct LoadCancelled : std::runtime_error {
+    LoadCancelled() : std::runtime_error("model load cancelled") {}
 };
 
 /// Memory the weights need in the chosen dtype, and what the machine has.

@@ -3,6 +3,7 @@
 // model.safetensors.index.json. Tracks which tensors the architecture consumed so that
 // unexpected tensors are reported instead of silently ignored.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -28,6 +29,14 @@ public:
     /// Throws if any tensor was neither taken nor ignored.
     void checkAllConsumed() const;
 
+    /// Called after every take() with the bytes of tensor data taken so far and the total; it
+    /// may throw to abandon the load (cancellation).
+    using ReadObserver = std::function<void(uint64_t takenBytes, uint64_t totalBytes)>;
+    void setReadObserver(ReadObserver observer) {
+        m_observer = std::move(observer);
+        m_observedTotal = totalBytes();
+    }
+
     /// Total bytes of tensor data (for the memory estimate).
     uint64_t totalBytes() const;
     /// SHA-256 over every file's header bytes and size, in file-name order.
@@ -45,6 +54,9 @@ private:
     std::vector<std::unique_ptr<SafetensorsFile>> m_files;
     std::map<std::string, Entry> m_entries;
     std::set<std::string> m_consumed;
+    ReadObserver m_observer;
+    uint64_t m_takenBytes = 0;
+    uint64_t m_observedTotal = 0;
 };
 
 }  // namespace attnscope::capture
