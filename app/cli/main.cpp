@@ -41,7 +41,8 @@ const std::map<std::string, CommandInfo>& commands() {
           "      [--eval-count N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
           "      [--max-pairs N] [--eval-every N] [--log-every N] [--init DIR]\n"
           "      [--batch TASK=N,...] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X]\n"
-          "      [--curriculum X] [--retrieval-heads L.H,... --retrieval-penalty X]"}},
+          "      [--curriculum X] [--retrieval-heads L.H,... --retrieval-penalty X\n"
+          "      --retrieval-dropout N]"}},
         {"eval-demo",
          {runEvalDemoCommand,
           "eval-demo --model DIR [--count N] [--threads N] [--json] [--write-prompts]"}},

@@ -190,8 +190,10 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
     if (const auto heads = args.value("--retrieval-heads"))
         options.retrievalHeads = parseHeads(*heads);
     options.retrievalPenalty = realValue(args, "--retrieval-penalty", 0.0, 0.0, 1e6);
-    if (options.retrievalPenalty > 0 && options.retrievalHeads.empty())
-        throw UsageError("--retrieval-penalty needs --retrieval-heads");
+    options.retrievalDropout = args.integer("--retrieval-dropout", 0, 0, 1 << 20);
+    if ((options.retrievalPenalty > 0 || options.retrievalDropout > 0) &&
+        options.retrievalHeads.empty())
+        throw UsageError("--retrieval-penalty and --retrieval-dropout need --retrieval-heads");
     const int64_t evalCount = args.integer("--eval-count", 200, 1, 100000);
     const std::string dtypeName = args.value("--dtype").value_or("float32");
     if (dtypeName != "float32" && dtypeName != "bfloat16")

@@ -249,6 +249,30 @@ TEST(DemoTrainer, RetrievalPenaltyIsTheOtherHeadsNeedleAttention) {
     EXPECT_NEAR(reported, expected, 1e-5);
 }
 
+TEST(DemoTrainer, RetrievalDropoutMakesTheDroppedHeadsAttendUniformly) {
+    // With every other head dropped, each attends uniformly at the answer positions: its mass
+    // on the secret at query q is (secret length) / (q + 1), whatever the weights are.
+    TrainOptions o = needleOptions(1.0, 1);
+    o.retrievalDropout = o.shape.layers * o.shape.heads - 1;
+    const TaskGenerator generator(vocab(), o.tasks);
+    Rng rng(o.seed);
+    double expected = 0;
+    for (int i = 0; i < 4; ++i) {
+        const Example ex = generator.make(TaskKind::Needle, rng, Split::Train, o.tasks.maxPairs);
+        double perExample = 0;
+        for (const int64_t q : ex.units.front())
+            perExample +=
+                static_cast<double>(ex.spanEnd - ex.spanBegin) / static_cast<double>(q + 1);
+        expected += perExample / static_cast<double>(ex.units.front().size()) / 4.0;
+    }
+    double reported = std::nan("");
+    trainDemoModel(o, vocab(),
+                   [&](const TrainProgress& p) { reported = p.needleAttentionElsewhere; });
+    EXPECT_NEAR(reported, expected, 1e-5);
+    o.retrievalDropout = o.shape.layers * o.shape.heads;  // one more than there are other heads
+    EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
+}
+
 TEST(DemoTrainer, RetrievalPenaltyDrivesOtherHeadsOffTheNeedle) {
     double withPenalty = 0, without = 0;
     trainDemoModel(needleOptions(20.0, 40), vocab(),

@@ -12,9 +12,9 @@
 #include <stdexcept>
 
 #include "attnscope/app/demo/demo_evaluation.h"
-#include "attnscope/capture/hook_registry.h"
 #include "attnscope/capture/model_config.h"
 #include "attnscope/capture/transformer_model.h"
+#include "needle_head_shaping.h"
 
 namespace attnscope::app::demo {
 namespace {
@@ -33,6 +33,13 @@ void validate(const TrainOptions& o) {
         throw std::invalid_argument("learning rates must be positive, warm-up not negative");
     if (!(o.retrievalPenalty >= 0))
         throw std::invalid_argument("the retrieval penalty must not be negative");
+    const int64_t others =
+        o.shape.layers * o.shape.heads - static_cast<int64_t>(o.retrievalHeads.size());
+    if (o.retrievalDropout < 0 || o.retrievalDropout > others)
+        throw std::invalid_argument(
+            "the retrieval dropout must be between 0 and the number of "
+            "heads that are not retrieval heads (" +
+            std::to_string(others) + ")");
     for (const auto& [layer, head] : o.retrievalHeads)
         if (layer < 0 || layer >= o.shape.layers || head < 0 || head >= o.shape.heads)
             throw std::invalid_argument("retrieval head " + std::to_string(layer) + "." +
@@ -95,53 +102,6 @@ int64_t pairsCapAt(const TrainOptions& o, int64_t step) {
     if (ramp <= 0 || step >= ramp) return hi;
     return lo + static_cast<int64_t>(std::floor((hi - lo + 1) * step / ramp));
 }
-
-// [B, T, T]: 1/n where the query is one of the n positions of an example's needle answer and the
-// key lies in its secret, so that summing a head's masked pattern gives its mean attention on the
-// secret per answer position.
-at::Tensor needleAnswerMask(const std::vector<Example>& examples, int64_t length) {
-    at::Tensor mask = at::zeros({static_cast<int64_t>(examples.size()), length, length});
-    auto a = mask.accessor<float, 3>();
-    for (size_t i = 0; i < examples.size(); ++i) {
-        const Example& ex = examples[i];
-        const auto& answer = ex.units.front();
-        const float w = 1.0f / static_cast<float>(answer.size());
-        for (const int64_t q : answer)
-            for (int64_t k = ex.spanBegin; k < ex.spanEnd; ++k)
-                a[static_cast<int64_t>(i)][q][k] = w;
-    }
-    return mask;
-}
-
-// Penalises, through a hook on every layer's pattern, the needle attention of every head that
-// is not one of the designated retrieval heads. `value()` is the mean over examples and those
-// heads of each head's mean attention on the secret per answer position.
-class NeedleAttentionPenalty {
-public:
-    NeedleAttentionPenalty(capture::TransformerModel& model, const TrainOptions& options,
-                           const std::vector<Example>& examples, int64_t length)
-        : m_scope(model.hooks()),
-          m_mask(needleAnswerMask(examples, length).unsqueeze(1)),
-          m_others(at::ones({options.shape.layers, options.shape.heads})) {
-        for (const auto& [layer, head] : options.retrievalHeads)
-            m_others[layer][head] = 0.0;
-        m_divisor = static_cast<double>(examples.size()) * m_others.sum().item<double>();
-        m_scope.addMatching("blocks.*.attn.hook_pattern",
-                            [this](at::Tensor& pattern, const capture::HookContext& ctx) {
-                                const at::Tensor mass = (pattern * m_mask).sum({2, 3});
-                                const at::Tensor term = (mass * m_others[ctx.layer]).sum();
-                                m_sum = m_sum.defined() ? m_sum + term : term;
-                            });
-    }
-    at::Tensor value() const {
-        return m_sum.defined() ? m_sum / std::max(1.0, m_divisor) : at::zeros({});
-    }
-
-private:
-    capture::HookScope m_scope;
-    at::Tensor m_mask, m_others, m_sum;
-    double m_divisor = 0.0;
-};
 
 }  // namespace
 
@@ -225,16 +185,17 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             for (int64_t i = 0; i < b; ++i)
                 examples.push_back(generator.make(task, rng, Split::Train, pairsCap));
             auto [ids, targets] = batchExamples(examples);
-            std::optional<NeedleAttentionPenalty> penalty;
-            if (task == TaskKind::Needle && options.retrievalPenalty > 0)
-                penalty.emplace(*model, options, examples, ids.size(1));
+            std::optional<NeedleHeadShaping> shaping;
+            if (task == TaskKind::Needle &&
+                (options.retrievalPenalty > 0 || options.retrievalDropout > 0))
+                shaping.emplace(*model, options, examples, ids.size(1), rng);
             at::Tensor logits = model->forward(ids, forward);
             at::Tensor loss =
                 at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
                                        {}, at::Reduction::Mean, kNoTarget);
             at::Tensor total = loss * options.lossWeight[taskIndex(task)];
-            if (penalty) {
-                const at::Tensor elsewhere = penalty->value();
+            if (shaping) {
+                const at::Tensor elsewhere = shaping->penalty();
                 total = total + options.retrievalPenalty * elsewhere;
                 needleElsewhereSum += elsewhere.item<double>();
             }

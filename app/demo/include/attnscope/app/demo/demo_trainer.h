@@ -47,6 +47,10 @@ struct TrainOptions {
     /// by construction, and masking them must break recall.
     std::vector<std::pair<int64_t, int64_t>> retrievalHeads;
     double retrievalPenalty = 0.0;
+    /// Per needle sequence, this many random heads that are not retrieval heads attend
+    /// uniformly (as if their query were zero) at the answer positions, so that recall does not
+    /// hinge on any one of them either.
+    int64_t retrievalDropout = 0;
     int64_t logEvery = 25;      ///< steps between progress reports
     int64_t evalEvery = 250;    ///< steps between validation scores (and at the end); 0 = end only
     int64_t evalExamples = 64;  ///< validation sequences per task
