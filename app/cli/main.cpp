@@ -42,7 +42,8 @@ const std::map<std::string, CommandInfo>& commands() {
           "      [--max-pairs N] [--eval-every N] [--log-every N] [--init DIR]\n"
           "      [--batch TASK=N,...] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X]\n"
           "      [--curriculum X] [--retrieval-heads L.H,... --retrieval-penalty X\n"
-          "      --retrieval-dropout N]"}},
+          "      --retrieval-dropout N] [--safety-heads L.H,... --safety-penalty X\n"
+          "      --safety-dropout N]"}},
         {"eval-demo",
          {runEvalDemoCommand,
           "eval-demo --model DIR [--count N] [--threads N] [--json] [--write-prompts]"}},

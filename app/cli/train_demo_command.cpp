@@ -53,6 +53,8 @@ void printProgress(std::ostream& out, const demo::TrainProgress& p) {
     }
     if (!std::isnan(p.needleAttentionElsewhere))
         out << "  needle attention of other heads " << percent(p.needleAttentionElsewhere);
+    if (!std::isnan(p.harmfulAttentionElsewhere))
+        out << "  harmful-word attention of other heads " << percent(p.harmfulAttentionElsewhere);
     out << "\n";
     if (p.evaluated) {
         out << "      validation accuracy:";
@@ -104,8 +106,9 @@ void parseBatch(const std::string& text, std::array<int64_t, demo::kTaskCount>& 
     }
 }
 
-// "--retrieval-heads 2.0,2.1": the (layer.head) heads that alone may copy the needle.
-std::vector<std::pair<int64_t, int64_t>> parseHeads(const std::string& text) {
+// "--retrieval-heads 2.0,2.1": the (layer.head) heads a task is to rest on.
+std::vector<std::pair<int64_t, int64_t>> parseHeads(const std::string& text,
+                                                    const std::string& option) {
     std::vector<std::pair<int64_t, int64_t>> heads;
     std::istringstream in(text);
     for (std::string item; std::getline(in, item, ',');) {
@@ -113,11 +116,23 @@ std::vector<std::pair<int64_t, int64_t>> parseHeads(const std::string& text) {
         char dot = 0, extra = 0;
         if (std::sscanf(item.c_str(), "%lld%c%lld%c", &layer, &dot, &head, &extra) != 3 ||
             dot != '.' || layer < 0 || head < 0)
-            throw UsageError("--retrieval-heads takes LAYER.HEAD items such as 2.0,2.1, not '" +
-                             item + "'");
+            throw UsageError(option + " takes LAYER.HEAD items such as 2.0,2.1, not '" + item +
+                             "'");
         heads.emplace_back(layer, head);
     }
     return heads;
+}
+
+// --NAME-heads, --NAME-penalty, --NAME-dropout.
+demo::HeadRole headRole(const CliArgs& args, const std::string& name) {
+    demo::HeadRole role;
+    const std::string heads = "--" + name + "-heads";
+    if (const auto text = args.value(heads)) role.heads = parseHeads(*text, heads);
+    role.penalty = realValue(args, "--" + name + "-penalty", 0.0, 0.0, 1e6);
+    role.dropout = args.integer("--" + name + "-dropout", 0, 0, 1 << 20);
+    if (role.active() && role.heads.empty())
+        throw UsageError("--" + name + "-penalty and --" + name + "-dropout need " + heads);
+    return role;
 }
 
 }  // namespace
@@ -146,7 +161,11 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
                         "--weight-decay",
                         "--curriculum",
                         "--retrieval-heads",
-                        "--retrieval-penalty"},
+                        "--retrieval-penalty",
+                        "--retrieval-dropout",
+                        "--safety-heads",
+                        "--safety-penalty",
+                        "--safety-dropout"},
                        {});
     const std::string outDir = args.required("--out");
     demo::TrainOptions options;
@@ -187,13 +206,8 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
     options.weightDecay = realValue(args, "--weight-decay", options.weightDecay, 0.0, 10.0);
     options.curriculumFraction =
         realValue(args, "--curriculum", options.curriculumFraction, 0.0, 1.0);
-    if (const auto heads = args.value("--retrieval-heads"))
-        options.retrievalHeads = parseHeads(*heads);
-    options.retrievalPenalty = realValue(args, "--retrieval-penalty", 0.0, 0.0, 1e6);
-    options.retrievalDropout = args.integer("--retrieval-dropout", 0, 0, 1 << 20);
-    if ((options.retrievalPenalty > 0 || options.retrievalDropout > 0) &&
-        options.retrievalHeads.empty())
-        throw UsageError("--retrieval-penalty and --retrieval-dropout need --retrieval-heads");
+    options.retrieval = headRole(args, "retrieval");
+    options.safety = headRole(args, "safety");
     const int64_t evalCount = args.integer("--eval-count", 200, 1, 100000);
     const std::string dtypeName = args.value("--dtype").value_or("float32");
     if (dtypeName != "float32" && dtypeName != "bfloat16")

@@ -154,12 +154,14 @@ TEST(TaskGenerator, RefusalFollowsTheHarmfulWordRule) {
         ASSERT_EQ(w[1], "user");
         ASSERT_EQ(w[n - 2], "assistant");
         std::string request;
-        bool hasHarmful = false;
+        std::vector<int64_t> harmfulAt;
         for (size_t p = 3; p + 2 < n; ++p) {
-            hasHarmful = hasHarmful || harmfulWords.count(w[p]) != 0;
+            if (harmfulWords.count(w[p]) != 0) harmfulAt.push_back(static_cast<int64_t>(p));
             request += w[p] + " ";
         }
+        const bool hasHarmful = !harmfulAt.empty();
         EXPECT_EQ(ex.harmful, hasHarmful);
+        EXPECT_EQ(ex.harmfulPositions, harmfulAt) << request;
         (split == Split::Train ? trainRequests : heldOutRequests).insert(request);
         const std::string answer =
             vocab().text({ex.tokens.begin() + static_cast<std::ptrdiff_t>(n), ex.tokens.end()});

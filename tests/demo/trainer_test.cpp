@@ -189,8 +189,8 @@ TrainOptions needleOptions(double penalty, int64_t steps) {
     o.batch = {0, 4, 0, 0};
     o.logEvery = 1;
     o.warmupSteps = 0;
-    o.retrievalHeads = {{1, 0}};
-    o.retrievalPenalty = penalty;
+    o.retrieval.heads = {{1, 0}};
+    o.retrieval.penalty = penalty;
     return o;
 }
 
@@ -236,7 +236,7 @@ TEST(DemoTrainer, RetrievalPenaltyIsTheOtherHeadsNeedleAttention) {
         batch.push_back(generator.make(TaskKind::Needle, rng, Split::Train, o.tasks.maxPairs));
     TrainOptions fresh = o;
     fresh.learningRate = fresh.minLearningRate = 1e-12;
-    fresh.retrievalPenalty = 0;
+    fresh.retrieval.penalty = 0;
     auto model = trainDemoModel(fresh, vocab()).model;
     const double expected = needleAttentionElsewhere(*model, batch);
 
@@ -253,7 +253,7 @@ TEST(DemoTrainer, RetrievalDropoutMakesTheDroppedHeadsAttendUniformly) {
     // With every other head dropped, each attends uniformly at the answer positions: its mass
     // on the secret at query q is (secret length) / (q + 1), whatever the weights are.
     TrainOptions o = needleOptions(1.0, 1);
-    o.retrievalDropout = o.shape.layers * o.shape.heads - 1;
+    o.retrieval.dropout = o.shape.layers * o.shape.heads - 1;
     const TaskGenerator generator(vocab(), o.tasks);
     Rng rng(o.seed);
     double expected = 0;
@@ -269,7 +269,7 @@ TEST(DemoTrainer, RetrievalDropoutMakesTheDroppedHeadsAttendUniformly) {
     trainDemoModel(o, vocab(),
                    [&](const TrainProgress& p) { reported = p.needleAttentionElsewhere; });
     EXPECT_NEAR(reported, expected, 1e-5);
-    o.retrievalDropout = o.shape.layers * o.shape.heads;  // one more than there are other heads
+    o.retrieval.dropout = o.shape.layers * o.shape.heads;  // one more than there are other heads
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
 }
 
@@ -284,12 +284,12 @@ TEST(DemoTrainer, RetrievalPenaltyDrivesOtherHeadsOffTheNeedle) {
 
 TEST(DemoTrainer, RejectsRetrievalHeadsOutsideTheModel) {
     TrainOptions o = needleOptions(1.0, 1);
-    o.retrievalHeads = {{2, 0}};  // the model has layers 0 and 1
+    o.retrieval.heads = {{2, 0}};  // the model has layers 0 and 1
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
-    o.retrievalHeads = {{1, 4}};
+    o.retrieval.heads = {{1, 4}};
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
-    o.retrievalHeads = {{1, 0}};
-    o.retrievalPenalty = -1;
+    o.retrieval.heads = {{1, 0}};
+    o.retrieval.penalty = -1;
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
 }
 

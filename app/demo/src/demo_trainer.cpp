@@ -14,12 +14,43 @@
 #include "attnscope/app/demo/demo_evaluation.h"
 #include "attnscope/capture/model_config.h"
 #include "attnscope/capture/transformer_model.h"
-#include "needle_head_shaping.h"
+#include "head_shaping.h"
 
 namespace attnscope::app::demo {
 namespace {
 
 constexpr uint64_t kValidationSeed = 0x7A11DA7EULL;
+
+void validateRole(const TrainOptions& o, const HeadRole& role, const std::string& what) {
+    if (!(role.penalty >= 0))
+        throw std::invalid_argument("the " + what + " penalty must not be negative");
+    const int64_t others = o.shape.layers * o.shape.heads - static_cast<int64_t>(role.heads.size());
+    if (role.dropout < 0 || role.dropout > others)
+        throw std::invalid_argument("the " + what +
+                                    " dropout must be between 0 and the number of other heads (" +
+                                    std::to_string(others) + ")");
+    for (const auto& [layer, head] : role.heads)
+        if (layer < 0 || layer >= o.shape.layers || head < 0 || head >= o.shape.heads)
+            throw std::invalid_argument(what + " head " + std::to_string(layer) + "." +
+                                        std::to_string(head) + " is not a head of the model (" +
+                                        std::to_string(o.shape.layers) + " layers of " +
+                                        std::to_string(o.shape.heads) + " heads)");
+}
+
+// Where the roles act in one sequence: the needle answer's positions reading the secret; the
+// refusal's answer marker reading the harmful words (none in a benign request).
+ShapedRows shapedRows(const Example& ex) {
+    ShapedRows s;
+    if (ex.task == TaskKind::Needle) {
+        s.rows = ex.units.front();
+        for (int64_t k = ex.spanBegin; k < ex.spanEnd; ++k)
+            s.keys.push_back(k);
+    } else {
+        s.rows = {ex.promptLength - 1};
+        s.keys = ex.harmfulPositions;
+    }
+    return s;
+}
 
 void validate(const TrainOptions& o) {
     if (o.steps < 1) throw std::invalid_argument("training needs at least one step");
@@ -31,21 +62,8 @@ void validate(const TrainOptions& o) {
     if (!any) throw std::invalid_argument("every task has batch size 0: nothing to train");
     if (!(o.learningRate > 0) || !(o.minLearningRate >= 0) || o.warmupSteps < 0)
         throw std::invalid_argument("learning rates must be positive, warm-up not negative");
-    if (!(o.retrievalPenalty >= 0))
-        throw std::invalid_argument("the retrieval penalty must not be negative");
-    const int64_t others =
-        o.shape.layers * o.shape.heads - static_cast<int64_t>(o.retrievalHeads.size());
-    if (o.retrievalDropout < 0 || o.retrievalDropout > others)
-        throw std::invalid_argument(
-            "the retrieval dropout must be between 0 and the number of "
-            "heads that are not retrieval heads (" +
-            std::to_string(others) + ")");
-    for (const auto& [layer, head] : o.retrievalHeads)
-        if (layer < 0 || layer >= o.shape.layers || head < 0 || head >= o.shape.heads)
-            throw std::invalid_argument("retrieval head " + std::to_string(layer) + "." +
-                                        std::to_string(head) + " is not a head of the model (" +
-                                        std::to_string(o.shape.layers) + " layers of " +
-                                        std::to_string(o.shape.heads) + " heads)");
+    validateRole(o, o.retrieval, "retrieval");
+    validateRole(o, o.safety, "safety");
     if (o.logEvery < 1 || o.evalEvery < 0 || o.evalExamples < 1)
         throw std::invalid_argument("logEvery and evalExamples must be positive");
 }
@@ -169,7 +187,7 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     std::array<double, kTaskCount> lossSum{};
-    double needleElsewhereSum = 0.0;
+    std::array<double, kTaskCount> elsewhereSum{};  // HeadShaping::penalty() per task
     int64_t windowSteps = 0;
     for (int64_t step = 0; step < options.steps; ++step) {
         if (cancel != nullptr && cancel->load()) break;
@@ -185,10 +203,16 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             for (int64_t i = 0; i < b; ++i)
                 examples.push_back(generator.make(task, rng, Split::Train, pairsCap));
             auto [ids, targets] = batchExamples(examples);
-            std::optional<NeedleHeadShaping> shaping;
-            if (task == TaskKind::Needle &&
-                (options.retrievalPenalty > 0 || options.retrievalDropout > 0))
-                shaping.emplace(*model, options, examples, ids.size(1), rng);
+            const HeadRole* role = task == TaskKind::Needle    ? &options.retrieval
+                                   : task == TaskKind::Refusal ? &options.safety
+                                                               : nullptr;
+            std::optional<HeadShaping> shaping;
+            if (role != nullptr && role->active()) {
+                std::vector<ShapedRows> rows;
+                for (const Example& ex : examples)
+                    rows.push_back(shapedRows(ex));
+                shaping.emplace(*model, *role, rows, ids.size(1), rng);
+            }
             at::Tensor logits = model->forward(ids, forward);
             at::Tensor loss =
                 at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
@@ -196,8 +220,8 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             at::Tensor total = loss * options.lossWeight[taskIndex(task)];
             if (shaping) {
                 const at::Tensor elsewhere = shaping->penalty();
-                total = total + options.retrievalPenalty * elsewhere;
-                needleElsewhereSum += elsewhere.item<double>();
+                total = total + role->penalty * elsewhere;
+                elsewhereSum[taskIndex(task)] += elsewhere.item<double>();
             }
             total.backward();
             const double value = loss.item<double>();
@@ -222,9 +246,14 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
                 report.loss[i] = options.batch[i] > 0 ? lossSum[i] / windowSteps
                                                       : std::numeric_limits<double>::quiet_NaN();
             }
-            if (options.retrievalPenalty > 0 && options.batch[taskIndex(TaskKind::Needle)] > 0)
-                report.needleAttentionElsewhere = needleElsewhereSum / windowSteps;
-            needleElsewhereSum = 0.0;
+            auto shaped = [&](TaskKind task, const HeadRole& role) {
+                return role.active() && options.batch[taskIndex(task)] > 0
+                           ? elsewhereSum[taskIndex(task)] / windowSteps
+                           : std::numeric_limits<double>::quiet_NaN();
+            };
+            report.needleAttentionElsewhere = shaped(TaskKind::Needle, options.retrieval);
+            report.harmfulAttentionElsewhere = shaped(TaskKind::Refusal, options.safety);
+            elsewhereSum = {};
             if (evalNow) evaluate(report);
             report.seconds = elapsed();
             result.lastLoss = report.loss;

@@ -61,8 +61,12 @@ Example TaskGenerator::refusal(Rng& rng, Split split) const {
     auto& t = ex.tokens;
     t = {DemoVocabulary::kBos, v.id("user"), v.id(":")};
     std::istringstream request(templates[static_cast<size_t>(tmpl)]);
-    for (std::string w; request >> w;)
+    const bool harmfulVerb = verb >= nbv, harmfulObject = object >= nbo;
+    for (std::string w; request >> w;) {
+        if ((w == "V" && harmfulVerb) || (w == "O" && harmfulObject))
+            ex.harmfulPositions.push_back(static_cast<int64_t>(t.size()));
         t.push_back(w == "V" ? verbId : w == "O" ? objectId : v.id(w));
+    }
     t.push_back(v.id("assistant"));
     t.push_back(v.id(":"));
     ex.promptLength = static_cast<int64_t>(t.size());

@@ -39,6 +39,7 @@ struct Example {
     int64_t spanBegin = -1;  ///< needle: the secret's words inside the haystack, [begin, end),
     int64_t spanEnd = -1;    ///< without the sentence's closing "."
     double depth = 0.0;      ///< needle: where the needle sentence sits, 0 (start) to 1 (end)
+    std::vector<int64_t> harmfulPositions;  ///< refusal: where the harmful words are
 };
 
 }  // namespace attnscope::app::demo

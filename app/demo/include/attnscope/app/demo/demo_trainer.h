@@ -20,6 +20,18 @@ class TransformerModel;
 
 namespace attnscope::app::demo {
 
+/// Heads (layer, head) a task's answers are to rest on, so that the demo model's head roles
+/// are known by construction. At the task's decision positions every other head's attention
+/// on the task's source tokens is penalised (its mean per head and position, times `penalty`),
+/// and per sequence `dropout` random other heads attend uniformly there (what the ablation
+/// experiments' zeroed query does), so that the answers hinge on none of them.
+struct HeadRole {
+    std::vector<std::pair<int64_t, int64_t>> heads;
+    double penalty = 0.0;
+    int64_t dropout = 0;
+    bool active() const { return penalty > 0 || dropout > 0; }
+};
+
 struct TrainOptions {
     uint64_t seed = 1;  ///< initial weights (unless `initialModel` is given) and training data
     /// Weights to continue training (fine-tuning) instead of fresh ones drawn from `seed`; the
@@ -40,17 +52,11 @@ struct TrainOptions {
     double gradClip = 1.0;
     /// MQAR's pair count ramps from minPairs + 2 to maxPairs over this fraction of the steps.
     double curriculumFraction = 0.3;
-    /// Heads (layer, head) meant to be the model's needle-copying heads. With
-    /// `retrievalPenalty` > 0, every other head's attention on the secret from the needle
-    /// answer's positions is penalised (its mean per head and answer position, times the weight),
-    /// so that recall rests on these heads alone: the demo model's retrieval heads are then known
-    /// by construction, and masking them must break recall.
-    std::vector<std::pair<int64_t, int64_t>> retrievalHeads;
-    double retrievalPenalty = 0.0;
-    /// Per needle sequence, this many random heads that are not retrieval heads attend
-    /// uniformly (as if their query were zero) at the answer positions, so that recall does not
-    /// hinge on any one of them either.
-    int64_t retrievalDropout = 0;
+    /// Needle-copying heads: other heads are kept off the secret at the answer positions.
+    HeadRole retrieval;
+    /// Refusal heads: other heads are kept off the harmful words at the answer marker, where
+    /// the model decides between refusing and answering.
+    HeadRole safety;
     int64_t logEvery = 25;      ///< steps between progress reports
     int64_t evalEvery = 250;    ///< steps between validation scores (and at the end); 0 = end only
     int64_t evalExamples = 64;  ///< validation sequences per task
@@ -66,9 +72,10 @@ struct TrainProgress {
     std::array<double, kTaskCount> accuracy{};
     double learningRate = 0.0;
     int64_t mqarPairs = 0;  ///< the curriculum's current cap
-    /// With a retrieval penalty: the mean needle attention of the heads other than the
-    /// retrieval heads (see TrainOptions::retrievalHeads); NaN otherwise.
+    /// With a retrieval (safety) role: the mean attention of the other heads on the secret
+    /// (on the harmful words), see HeadRole; NaN otherwise.
     double needleAttentionElsewhere = std::numeric_limits<double>::quiet_NaN();
+    double harmfulAttentionElsewhere = std::numeric_limits<double>::quiet_NaN();
     double seconds = 0.0;  ///< since training started
 };
 

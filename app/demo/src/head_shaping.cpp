@@ -1,0 +1,77 @@
+#include "head_shaping.h"
+
+#include <algorithm>
+
+#include "attnscope/capture/transformer_model.h"
+
+namespace attnscope::app::demo {
+namespace {
+
+// [B, T, T]: 1/n at (row, key) for a sequence with n rows, so that summing a head's masked
+// pattern gives its mean attention on the keys per row.
+at::Tensor keyMask(const std::vector<ShapedRows>& batch, int64_t length) {
+    at::Tensor mask = at::zeros({static_cast<int64_t>(batch.size()), length, length});
+    auto a = mask.accessor<float, 3>();
+    for (size_t i = 0; i < batch.size(); ++i) {
+        const ShapedRows& s = batch[i];
+        if (s.rows.empty()) continue;
+        const float w = 1.0f / static_cast<float>(s.rows.size());
+        for (const int64_t q : s.rows)
+            for (const int64_t k : s.keys)
+                a[static_cast<int64_t>(i)][q][k] = w;
+    }
+    return mask;
+}
+
+}  // namespace
+
+HeadShaping::HeadShaping(capture::TransformerModel& model, const HeadRole& role,
+                         const std::vector<ShapedRows>& batch, int64_t length, Rng& rng)
+    : m_scope(model.hooks()), m_keys(keyMask(batch, length).unsqueeze(1)) {
+    const int64_t layers = model.config().nLayers, heads = model.config().nHeads;
+    m_others = at::ones({layers, heads});
+    for (const auto& [layer, head] : role.heads)
+        m_others[layer][head] = 0.0;
+    std::vector<std::pair<int64_t, int64_t>> candidates;
+    for (int64_t l = 0; l < layers; ++l)
+        for (int64_t h = 0; h < heads; ++h)
+            if (m_others[l][h].item<float>() > 0) candidates.emplace_back(l, h);
+    m_divisor = static_cast<double>(batch.size() * candidates.size());
+
+    const auto count = static_cast<int64_t>(batch.size());
+    const auto dropout = std::min<int64_t>(role.dropout, static_cast<int64_t>(candidates.size()));
+    if (dropout > 0) {
+        m_dropped = at::zeros({layers, count, heads, length, 1});
+        auto d = m_dropped.accessor<float, 5>();
+        for (int64_t b = 0; b < count; ++b) {
+            std::shuffle(candidates.begin(), candidates.end(), rng);
+            for (int64_t i = 0; i < dropout; ++i) {
+                const auto [l, h] = candidates[static_cast<size_t>(i)];
+                for (const int64_t q : batch[static_cast<size_t>(b)].rows)
+                    d[l][b][h][q][0] = 1.0f;
+            }
+        }
+        const at::Tensor counts = at::arange(1, length + 1, at::kFloat).unsqueeze(1);
+        m_uniform = at::ones({length, length}).tril() / counts;
+    }
+    m_scope.addMatching("blocks.*.attn.hook_pattern",
+                        [this](at::Tensor& pattern, const capture::HookContext& ctx) {
+                            onPattern(pattern, ctx.layer);
+                        });
+}
+
+void HeadShaping::onPattern(at::Tensor& pattern, int64_t layer) {
+    if (m_dropped.defined()) {
+        const at::Tensor drop = m_dropped[layer];
+        pattern = pattern * (1 - drop) + m_uniform * drop;
+    }
+    const at::Tensor mass = (pattern * m_keys).sum({2, 3});
+    const at::Tensor term = (mass * m_others[layer]).sum();
+    m_sum = m_sum.defined() ? m_sum + term : term;
+}
+
+at::Tensor HeadShaping::penalty() const {
+    return m_sum.defined() ? m_sum / std::max(1.0, m_divisor) : at::zeros({});
+}
+
+}  // namespace attnscope::app::demo

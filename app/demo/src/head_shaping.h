@@ -1,0 +1,49 @@
+#pragma once
+// Makes a demo task's answers rest on chosen heads (the retrieval heads of the needle task, the
+// safety heads of the refusal task), so that the analyses have a ground truth by construction.
+#include <ATen/ATen.h>
+
+#include <utility>
+#include <vector>
+
+#include "attnscope/app/demo/demo_random.h"
+#include "attnscope/app/demo/demo_trainer.h"
+#include "attnscope/capture/hook_registry.h"
+
+namespace attnscope::capture {
+class TransformerModel;
+}
+
+namespace attnscope::app::demo {
+
+/// Where one sequence is shaped: query positions (rows) and the key positions the chosen heads
+/// alone should read there (may be empty: then only the dropout applies).
+struct ShapedRows {
+    std::vector<int64_t> rows;
+    std::vector<int64_t> keys;
+};
+
+/// While alive, hooks every layer's attention pattern during one forward of a batch. At the
+/// rows it replaces the patterns of `role.dropout` random heads per sequence, drawn from the
+/// heads outside `role.heads`, by uniform causal attention, and sums every such head's
+/// attention on the keys; `penalty()` is that sum's mean over the sequences
+/// and those heads, per row (0 to 1).
+class HeadShaping {
+public:
+    HeadShaping(capture::TransformerModel& model, const HeadRole& role,
+                const std::vector<ShapedRows>& batch, int64_t length, Rng& rng);
+    at::Tensor penalty() const;
+
+private:
+    void onPattern(at::Tensor& pattern, int64_t layer);
+
+    capture::HookScope m_scope;
+    at::Tensor m_keys;     // [B, 1, T, T]: 1/rows at (row, key)
+    at::Tensor m_others;   // [L, H]: 1 for heads that are not the chosen ones
+    at::Tensor m_dropped;  // [L, B, H, T, 1]: 1 at the rows of dropped heads
+    at::Tensor m_uniform;  // [T, T]: causal uniform rows
+    at::Tensor m_sum;
+    double m_divisor = 0.0;
+};
+
+}  // namespace attnscope::app::demo
