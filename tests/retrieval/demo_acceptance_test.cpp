@@ -94,18 +94,18 @@ TEST(DemoAcceptance, RetrievalScoreFindsTheCopyHeadsAndMaskingThemBreaksRecall) 
     ASSERT_GT(rs.details["accepted_instances"].get<int>(), 30);
     std::cout << "retrieval heads (score > 0.1): " << rs.details["retrieval_heads"].dump()
               << ", fraction " << rs.details["fraction_above_threshold"] << "\n";
-    // The demo's README (from its teacher-forced copy analysis): layer 2 heads 0, 1, 2, 4, 5
-    // copy the needle word at every step; they are redundant.
+    // The demo model was trained with layer 2 heads 0, 1 and 2 as its only needle-copying heads
+    // (train-demo --retrieval-heads 2.0,2.1,2.2, see its README): the score must rank them top.
     std::set<std::string> top;
-    for (const auto& h : topHeads(rs.scores, 5)) {
+    for (const auto& h : topHeads(rs.scores, 3)) {
         top.insert(label(h.layer, h.head));
         EXPECT_GE(rs.scores.at(h), 0.9) << label(h.layer, h.head);
     }
-    EXPECT_EQ(top, (std::set<std::string>{"L2H0", "L2H1", "L2H2", "L2H4", "L2H5"}));
-    // With five redundant copy heads, k <= 10% (3 heads) cannot break retrieval; the figures are
-    // printed. Masking the top 6 (19%) does, while 6 heads outside the top 6 do not.
-    mask(data, rs.scores, 3, 3);
-    const MetricResult m = mask(data, rs.scores, 6, 6);
+    EXPECT_EQ(top, (std::set<std::string>{"L2H0", "L2H1", "L2H2"}));
+    // Acceptance: masking the top k <= 10% of heads (3 of 32) drops recall by >= 50 points,
+    // masking k random heads outside the top set by <= 10.
+    const int k = static_cast<int>(rs.scores.layers * rs.scores.heads / 10);
+    const MetricResult m = mask(data, rs.scores, k, k);
     const double none = m.details["recall_none"];
     EXPECT_GE(none - m.details["recall_top_masked"].get<double>(), 50.0);
     EXPECT_LE(none - m.details["recall_random_masked"].get<double>(), 10.0);
@@ -117,17 +117,16 @@ TEST(DemoAcceptance, SinkFiguresAndTheClosestActiveDormantHead) {
     const MetricResult rate = run("sink_rate", data, {{"max_tokens", "0"}});
     const MetricResult mass = run("sink_mass", data, {{"start_size", "1"}});
     const MetricResult strict = run("active_dormant_flip", data, {});
-    // The README reports no head with >= 50% BOS attention on ordinary tokens and < 20% at
-    // triggers; the closest is L3H2 (71% / 32%). A looser trigger bound finds exactly it.
-    EXPECT_EQ(strict.details["flipped_heads"].size(), 0u);
-    const MetricResult flip = run("active_dormant_flip", data, {{"flip_low", "0.4"}});
-    EXPECT_EQ(flip.details["flipped_heads"], nlohmann::json({"L3H2"}));
+    // The demo model's README: layer 3 head 2 is dormant on <bos> at ordinary tokens (>= 50%)
+    // and active at the triggers (< 20%), the metric's default rule; no other head is.
+    EXPECT_EQ(strict.details["flipped_heads"], nlohmann::json({"L3H2"}));
+    const MetricResult& flip = strict;
     const int heads = rate.scores.heads;
     const auto k = static_cast<std::size_t>(3 * heads + 2);
     const double ordinary = flip.details["bos_mass_ordinary"][k].get<double>();
     const double trigger = flip.details["bos_mass_trigger"][k].get<double>();
-    EXPECT_NEAR(ordinary, 0.71, 0.05);
-    EXPECT_NEAR(trigger, 0.32, 0.05);
+    EXPECT_GE(ordinary, 0.5);
+    EXPECT_LT(trigger, 0.2);
     EXPECT_GT(rate.scores.at(3, 2), 0.3);  // a sink head by Gu et al.'s eps
     const MetricResult drain = run("value_drain", data, {});
     const MetricResult peak = run("residual_peak", data, {});
@@ -169,9 +168,9 @@ TEST(DemoAcceptance, DuoGatesAreBimodalAndOverlapRetrievalHeads) {
               << both.size() << " of " << rs.details["retrieval_heads"].size() << "\n";
     EXPECT_GE(duo.details["fraction_bimodal"].get<double>(), 0.5);
     EXPECT_GE(both.size(), 1u);
-    // The five redundant needle-copy heads (README; MHA, so KV head = query head) keep full
-    // attention.
-    for (const char* h : {"L2H0", "L2H1", "L2H2", "L2H4", "L2H5"})
+    // The needle-copying heads the model was trained with (README; MHA, so KV head = query
+    // head) keep full attention.
+    for (const char* h : {"L2H0", "L2H1", "L2H2"})
         EXPECT_EQ(duoHeads.count(h), 1u) << h;
 }
 
