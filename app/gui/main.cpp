@@ -8,6 +8,7 @@
 
 #include <cstdio>
 
+#include "attnscope/capture/runtime_settings.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/main_window.h"
 
@@ -84,6 +85,8 @@ void armScreenshot(ui::MainWindow& window, const QString& file) {
 
 int main(int argc, char** argv) {
     using namespace attnscope;
+    capture::configureAllocator();
+    capture::configureThreads();  // $ATTNSCOPE_THREADS, else every core
     for (int i = 1; i < argc; ++i) {
         if (QByteArray(argv[i]) == "--headless") {
             QCoreApplication core(argc, argv);

@@ -2,6 +2,10 @@
 
 #include <ATen/Parallel.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -17,6 +21,12 @@ int configureThreads(int requested) {
     if (threads <= 0) threads = 1;
     at::set_num_threads(threads);
     return threads;
+}
+
+void configureAllocator() {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 }
 
 }  // namespace attnscope::capture
