@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>  // LibTorch before Qt
 #include <gtest/gtest.h>
 
+#include <QComboBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -12,11 +13,13 @@
 #include <numeric>
 
 #include "attnscope/ui/ablation_curve_plot.h"
+#include "attnscope/ui/analysis_request.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/logit_lens_plot.h"
 #include "attnscope/ui/main_window.h"
 #include "attnscope/ui/qcustomplot_wrapper.h"
+#include "attnscope/ui/score_scatter_plot.h"
 #include "expected_runs.h"
 #include "fixture_paths.h"
 #include "test_helpers.h"
@@ -200,6 +203,44 @@ TEST_F(PlotsTest, AblationCurveCanBeCancelled) {
     EXPECT_EQ(finished.count(), 0);
     EXPECT_FALSE(w.controller()->ablationCurveRunning());
     EXPECT_TRUE(w.ablationCurveButton()->isEnabled());
+}
+
+TEST_F(PlotsTest, ScatterPlotsTheAtlasScoreAgainstAnotherScore) {
+    MainWindow w;
+    open(w);
+    QSignalSpy finished(w.controller(), &AppController::analysisFinished);
+    AnalysisRequest request;
+    request.metric = QStringLiteral("sink_mass");
+    request.prompts << model.prompt;
+    w.controller()->startAnalysis(request);
+    ASSERT_TRUE(finished.wait(60000)) << w.lastError().toStdString();
+    ASSERT_EQ(w.atlasScore(), QStringLiteral("sink_mass"));
+
+    QComboBox* x = w.scatterXCombo();
+    const int live = x->findData(QStringLiteral("sink (live)"));
+    ASSERT_GE(live, 0);
+    x->setCurrentIndex(live);
+    const HeadScoresSnapshot* mass = nullptr;
+    for (const HeadScoresSnapshot& r : w.controller()->results())
+        if (r.metric == QLatin1String("sink_mass")) mass = &r;
+    ASSERT_NE(mass, nullptr);
+    const HeadScoresSnapshot& sink = w.controller()->lastRun()->sinkScores;
+    ASSERT_EQ(sink.values.size(), mass->values.size());
+    std::vector<std::pair<double, double>> expected;
+    for (size_t i = 0; i < sink.values.size(); ++i)
+        if (!std::isnan(sink.values[i]) && !std::isnan(mass->values[i]))
+            expected.emplace_back(sink.values[i], mass->values[i]);
+    auto drawn = pointsOf(w.scatterPlot()->pointsGraph());
+    std::sort(expected.begin(), expected.end());
+    std::sort(drawn.begin(), drawn.end());
+    EXPECT_EQ(drawn, expected);
+
+    // Back to the layer on the x axis: every point's x lies within 0.3 of its layer.
+    x->setCurrentIndex(0);
+    QPointF at;
+    ASSERT_TRUE(w.scatterPlot()->pointOf({1, 2}, &at));
+    EXPECT_NEAR(at.x(), 1.0, 0.3);
+    EXPECT_EQ(at.y(), mass->values[static_cast<size_t>(1 * mass->heads + 2)]);
 }
 
 }  // namespace

@@ -191,13 +191,22 @@ void MainWindow::onSessionLoaded(const SessionState& state) {
 
 void MainWindow::refreshScoreCombo() {
     const QString current = atlasScore();
-    const QSignalBlocker block(m_scoreCombo);
+    const QString currentX = m_scatterXCombo->currentData().toString();
+    const QSignalBlocker block(m_scoreCombo), blockX(m_scatterXCombo);
     m_scoreCombo->clear();
+    m_scatterXCombo->clear();
+    m_scatterXCombo->addItem(tr("layer"), QString());
     m_scoreCombo->addItem(tr("Sink score (live run)"), kLiveScore);
-    for (const HeadScoresSnapshot& r : m_controller->results())
-        m_scoreCombo->addItem(r.description.isEmpty() ? r.metric : r.description, r.metric);
+    m_scatterXCombo->addItem(tr("Sink score (live run)"), kLiveScore);
+    for (const HeadScoresSnapshot& r : m_controller->results()) {
+        const QString label = r.description.isEmpty() ? r.metric : r.description;
+        m_scoreCombo->addItem(label, r.metric);
+        m_scatterXCombo->addItem(label, r.metric);
+    }
     const int i = m_scoreCombo->findData(current);
     m_scoreCombo->setCurrentIndex(i >= 0 ? i : 0);
+    const int x = currentX.isEmpty() ? -1 : m_scatterXCombo->findData(currentX);
+    m_scatterXCombo->setCurrentIndex(x >= 0 ? x : 0);
     updateScoreViews();
 }
 
@@ -215,7 +224,11 @@ QString MainWindow::atlasScore() const {
 
 const HeadScoresSnapshot* MainWindow::currentScores() const {
     const QString metric = atlasScore();
-    if (metric.isEmpty() || metric == kLiveScore) return m_run ? &m_run->sinkScores : nullptr;
+    return scoresNamed(metric.isEmpty() ? kLiveScore : metric);
+}
+
+const HeadScoresSnapshot* MainWindow::scoresNamed(const QString& metric) const {
+    if (metric == kLiveScore) return m_run ? &m_run->sinkScores : nullptr;
     for (const HeadScoresSnapshot& r : m_controller->results())
         if (r.metric == metric) return &r;
     return nullptr;
@@ -227,7 +240,12 @@ void MainWindow::updateScoreViews() {
     m_atlas->setScores(*scores);
     m_scoresModel->setSnapshot(*scores);
     m_histogram->setScores(*scores);
-    m_scatter->setScores(*scores);
+    const QString xMetric = m_scatterXCombo->currentData().toString();
+    const HeadScoresSnapshot* x = xMetric.isEmpty() ? nullptr : scoresNamed(xMetric);
+    if (x && x->isValid() && x->layers == scores->layers && x->heads == scores->heads)
+        m_scatter->setScores(*x, *scores);
+    else
+        m_scatter->setScores(*scores);
     m_atlas->setSelectedHead(m_selected);
     std::vector<HeadRef> ablated;
     for (const InterventionItem& i : m_applied)

@@ -94,6 +94,9 @@ public:
     AnalysisPanel* analysisPanel() const { return m_analysis; }
     HeadScoresTableModel* scoresModel() const { return m_scoresModel; }
     QComboBox* scoreCombo() const { return m_scoreCombo; }
+    /// The scatter plot's x axis: the layer (first item) or another score.
+    QComboBox* scatterXCombo() const { return m_scatterXCombo; }
+    ScoreScatterPlot* scatterPlot() const { return m_scatter; }
     QTabWidget* plotTabs() const { return m_plotTabs; }
     LogitLensPlot* logitLensPlot() const { return m_lensPlot; }
     AblationCurvePlot* ablationCurvePlot() const { return m_curvePlot; }
@@ -132,6 +135,7 @@ private:
     void updateScoreViews();
     void refreshScoreCombo();
     const HeadScoresSnapshot* currentScores() const;
+    const HeadScoresSnapshot* scoresNamed(const QString& metric) const;
     void applyInterventions(const InterventionList& items);
     void toggleAblation(int layer, int head);
     void requestIntervention(const QString& kind, int layer, int head);
@@ -164,6 +168,7 @@ private:
     QComboBox* m_viewCombo = nullptr;
     HeadAtlasView* m_atlas = nullptr;
     QComboBox* m_scoreCombo = nullptr;
+    QComboBox* m_scatterXCombo = nullptr;
     QTableView* m_scoresTable = nullptr;
     PredictionsView* m_predictions = nullptr;
     QTableView* m_interventionsTable = nullptr;
