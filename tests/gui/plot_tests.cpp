@@ -44,7 +44,7 @@ TEST(SinkMassPlot, OneBarPerLayerAndBaseline) {
     EXPECT_FALSE(plot.baselineBars()->visible());
 }
 
-TEST(PlotExport, PngHasTheRequestedSizeAndPdfIsAPdf) {
+TEST(PlotExport, PngHasTheRequestedSizeAndPdfAndSvgAreTheirFormats) {
     SinkMassPlot plot;
     plot.setSinkMass({0.9, 0.6, 0.05, 0.3});
     QTemporaryDir dir;
@@ -62,10 +62,22 @@ TEST(PlotExport, PngHasTheRequestedSizeAndPdfIsAPdf) {
     ASSERT_TRUE(file.open(QIODevice::ReadOnly));
     EXPECT_EQ(file.read(5), QByteArray("%PDF-"));
 
-    EXPECT_FALSE(plot.exportTo(dir.filePath(QStringLiteral("sink.svg")), 0, 0, &error));
-    EXPECT_TRUE(error.contains(QStringLiteral("SVG")));
+    // SVG: an XML document of the requested size that holds the axis label's text.
+    plot.plot()->xAxis->setLabel(QStringLiteral("layerlabel"));
+    const QString svg = dir.filePath(QStringLiteral("sink.svg"));
+    ASSERT_TRUE(plot.exportTo(svg, 640, 360, &error)) << error.toStdString();
+    QFile svgFile(svg);
+    ASSERT_TRUE(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray text = svgFile.readAll();
+    EXPECT_TRUE(text.startsWith("<?xml")) << text.left(40).toStdString();
+    EXPECT_TRUE(text.contains("<svg"));
+    EXPECT_TRUE(text.contains("viewBox=\"0 0 640 360\"")) << text.left(400).toStdString();
+    EXPECT_TRUE(text.contains("layerlabel"));
+
     EXPECT_FALSE(plot.exportTo(dir.filePath(QStringLiteral("sink.gif")), 0, 0, &error));
-    EXPECT_EQ(supportedPlotFormats(), (QStringList{QStringLiteral("png"), QStringLiteral("pdf")}));
+    EXPECT_TRUE(error.contains(QStringLiteral("gif"))) << error.toStdString();
+    EXPECT_EQ(supportedPlotFormats(),
+              (QStringList{QStringLiteral("png"), QStringLiteral("pdf"), QStringLiteral("svg")}));
 }
 
 TEST(ScoreHistogramPlot, CountsHeadsPerBin) {

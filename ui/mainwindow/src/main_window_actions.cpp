@@ -52,7 +52,7 @@ void MainWindow::saveSessionDialog() {
 void MainWindow::exportHeatmapDialog() {
     const QString path =
         QFileDialog::getSaveFileName(this, tr("Export heatmap"), lastDir(QStringLiteral("export")),
-                                     tr("PNG image (*.png);;PDF (*.pdf)"));
+                                     tr("PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)"));
     if (path.isEmpty()) return;
     rememberDir(QStringLiteral("export"), path);
     QString error;

@@ -37,8 +37,8 @@ void PlotView::showContextMenu(const QPoint& pos) {
 }
 
 void PlotView::exportWithDialog() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), QString(),
-                                                      tr("PNG image (*.png);;PDF (*.pdf)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export plot"), QString(), tr("PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)"));
     if (path.isEmpty()) return;
     QString error;
     if (!exportTo(path, 0, 0, &error)) QMessageBox::warning(this, tr("Export failed"), error);

@@ -8,7 +8,7 @@ class QVBoxLayout;
 
 namespace attnscope::ui {
 
-/// Base of the plot widgets: a QCustomPlot in a vertical layout, export to PNG/PDF, and
+/// Base of the plot widgets: a QCustomPlot in a vertical layout, export to PNG/PDF/SVG, and
 /// a right-click menu on the plot with "Export…" (subclasses may add actions through
 /// fillContextMenu()). GUI thread only.
 class PlotView : public QWidget {
