@@ -33,14 +33,7 @@ protected:
         model = test::testModel();
         ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
     }
-    void openIn(MainWindow& w) {
-        w.setQuietErrors(true);
-        w.show();
-        w.setPrompt(model.prompt);
-        w.openModel(QString::fromStdString(model.dir.string()));
-        ASSERT_TRUE(waitUntil([&] { return w.controller()->lastRun() != nullptr; }))
-            << w.lastError().toStdString();
-    }
+    void openIn(MainWindow& w) { ASSERT_TRUE(test::openAndRun(w, model)); }
     test::TestModel model;
 };
 

@@ -72,14 +72,9 @@ protected:
         runner = std::make_unique<test::ExpectedRunner>(model.dir);
     }
     void open(MainWindow& w) {
-        w.setQuietErrors(true);
         w.resize(1400, 900);
-        w.show();
+        ASSERT_TRUE(test::openAndRun(w, model));
         ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));
-        w.setPrompt(model.prompt);
-        w.openModel(QString::fromStdString(model.dir.string()));
-        ASSERT_TRUE(waitUntil([&] { return w.controller()->lastRun() != nullptr; }))
-            << w.lastError().toStdString();
     }
 
     test::TestModel model;

@@ -67,14 +67,7 @@ protected:
         ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
         runner = std::make_unique<test::ExpectedRunner>(model.dir);
     }
-    void open(MainWindow& w) {
-        w.setQuietErrors(true);
-        w.show();
-        w.setPrompt(model.prompt);
-        w.openModel(QString::fromStdString(model.dir.string()));
-        ASSERT_TRUE(waitUntil([&] { return w.controller()->lastRun() != nullptr; }))
-            << w.lastError().toStdString();
-    }
+    void open(MainWindow& w) { ASSERT_TRUE(test::openAndRun(w, model)); }
     test::TestModel model;
     std::unique_ptr<test::ExpectedRunner> runner;
 };
