@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "attnscope/capture/load_error.h"
-#include "attnscope/capture/runtime_settings.h"
 #include "cli_args.h"
 #include "commands.h"
 #include "tokenize_command.h"
@@ -65,7 +64,6 @@ void printUsage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    attnscope::capture::configureAllocator();
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         printUsage(args.empty() ? std::cerr : std::cout);

@@ -85,7 +85,6 @@ void armScreenshot(ui::MainWindow& window, const QString& file) {
 
 int main(int argc, char** argv) {
     using namespace attnscope;
-    capture::configureAllocator();
     capture::configureThreads();  // $ATTNSCOPE_THREADS, else every core
     for (int i = 1; i < argc; ++i) {
         if (QByteArray(argv[i]) == "--headless") {

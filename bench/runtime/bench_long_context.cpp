@@ -24,7 +24,6 @@ constexpr int64_t kLayers = 4, kHeads = 8, kDModel = 512;
 constexpr double kFullPatternLimitBytes = 6e9;
 
 void runChild(int64_t T, bool longContext) {
-    capture::configureAllocator();  // as attnscope and attnscope-cli do
     capture::configureThreads();
     const std::string json = R"({"architectures":["LlamaForCausalLM"],"vocab_size":1024,
         "hidden_size":512,"intermediate_size":1376,"num_hidden_layers":4,

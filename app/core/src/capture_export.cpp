@@ -1,5 +1,6 @@
 #include "attnscope/app/capture_export.h"
 
+#include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/store/capture_writer.h"
 
@@ -36,9 +37,13 @@ PromptRun runPromptToFile(OpenedModel& opened, const PromptTokens& prompt,
                           const std::vector<capture::Intervention>& interventions, int64_t topK,
                           const std::filesystem::path& path, const CaptureFileOptions& options) {
     capture::CaptureSpec spec = specIn;
-    if (options.longContext)
+    if (options.longContext) {
         for (const auto& h : longContextHooks())
             spec.hooks.push_back(h);
+        // Long inputs run attention in blocks whose temporaries glibc would otherwise keep in a
+        // fragmented heap (peak memory growing with T²); this costs some speed, so only here.
+        capture::configureAllocator();
+    }
 
     store::CaptureWriter writer =
         options.append && std::filesystem::exists(path)
