@@ -319,7 +319,8 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Save session\u2026"), QKeySequence::Save, this,
                     &MainWindow::saveSessionDialog);
     file->addSeparator();
-    file->addAction(tr("Export heatmap (PNG/PDF/SVG)\u2026"), this, &MainWindow::exportHeatmapDialog);
+    file->addAction(tr("Export heatmap (PNG/PDF/SVG)\u2026"), this,
+                    &MainWindow::exportHeatmapDialog);
     file->addAction(tr("Export predictions (CSV)\u2026"), this,
                     &MainWindow::exportPredictionsDialog);
     file->addAction(tr("Export scores (CSV)\u2026"), this, &MainWindow::exportScoresDialog);
