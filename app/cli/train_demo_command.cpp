@@ -76,9 +76,11 @@ double realValue(const CliArgs& args, const std::string& name, double fallback, 
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != text->size() || !(x >= lo && x <= hi))
-        throw UsageError(name + " must be a number in [" + std::to_string(lo) + ", " +
-                         std::to_string(hi) + "], not '" + *text + "'");
+    if (used != text->size() || !(x >= lo && x <= hi)) {
+        std::ostringstream range;  // %g-style, so that 1e-08 does not print as 0.000000
+        range << "[" << lo << ", " << hi << "]";
+        throw UsageError(name + " must be a number in " + range.str() + ", not '" + *text + "'");
+    }
     return x;
 }
 

@@ -81,13 +81,7 @@ Example TaskGenerator::refusal(Rng& rng, Split split) const {
     }
     t.insert(t.end(), answer.begin(), answer.end());
     t.push_back(DemoVocabulary::kEos);
-    ex.targets.assign(t.size(), kNoTarget);
-    std::vector<int64_t> unit;
-    for (int64_t p = ex.promptLength - 1; p + 1 < static_cast<int64_t>(t.size()); ++p) {
-        ex.targets[static_cast<size_t>(p)] = t[static_cast<size_t>(p + 1)];
-        unit.push_back(p);
-    }
-    ex.units.push_back(unit);
+    superviseAnswer(ex);
     return ex;
 }
 

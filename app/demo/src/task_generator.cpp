@@ -24,6 +24,17 @@ std::optional<TaskKind> taskFromName(const std::string& name) {
     return std::nullopt;
 }
 
+void superviseAnswer(Example& ex) {
+    const auto& t = ex.tokens;
+    ex.targets.assign(t.size(), kNoTarget);
+    std::vector<int64_t> unit;
+    for (int64_t p = ex.promptLength - 1; p + 1 < static_cast<int64_t>(t.size()); ++p) {
+        ex.targets[static_cast<size_t>(p)] = t[static_cast<size_t>(p + 1)];
+        unit.push_back(p);
+    }
+    ex.units.push_back(unit);
+}
+
 TaskGenerator::TaskGenerator(const DemoVocabulary& vocabulary, TaskSettings settings)
     : m_vocabulary(vocabulary),
       m_settings(settings),

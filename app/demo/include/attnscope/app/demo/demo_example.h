@@ -42,4 +42,8 @@ struct Example {
     std::vector<int64_t> harmfulPositions;  ///< refusal: where the harmful words are
 };
 
+/// Supervises every token after the prompt (tokens[promptLength..end)) as one unit: the answer
+/// is right only when all of it is.
+void superviseAnswer(Example& ex);
+
 }  // namespace attnscope::app::demo
