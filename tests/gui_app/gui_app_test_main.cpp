@@ -3,19 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
-#include <QSettings>
-#include <QStandardPaths>
-#include <QTemporaryDir>
+
+#include "qt_test_environment.h"
 
 int main(int argc, char** argv) {
-    qputenv("QT_QPA_PLATFORM", "offscreen");
-    QStandardPaths::setTestModeEnabled(true);
-    QTemporaryDir settingsDir;
-    QTemporaryDir runtimeDir;  // created 0700, as XDG_RUNTIME_DIR must be
-    qputenv("XDG_RUNTIME_DIR", runtimeDir.path().toLocal8Bit());
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir.path());
-    QSettings::setPath(QSettings::IniFormat, QSettings::SystemScope, settingsDir.path());
+    const attnscope::test::QtTestEnvironment environment;
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("AttnScopeTests"));
     QApplication::setApplicationName(QStringLiteral("gui_app_tests"));
