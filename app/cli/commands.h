@@ -14,6 +14,15 @@ int runMetricsCommand(const std::vector<std::string>& args, std::istream& in, st
                       std::ostream& err);
 int runRunCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                   std::ostream& err);
+/// The logit lens of a prompt under an edit list (lens_command.cpp).
+int runLensCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                   std::ostream& err);
+/// Heads ablated in a metric's order against random orders (ablation_curve_command.cpp).
+int runAblationCurveCommand(const std::vector<std::string>& args, std::istream& in,
+                            std::ostream& out, std::ostream& err);
+/// `session show|export FILE` (session_command.cpp).
+int runSessionCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                      std::ostream& err);
 /// Trains the demo model and writes it as a Hugging Face folder (train_demo_command.cpp).
 int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                         std::ostream& err);

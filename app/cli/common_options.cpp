@@ -11,12 +11,16 @@ const std::set<std::string>& modelOptionNames() {
     return names;
 }
 
-OpenedModel openModelFromArgs(const CliArgs& args) {
+capture::LoadOptions loadOptionsFromArgs(const CliArgs& args) {
     capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
     capture::LoadOptions options;
     if (auto d = args.value("--dtype")) options.dtype = capture::parseComputeDType(*d);
     if (auto d = args.value("--device")) options.device = *d;
-    return openModel(args.required("--model"), options);
+    return options;
+}
+
+OpenedModel openModelFromArgs(const CliArgs& args) {
+    return openModel(args.required("--model"), loadOptionsFromArgs(args));
 }
 
 std::string jsonEscape(const std::string& s) {

@@ -10,7 +10,10 @@ namespace attnscope::app {
 
 /// The valued options opened by openModelFromArgs.
 const std::set<std::string>& modelOptionNames();
-/// Sets the thread count (--threads, else $ATTNSCOPE_THREADS, else all cores) and opens --model.
+/// Sets the thread count (--threads, else $ATTNSCOPE_THREADS, else all cores) and returns the
+/// load options of --dtype and --device.
+capture::LoadOptions loadOptionsFromArgs(const CliArgs& args);
+/// Opens --model with loadOptionsFromArgs.
 OpenedModel openModelFromArgs(const CliArgs& args);
 
 /// Escapes `s` for a JSON string body.

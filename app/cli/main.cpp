@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "attnscope/capture/load_error.h"
+#include "attnscope/capture/progress.h"
 #include "cli_args.h"
 #include "commands.h"
 #include "tokenize_command.h"
@@ -26,10 +27,30 @@ const std::map<std::string, CommandInfo>& commands() {
          {runInfoCommand, "info --model DIR [--json] [--dtype float32|bfloat16] [--device cpu]"}},
         {"run",
          {runRunCommand,
-          "run --model DIR (--prompt TEXT | --ids 1,2,3) [--capture GLOB]... [--out FILE.h5]\n"
-          "      [--append] [--long-context] [--storage float32|float16] [--compress]\n"
-          "      [--ablate L.H[,H]]... [--mean-ablate L.H]... [--scale L.H=F]... [--top-k N]\n"
+          "run --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted TEXT | --corrupted-ids IDS]\n"
+          "      [--capture GLOB]... [--out FILE.h5] [--append] [--long-context]\n"
+          "      [--storage float32|float16] [--compress] [--ablate L.H[,H]]...\n"
+          "      [--mean-ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--top-k N]\n"
           "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]"}},
+        {"lens",
+         {runLensCommand,
+          "lens --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted TEXT | --corrupted-ids "
+          "IDS]\n"
+          "      [--ablate L.H]... [--mean-ablate L.H]... [--scale L.H=F]... [--edits "
+          "FILE.json]...\n"
+          "      [--json] [--dtype float32|bfloat16] [--threads N]"}},
+        {"ablation-curve",
+         {runAblationCurveCommand,
+          "ablation-curve --model DIR (--prompt TEXT | --ids 1,2,3) --metric NAME [--param "
+          "k=v]...\n"
+          "      [--data FILE] [--max-heads N] [--random-orders N] [--seed N] [--json] [--quiet]"}},
+        {"session",
+         {runSessionCommand,
+          "session show FILE.h5 [--json]\n"
+          "  session export FILE.h5 --out DIR [--json]\n"
+          "  session save FILE.h5 --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted ...]\n"
+          "      [--ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--metric NAME\n"
+          "      [--param k=v]... [--data FILE]] [--quiet]"}},
         {"score",
          {runScoreCommand,
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
@@ -81,6 +102,9 @@ int main(int argc, char** argv) {
     } catch (const attnscope::app::UsageError& e) {
         std::cerr << "error: " << e.what() << "\nusage: attnscope-cli " << it->second.usage << "\n";
         return 2;
+    } catch (const attnscope::capture::Cancelled&) {
+        std::cerr << "interrupted\n";
+        return 130;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

@@ -4,52 +4,15 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/app/capture_export.h"
+#include "attnscope/app/edit_interventions.h"
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_model.h"
 #include "commands.h"
 #include "common_options.h"
+#include "edit_options.h"
 
 namespace attnscope::app {
 namespace {
-
-// "L.H" or "L.H1,H2" → layer and heads.
-std::pair<int64_t, std::vector<int64_t>> parseHeadRef(const std::string& text, const char* option) {
-    const auto dot = text.find('.');
-    try {
-        if (dot == std::string::npos) throw std::invalid_argument("no dot");
-        const int64_t layer = std::stoll(text.substr(0, dot));
-        const std::vector<int64_t> heads = parseIdList(text.substr(dot + 1));
-        return {layer, heads};
-    } catch (const std::exception&) {
-        throw UsageError(std::string(option) + " expects LAYER.HEAD[,HEAD...], got '" + text + "'");
-    }
-}
-
-std::vector<capture::Intervention> interventionsFrom(const CliArgs& args) {
-    std::vector<capture::Intervention> out;
-    for (const auto& a : args.all("--ablate")) {
-        auto [layer, heads] = parseHeadRef(a, "--ablate");
-        out.emplace_back(capture::HeadAblation{layer, heads, capture::AblationMode::Zero, {}, -1});
-    }
-    for (const auto& a : args.all("--mean-ablate")) {
-        auto [layer, heads] = parseHeadRef(a, "--mean-ablate");
-        out.emplace_back(capture::HeadAblation{layer, heads, capture::AblationMode::Mean, {}, -1});
-    }
-    for (const auto& a : args.all("--scale")) {
-        const auto eq = a.find('=');
-        if (eq == std::string::npos) throw UsageError("--scale expects LAYER.HEAD=FACTOR");
-        auto [layer, heads] = parseHeadRef(a.substr(0, eq), "--scale");
-        double factor = 0;
-        try {
-            factor = std::stod(a.substr(eq + 1));
-        } catch (const std::exception&) {
-            throw UsageError("--scale factor '" + a.substr(eq + 1) + "' is not a number");
-        }
-        out.emplace_back(
-            capture::HeadScale{layer, heads, factor, capture::ScaleTarget::Output, -1});
-    }
-    return out;
-}
 
 void printTable(std::ostream& out, const PromptTokens& prompt, const PromptRun& run) {
     out << "input: " << prompt.ids.size() << " tokens\n";
@@ -78,17 +41,28 @@ void printJson(std::ostream& out, const PromptTokens& prompt, const PromptRun& r
 int runRunCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
                   std::ostream&) {
     auto valued = modelOptionNames();
-    valued.insert({"--prompt", "--ids", "--capture", "--out", "--top-k", "--storage", "--ablate",
-                   "--mean-ablate", "--scale"});
+    valued.insert({"--prompt", "--ids", "--corrupted", "--corrupted-ids", "--capture", "--out",
+                   "--top-k", "--storage"});
+    valued.insert(editOptionNames().begin(), editOptionNames().end());
     const CliArgs args(argv, valued, {"--json", "--compress", "--append", "--long-context"});
     if (args.has("--prompt") == args.has("--ids"))
         throw UsageError("give exactly one of --prompt TEXT or --ids 1,2,3");
     const int64_t topK = args.integer("--top-k", 10, 1, 1000000);
-    const auto interventions = interventionsFrom(args);
+    if (args.has("--corrupted") && args.has("--corrupted-ids"))
+        throw UsageError("give at most one of --corrupted TEXT or --corrupted-ids 1,2,3");
+    const EditOptions editOptions(args);
     OpenedModel opened = openModelFromArgs(args);
+    const auto& config = opened.model->config();
+    editOptions.check(static_cast<int>(config.nLayers), static_cast<int>(config.nHeads));
+    const EditList edits = editOptions.all();
     const PromptTokens prompt = args.has("--prompt")
                                     ? encodePrompt(opened, *args.value("--prompt"))
                                     : promptFromIds(opened, parseIdList(*args.value("--ids")));
+    PromptTokens corrupted;
+    if (auto text = args.value("--corrupted")) corrupted = encodePrompt(opened, *text);
+    if (auto ids = args.value("--corrupted-ids"))
+        corrupted = promptFromIds(opened, parseIdList(*ids));
+    const auto interventions = interventionsFor(opened, edits, prompt, &corrupted);
 
     capture::CaptureSpec spec;
     spec.hooks = args.all("--capture");

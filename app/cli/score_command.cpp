@@ -8,21 +8,11 @@
 #include "attnscope/capture/transformer_model.h"
 #include "commands.h"
 #include "common_options.h"
+#include "score_params.h"
 #include "terminal_progress.h"
 
 namespace attnscope::app {
 namespace {
-
-std::map<std::string, std::string> parseParams(const std::vector<std::string>& items) {
-    std::map<std::string, std::string> out;
-    for (const auto& item : items) {
-        const auto eq = item.find('=');
-        if (eq == std::string::npos || eq == 0)
-            throw UsageError("--param expects NAME=VALUE, got '" + item + "'");
-        out[item.substr(0, eq)] = item.substr(eq + 1);
-    }
-    return out;
-}
 
 analysis::Dataset defaultDataset(const OpenedModel& opened) {
     // Without --data: the model folder's probe prompts, else AttnScope's natural-text probe set.
@@ -55,6 +45,17 @@ void printTable(std::ostream& out, const std::string& metric, const analysis::Me
 }
 
 }  // namespace
+
+std::map<std::string, std::string> parseScoreParams(const std::vector<std::string>& items) {
+    std::map<std::string, std::string> out;
+    for (const auto& item : items) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("--param expects NAME=VALUE, got '" + item + "'");
+        out[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+    return out;
+}
 
 int runMetricsCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
                       std::ostream&) {
@@ -91,7 +92,7 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
     valued.insert({"--metric", "--param", "--data", "--out", "--csv", "--key"});
     const CliArgs args(argv, valued, {"--json", "--quiet"});
     const std::string metric = args.required("--metric");
-    const auto params = parseParams(args.all("--param"));
+    const auto params = parseScoreParams(args.all("--param"));
     analysis::MetricRegistry::global().find(metric);  // fail fast before loading the model
     OpenedModel opened = openModelFromArgs(args);
     const analysis::Dataset data =

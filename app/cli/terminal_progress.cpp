@@ -38,6 +38,10 @@ analysis::ProgressFn TerminalProgress::sink() {
     };
 }
 
+capture::Progress TerminalProgress::progress() {
+    return capture::Progress(sink(), &interruptFlag());
+}
+
 void TerminalProgress::finish() {
     if (m_drawn) m_out << "\n";
     m_drawn = false;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "attnscope/analysis/metric.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::app {
 
@@ -15,6 +16,8 @@ class TerminalProgress {
 public:
     TerminalProgress(std::ostream& out, bool enabled);
     analysis::ProgressFn sink();
+    /// The bar as the shared progress type, cancelled by Ctrl-C (interruptFlag()).
+    capture::Progress progress();
     void finish();
 
 private:

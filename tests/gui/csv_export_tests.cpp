@@ -35,7 +35,8 @@ TEST(CsvExport, RoundTripsAwkwardText) {
 }
 
 TEST(CsvExport, FileRoundTripWithRawNumbers) {
-    HeadScoresSnapshot s{QStringLiteral("sink"), 2, 3, {0.1, 1.0 / 3.0, -2.5, 1e-9, 0.0, 7.0}, {}};
+    HeadScoresSnapshot s{
+        QStringLiteral("sink"), 2, 3, {0.1, 1.0 / 3.0, -2.5, 1e-9, 0.0, 7.0}, {}, {}};
     HeadScoresTableModel model;
     model.setSnapshot(s);
     QTemporaryDir dir;

@@ -19,7 +19,7 @@ constexpr int kLayers = 4;
 constexpr int kHeads = 6;
 
 HeadScoresSnapshot scores() {
-    HeadScoresSnapshot s{QStringLiteral("sink mass"), kLayers, kHeads, {}, {}};
+    HeadScoresSnapshot s{QStringLiteral("sink mass"), kLayers, kHeads, {}, {}, {}};
     for (int i = 0; i < kLayers * kHeads; ++i)
         s.values.push_back((i * 7 % 24) / 23.0);
     return s;
@@ -87,7 +87,7 @@ TEST(HeadAtlasView, AblationMarksSurviveNewScoresOfTheSameShape) {
     EXPECT_TRUE(a.view.isAblated({0, 1}));
     EXPECT_TRUE(a.view.isAblated({3, 5}));
     // A smaller model keeps only the heads that still exist.
-    HeadScoresSnapshot small{QStringLiteral("x"), 2, 2, {0, 1, 2, 3}, {}};
+    HeadScoresSnapshot small{QStringLiteral("x"), 2, 2, {0, 1, 2, 3}, {}, {}};
     a.view.setScores(small);
     EXPECT_TRUE(a.view.isAblated({0, 1}));
     EXPECT_EQ(a.view.ablatedHeads().size(), 1u);

@@ -92,15 +92,15 @@ TEST(ScoreHistogramPlot, CountsHeadsPerBin) {
     EXPECT_EQ(hi, 1.0);
 
     ScoreHistogramPlot plot;
-    plot.setScores(HeadScoresSnapshot{QStringLiteral("s"), 3, 4, v, {}}, 5);
+    plot.setScores(HeadScoresSnapshot{QStringLiteral("s"), 3, 4, v, {}, {}}, 5);
     EXPECT_EQ(values(plot.bars()->data()), (std::vector<double>{2, 2, 2, 2, 3}));
     EXPECT_DOUBLE_EQ(plot.bars()->width(), 0.2);
 }
 
 TEST(ScoreScatterPlot, ClickOnAPointSelectsItsHead) {
     ScoreScatterPlot plot;
-    HeadScoresSnapshot x{QStringLiteral("retrieval"), 3, 4, {}, {}};
-    HeadScoresSnapshot y{QStringLiteral("sink"), 3, 4, {}, {}};
+    HeadScoresSnapshot x{QStringLiteral("retrieval"), 3, 4, {}, {}, {}};
+    HeadScoresSnapshot y{QStringLiteral("sink"), 3, 4, {}, {}, {}};
     for (int i = 0; i < 12; ++i) {
         x.values.push_back(i * 0.08);
         y.values.push_back(std::fmod(i * 0.37, 1.0));

@@ -1,6 +1,7 @@
 // The controller's threading contract: the GUI thread stays responsive during a long analysis,
 // cancel stops it, stale runs are dropped, and analysis results land in the atlas.
 #include <ATen/ATen.h>  // LibTorch before Qt
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <QElapsedTimer>
@@ -12,12 +13,15 @@
 #include <QTimer>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
+#include "attnscope/store/capture_reader.h"
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/head_scores_table_model.h"
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/main_window.h"
+#include "cli_process.h"
 #include "expected_runs.h"
 #include "fixture_paths.h"
 #include "test_helpers.h"
@@ -200,11 +204,14 @@ TEST_F(ControllerTest, EveryInterventionKindGivesTheRuntimesPredictions) {
         const auto expected =
             runner.runEdit(model.prompt, k.kind, layer, 1, k.param, model.corruptedPrompt);
         const auto& rows = c.lastRun()->predictions.rows;
-        ASSERT_EQ(rows.size(), expected.topIds.size());
-        for (size_t r = 0; r < rows.size(); ++r) {
+        // The edited top 10 first (baseline tokens the edit pushed out follow them).
+        ASSERT_GE(rows.size(), expected.topIds.size());
+        for (size_t r = 0; r < expected.topIds.size(); ++r) {
             EXPECT_EQ(rows[r].id, expected.topIds[r]);
             EXPECT_NEAR(rows[r].prob, expected.topProbs[r], 1e-6);
         }
+        for (size_t r = expected.topIds.size(); r < rows.size(); ++r)
+            EXPECT_NEAR(rows[r].prob, expected.fullProbs[rows[r].id], 1e-6);
         // The edited layer's map: only the sink/window and ACT edits change it.
         const auto shown = c.lastRun()->map(layer, 1);
         const auto want = expected.map(layer, 1);
@@ -212,6 +219,53 @@ TEST_F(ControllerTest, EveryInterventionKindGivesTheRuntimesPredictions) {
         for (size_t i = 0; i < want.size(); ++i)
             ASSERT_NEAR(shown.values[i], want[i], 1e-6) << "cell " << i;
     }
+}
+
+// One session (the demo model, a prompt, a zero ablation and a scale) through the window's
+// controller and through attnscope-cli in its own process: the same predictions and maps.
+TEST(FrontEnds, CliAndControllerGiveIdenticalRuns) {
+    // One LibTorch thread on both sides, so that even the order of float sums is the same.
+    at::set_num_threads(1);
+    const auto demo = test::sourceDir() / "resources" / "models" / "demo";
+    const QString prompt = QStringLiteral("alice apple bob river carol stone . carol stone alice");
+    AppController c;
+    QSignalSpy opened(&c, &AppController::modelOpened);
+    c.openModel(QString::fromStdString(demo.string()));
+    ASSERT_TRUE(opened.wait(60000));
+    c.setPrompt(prompt);
+    QSignalSpy results(&c, &AppController::resultsAvailable);
+    c.setInterventions({{kinds::kZeroAblation, 2, 0, 0.0, true, QString()},
+                        {kinds::kScale, 1, 3, 0.5, true, QString()}});
+    ASSERT_TRUE(results.wait(60000));
+    const auto run = c.lastRun();
+    ASSERT_EQ(run->interventions.size(), 2u);
+
+    QTemporaryDir dir;
+    const QString edits = dir.filePath(QStringLiteral("edits.json"));
+    {
+        QFile f(edits);
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+        f.write(R"([{"kind": "zero_ablation", "layer": 2, "head": 0},
+                    {"kind": "scale", "layer": 1, "head": 3, "param": 0.5}])");
+    }
+    const std::string capture = dir.filePath(QStringLiteral("run.h5")).toStdString();
+    const test::ProcessResult cli = test::runProcess(
+        {ATTNSCOPE_CLI, "run", "--model", demo.string(), "--prompt", prompt.toStdString(),
+         "--edits", edits.toStdString(), "--capture", "blocks.*.attn.hook_pattern", "--out",
+         capture, "--top-k", "10", "--json", "--threads", "1"});
+    ASSERT_EQ(cli.exitCode, 0) << cli.err;
+    const auto json = nlohmann::json::parse(cli.out);
+    const auto& top = json["top_k"];
+    ASSERT_EQ(top.size(), 10u);
+    ASSERT_GE(run->predictions.rows.size(), 10u);
+    for (size_t r = 0; r < 10; ++r) {
+        EXPECT_EQ(run->predictions.rows[r].id, top[r]["id"].get<int64_t>()) << "row " << r;
+        EXPECT_EQ(run->predictions.rows[r].prob, top[r]["prob"].get<double>()) << "row " << r;
+    }
+    const store::CaptureReader reader(capture);
+    for (const auto& [layer, head] : {std::pair{1, 3}, std::pair{3, 5}})
+        EXPECT_EQ(run->map(layer, head).values, reader.readHeadPattern(0, layer, head))
+            << "layer " << layer << " head " << head;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>  // LibTorch before Qt
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -36,15 +38,20 @@ double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
     return m;
 }
 
+// The edited run's top tokens, then the baseline's top tokens that the edit pushed out of
+// them, each with its edited and baseline probability.
 void expectPredictions(const MainWindow& w, const test::ExpectedRun& edited,
                        const test::ExpectedRun& baseline) {
     const PredictionsModel* model = w.predictionsView()->model();
-    ASSERT_EQ(model->rowCount(), static_cast<int>(edited.topIds.size()));
+    std::vector<int64_t> ids = edited.topIds;
+    for (int64_t id : baseline.topIds)
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    ASSERT_EQ(model->rowCount(), static_cast<int>(ids.size()));
     for (int r = 0; r < model->rowCount(); ++r) {
         const qint64 id = model->snapshot().rows[r].id;
-        EXPECT_EQ(id, edited.topIds[r]) << "row " << r;
+        EXPECT_EQ(id, ids[r]) << "row " << r;
         EXPECT_NEAR(model->index(r, PredictionsModel::ProbColumn).data(RawValueRole).toDouble(),
-                    edited.topProbs[r], 1e-6);
+                    edited.fullProbs[id], 1e-6);
         EXPECT_NEAR(model->index(r, PredictionsModel::BaselineColumn).data(RawValueRole).toDouble(),
                     baseline.fullProbs[id], 1e-6);
     }

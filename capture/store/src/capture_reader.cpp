@@ -91,6 +91,11 @@ int64_t CaptureReader::runCount() const {
     return impl().runCount;
 }
 
+std::optional<std::string> CaptureReader::rootText(const std::string& name) const {
+    return detail::withFileContext(
+        impl().path, [&] { return detail::readStringAttribute(impl().file.get(), name.c_str()); });
+}
+
 ModelInfo CaptureReader::model() const {
     return detail::withFileContext(impl().path, [&] {
         Handle group = detail::openGroup(impl().file.get(), detail::kModelGroup);

@@ -264,6 +264,15 @@ void CaptureWriter::writeScores(const std::string& metric, const std::string& ke
     });
 }
 
+void CaptureWriter::setRootText(const std::string& name, const std::string& text) {
+    detail::withFileContext(impl().finalPath, [&] {
+        impl().requireOpen();
+        const hid_t file = impl().file.get();
+        if (H5Aexists(file, name.c_str()) > 0) H5Adelete(file, name.c_str());
+        detail::writeStringAttribute(file, name.c_str(), text);
+    });
+}
+
 void CaptureWriter::commit() {
     detail::withFileContext(impl().finalPath, [&] {
         impl().requireOpen();

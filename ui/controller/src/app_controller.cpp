@@ -1,13 +1,14 @@
 // Jobs on a one-thread pool with generation numbers (hotspot's jobtracker pattern): the GUI
-// thread starts jobs and receives their results; workers see only plain values and the engine.
-#include "engine.h"  // before Qt headers: the PCH puts ATen first as well
-
+// thread starts jobs and receives their results; workers see only plain values and the
+// app::Session.
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QPromise>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "attnscope/app/session.h"
 #include "attnscope/ui/app_controller.h"
+#include "value_bridge.h"
 
 #ifdef __linux__
 #include <sys/resource.h>
@@ -23,14 +24,14 @@ struct JobStatus {
     bool cancelled = false;
 };
 struct LoadResult : JobStatus {
-    std::shared_ptr<detail::Engine> engine;
+    std::shared_ptr<app::Session> session;
     ModelSummary summary;
 };
 struct RunResult : JobStatus {
     std::shared_ptr<const RunSnapshot> run;
 };
 struct AnalysisResult : JobStatus {
-    detail::AnalysisOutcome outcome;
+    HeadScoresSnapshot scores;
 };
 struct CurveResult : JobStatus {
     AblationCurveSnapshot curve;
@@ -103,14 +104,17 @@ void AppController::startJob(const QString& task, std::shared_ptr<std::atomic<bo
     watcher->setFuture(QtConcurrent::run(&m_pool, [work, cancel](QPromise<Result>& promise) {
         lowerWorkerPriority();
         promise.setProgressRange(0, 1000);
-        const detail::Progress progress = [&promise](double f, const QString& what) {
-            promise.setProgressValueAndText(static_cast<int>(f * 1000), what);
-        };
+        const capture::Progress progress(
+            [&promise](double f, const std::string& what) {
+                promise.setProgressValueAndText(static_cast<int>(f * 1000),
+                                                QString::fromStdString(what));
+            },
+            cancel.get());
         Result r;
         try {
-            if (cancel->load()) throw detail::Cancelled{};
-            r = work(progress, *cancel);
-        } catch (const detail::Cancelled&) {
+            progress.check();
+            r = work(progress);
+        } catch (const capture::Cancelled&) {
             r.cancelled = true;
         } catch (const std::exception& e) {
             r.error = QString::fromUtf8(e.what());
@@ -133,11 +137,11 @@ void AppController::openModel(const QString& dir) {
     auto cancel = freshToken(m_loadCancel);
     startJob<LoadResult>(
         QStringLiteral("load"), cancel,
-        [dir](const detail::Progress& progress, const std::atomic<bool>& cancelled) {
+        [dir](const capture::Progress& progress) {
             LoadResult r;
-            r.engine = detail::openEngine(dir, progress, cancelled);
-            if (cancelled.load()) throw detail::Cancelled{};
-            r.summary = detail::summaryOf(*r.engine);
+            r.session = std::make_shared<app::Session>(dir.toStdString(), progress);
+            progress.check();
+            r.summary = bridge::toSummary(r.session->model());
             return r;
         },
         [this, gen, dir](LoadResult r) {
@@ -147,7 +151,7 @@ void AppController::openModel(const QString& dir) {
                 Q_EMIT modelLoadFailed(QStringLiteral("Cannot open %1:\n%2").arg(dir, r.error));
                 return;
             }
-            m_engine = r.engine;
+            m_session = r.session;
             m_summary = r.summary;
             m_lastRun.reset();
             m_results.clear();
@@ -183,18 +187,20 @@ void AppController::scheduleRun() {
 
 void AppController::runNow() {
     m_debounce.stop();
-    if (!m_engine) {
+    if (!m_session) {
         Q_EMIT runFailed(tr("Open a model first."));
         return;
     }
     const quint64 gen = ++m_runGeneration;
     auto cancel = freshToken(m_runCancel);
-    auto engine = m_engine;
-    const RunRequest request = m_request;
+    auto session = m_session;
+    const app::RunRequest request = bridge::toRequest(m_request);
     startJob<RunResult>(
         QStringLiteral("run"), cancel,
-        [engine, request, gen](const detail::Progress&, const std::atomic<bool>& cancelled) {
-            auto s = std::make_shared<RunSnapshot>(detail::runEngine(*engine, request, cancelled));
+        [session, request, gen](const capture::Progress& progress) {
+            const auto result = session->run(request, progress);
+            auto s = std::make_shared<RunSnapshot>(bridge::toSnapshot(*result));
+            s->result = result;
             s->generation = gen;
             RunResult r;
             r.run = std::move(s);
@@ -219,20 +225,22 @@ void AppController::runNow() {
 }
 
 void AppController::startAnalysis(const AnalysisRequest& request) {
-    if (!m_engine) {
+    if (!m_session) {
         Q_EMIT analysisFailed(tr("Open a model first."));
         return;
     }
     const quint64 gen = ++m_analysisGeneration;
     auto cancel = freshToken(m_analysisCancel);
-    auto engine = m_engine;
+    auto session = m_session;
+    const app::ScoreRequest score = bridge::toRequest(request);
     m_analysisRunning = true;
     startJob<AnalysisResult>(
         QStringLiteral("analysis"), cancel,
-        [engine, request](const detail::Progress& progress, const std::atomic<bool>& cancelled) {
+        [session, score](const capture::Progress& progress) {
+            const app::ScoreOutcome outcome = session->score(score, progress);
             AnalysisResult r;
-            r.outcome = detail::runAnalysis(*engine, request, progress, cancelled);
-            r.cancelled = r.outcome.cancelled;
+            r.scores = bridge::toSnapshot(outcome.scores);
+            r.cancelled = outcome.cancelled;
             return r;
         },
         [this, gen](AnalysisResult r) {
@@ -243,7 +251,7 @@ void AppController::startAnalysis(const AnalysisRequest& request) {
             } else if (!r.error.isEmpty()) {
                 Q_EMIT analysisFailed(r.error);
             } else {
-                const HeadScoresSnapshot& s = r.outcome.scores;
+                const HeadScoresSnapshot& s = r.scores;
                 auto same = [&s](const HeadScoresSnapshot& o) { return o.metric == s.metric; };
                 m_results.erase(std::remove_if(m_results.begin(), m_results.end(), same),
                                 m_results.end());
@@ -258,21 +266,21 @@ void AppController::cancelAnalysis() {
 }
 
 void AppController::startAblationCurve(const AblationCurveRequest& request) {
-    if (!m_engine) {
+    if (!m_session) {
         Q_EMIT ablationCurveFailed(tr("Open a model first."));
         return;
     }
     const quint64 gen = ++m_curveGeneration;
     auto cancel = freshToken(m_curveCancel);
-    auto engine = m_engine;
-    const QString prompt = m_request.prompt;
+    auto session = m_session;
+    app::AblationCurveRequest curve = bridge::toRequest(request);
+    curve.prompt = m_request.prompt.toStdString();
     m_curveRunning = true;
     startJob<CurveResult>(
         QStringLiteral("ablation curve"), cancel,
-        [engine, prompt, request](const detail::Progress& progress,
-                                  const std::atomic<bool>& cancelled) {
+        [session, curve](const capture::Progress& progress) {
             CurveResult r;
-            r.curve = detail::runAblationCurve(*engine, prompt, request, progress, cancelled);
+            r.curve = bridge::toSnapshot(session->ablationCurve(curve, progress));
             return r;
         },
         [this, gen](CurveResult r) {
@@ -292,7 +300,7 @@ void AppController::cancelAblationCurve() {
 }
 
 void AppController::saveSession(const QString& path, SessionState state) {
-    if (!m_engine) {
+    if (!m_session) {
         Q_EMIT sessionFailed(tr("Open a model first."));
         return;
     }
@@ -301,12 +309,13 @@ void AppController::saveSession(const QString& path, SessionState state) {
     state.corruptedPrompt = m_request.corruptedPrompt;
     state.interventions = m_request.interventions;
     state.results = m_results;
-    auto engine = m_engine;
-    auto run = m_lastRun;
+    auto session = m_session;
+    const app::SessionDocument document = bridge::toDocument(state);
+    auto run = m_lastRun ? m_lastRun->result : nullptr;  // the run the views show
     startJob<SessionResult>(
         QStringLiteral("session"), std::make_shared<std::atomic<bool>>(false),
-        [engine, run, path, state](const detail::Progress&, const std::atomic<bool>&) {
-            detail::writeSessionFile(*engine, path, state, run.get());
+        [session, run, path, document](const capture::Progress&) {
+            session->save(path.toStdString(), document, run.get());
             return SessionResult{};
         },
         [this, path](SessionResult r) {
@@ -320,9 +329,10 @@ void AppController::saveSession(const QString& path, SessionState state) {
 void AppController::loadSession(const QString& path) {
     startJob<SessionResult>(
         QStringLiteral("session"), std::make_shared<std::atomic<bool>>(false),
-        [path](const detail::Progress&, const std::atomic<bool>&) {
+        [path](const capture::Progress&) {
+            if (!QFileInfo::exists(path)) throw std::runtime_error("no such file");
             SessionResult r;
-            r.state = detail::readSessionFile(path);
+            r.state = bridge::toState(app::readSessionFile(path.toStdString()).document);
             return r;
         },
         [this, path](SessionResult r) {
@@ -331,7 +341,7 @@ void AppController::loadSession(const QString& path) {
                 return;
             }
             m_pendingSession = std::make_unique<SessionState>(std::move(r.state));
-            if (m_engine && canonical(m_summary.path) == canonical(m_pendingSession->modelPath))
+            if (m_session && canonical(m_summary.path) == canonical(m_pendingSession->modelPath))
                 applyPendingSession();
             else
                 openModel(m_pendingSession->modelPath);

@@ -1,14 +1,13 @@
 // `attnscope --headless`: the demo run as text, on the calling thread.
-#include "engine_state.h"  // LibTorch first
-
 #include <QFile>
 #include <QTextStream>
 
-#include <atomic>
 #include <cmath>
 
+#include "attnscope/app/session.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/predictions_model.h"
+#include "value_bridge.h"
 
 namespace attnscope::ui {
 
@@ -24,13 +23,12 @@ QString defaultPrompt(const ModelSummary& model) {
 }
 
 QString headlessReport(const QString& modelDir, const QString& prompt, int topK) {
-    std::atomic<bool> never{false};
-    auto engine = detail::openEngine(modelDir, {}, never);
-    const ModelSummary m = detail::summaryOf(*engine);
+    app::Session session(modelDir.toStdString());
+    const ModelSummary m = bridge::toSummary(session.model());
     RunRequest request;
     request.prompt = prompt.isEmpty() ? defaultPrompt(m) : prompt;
     request.topK = topK;
-    const RunSnapshot run = detail::runEngine(*engine, request, never);
+    const RunSnapshot run = bridge::toSnapshot(*session.run(bridge::toRequest(request)));
 
     QString out;
     QTextStream s(&out);

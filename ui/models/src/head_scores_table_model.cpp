@@ -11,7 +11,7 @@ HeadScoresTableModel::HeadScoresTableModel(QObject* parent) : QAbstractTableMode
 void HeadScoresTableModel::setSnapshot(HeadScoresSnapshot snapshot) {
     beginResetModel();
     m_snapshot = std::move(snapshot);
-    if (!m_snapshot.isValid()) m_snapshot = HeadScoresSnapshot{m_snapshot.metric, 0, 0, {}, {}};
+    if (!m_snapshot.isValid()) m_snapshot = HeadScoresSnapshot{m_snapshot.metric, 0, 0, {}, {}, {}};
     endResetModel();
 }
 

@@ -35,7 +35,8 @@ HeadAtlasView::HeadAtlasView(QWidget* parent) : QWidget(parent), m_gradient(viri
 }
 
 void HeadAtlasView::setScores(HeadScoresSnapshot scores) {
-    if (!scores.isValid()) scores = HeadScoresSnapshot{scores.metric, 0, 0, {}, scores.description};
+    if (!scores.isValid())
+        scores = HeadScoresSnapshot{scores.metric, 0, 0, {}, scores.description, {}};
     const bool sameShape = scores.layers == m_scores.layers && scores.heads == m_scores.heads;
     const std::vector<HeadRef> marks = ablatedHeads();  // in the old shape
     m_scores = std::move(scores);

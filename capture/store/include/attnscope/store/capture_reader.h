@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ public:
     bool hasPattern(int64_t run, int layer) const;
     /// [head, query, key] extents of a layer's pattern, direct or reconstructible.
     std::vector<int64_t> patternShape(int64_t run, int layer) const;
+
+    /// The root string attribute `name` (CaptureWriter::setRootText), or nullopt when absent.
+    std::optional<std::string> rootText(const std::string& name) const;
 
     /// Metric names under `/results` (empty when the file has none).
     std::vector<std::string> resultMetrics() const;

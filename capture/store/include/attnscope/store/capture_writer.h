@@ -45,6 +45,9 @@ public:
     /// replaces an earlier table of the same metric and key.
     void writeScores(const std::string& metric, const std::string& key, const ScoreTable& table,
                      const std::string& paramsJson = "{}");
+    /// Sets the root string attribute `name` (e.g. a session file's `session` JSON), written
+    /// with the rest of the file before commit(), so that nothing reopens the file afterwards.
+    void setRootText(const std::string& name, const std::string& text);
     /// Flushes, closes, fsyncs and renames the file to its final name. The writer is spent.
     void commit();
 

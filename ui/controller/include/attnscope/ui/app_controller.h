@@ -16,11 +16,10 @@
 #include <atomic>
 #include <memory>
 
-namespace attnscope::ui {
-
-namespace detail {
-struct Engine;  // the opened model and its caches; used on the worker thread only
+namespace attnscope::app {
+class Session;  // the opened model and its caches; used on the worker thread only
 }
+namespace attnscope::ui {
 
 /// Runs every model job off the GUI thread: opening a model, live runs, analyses and
 /// session files. Jobs run on the controller's own one-thread pool, so they never overlap
@@ -41,7 +40,7 @@ public:
     void openModel(const QString& dir);
     /// Drops the pending model load (its result is discarded when it finishes).
     void cancelLoad();
-    bool hasModel() const { return m_engine != nullptr; }
+    bool hasModel() const { return m_session != nullptr; }
     const ModelSummary& model() const { return m_summary; }
 
     void setPrompt(const QString& prompt);
@@ -114,7 +113,7 @@ private:
 
     QThreadPool m_pool;  // one thread: jobs never overlap
     QTimer m_debounce;
-    std::shared_ptr<detail::Engine> m_engine;  // read by jobs on m_pool only
+    std::shared_ptr<app::Session> m_session;  // used by jobs on m_pool only
     ModelSummary m_summary;
     RunRequest m_request;
     std::shared_ptr<const RunSnapshot> m_lastRun;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "attnscope/app/session.h"
 #include "attnscope/ui/attention_map_snapshot.h"
 #include "attnscope/ui/head_scores_snapshot.h"
 #include "attnscope/ui/intervention_item.h"
@@ -10,6 +11,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
 #include <vector>
 
 namespace attnscope::ui {
@@ -28,20 +30,24 @@ enum class MapAverage {
 /// Built on the worker thread, then only read (shared as shared_ptr<const RunSnapshot>).
 struct RunSnapshot {
     quint64 generation = 0;
+    /// The app/core result this snapshot shows (what a saved session writes).
+    std::shared_ptr<const app::RunResult> result;
     QString prompt;
     QString corruptedPrompt;
     InterventionList interventions;
     TokensSnapshot tokens;
-    QStringList tokenLabels;  // display strings, one per position
+    QStringList tokenLabels;           // display strings, one per position
+    QStringList corruptedTokenLabels;  // the corrupted prompt's, empty without one
     PredictionsSnapshot predictions;
     int layers = 0;
     int heads = 0;
     int length = 0;  // tokens in the prompt
-    /// [layer] -> [head, query, key] row-major softmax weights.
-    std::vector<std::vector<float>> patterns;
-    std::vector<std::vector<float>> baselinePatterns;
-    /// The corrupted prompt's unedited patterns (empty without one, or when its length differs).
-    std::vector<std::vector<float>> corruptedPatterns;
+    /// [layer] -> [head, query, key] row-major softmax weights, shared with app/core's result
+    /// (a baseline is shared by every edited run of the same prompt).
+    app::SharedPatterns patterns;
+    app::SharedPatterns baselinePatterns;
+    /// The corrupted prompt's unedited patterns (null without one, or when its length differs).
+    app::SharedPatterns corruptedPatterns;
     /// Live sink score per head: mean over queries q >= 1 of the weight on token 0.
     HeadScoresSnapshot sinkScores;
     HeadScoresSnapshot baselineSinkScores;

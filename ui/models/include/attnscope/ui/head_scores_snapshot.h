@@ -15,6 +15,7 @@ struct HeadScoresSnapshot {
     int heads = 0;
     std::vector<double> values;  // [layer, head], row-major
     QString description;
+    QString paramsJson;  // how it was computed (metric parameters, dataset), as JSON
 
     double at(int layer, int head) const {
         return values[static_cast<size_t>(layer) * heads + head];

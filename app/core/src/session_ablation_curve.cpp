@@ -1,6 +1,4 @@
-// The ablation curve job: many zero-ablated variants of one prompt, several per batched forward.
-#include "engine_state.h"  // LibTorch first
-
+// The ablation curve: many zero-ablated variants of one prompt, several per batched forward.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -9,11 +7,10 @@
 
 #include "attnscope/capture/interventions.h"
 #include "attnscope/capture/load_error.h"
-#include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
-#include "attnscope/ui/token_text.h"
+#include "session_state.h"
 
-namespace attnscope::ui::detail {
+namespace attnscope::app {
 namespace {
 
 // Variants per batched forward: enough to amortise the per-call overhead, few enough that a
@@ -33,7 +30,7 @@ struct Row {
 
 // Scored heads, highest first; NaN marks heads the metric did not score, so they are left out.
 // Ties keep (layer, head) order.
-Order scoreOrder(const HeadScoresSnapshot& s) {
+Order scoreOrder(const HeadScores& s) {
     std::vector<std::pair<double, Head>> scored;
     for (int l = 0; l < s.layers; ++l)
         for (int h = 0; h < s.heads; ++h)
@@ -66,7 +63,7 @@ std::vector<capture::Intervention> rowAblations(const std::vector<Row>& rows) {
 }
 
 // The probability of `token` at the last position for each row, in one batched forward, with
-// the float64 softmax of the predictions table.
+// the float64 softmax of the predictions.
 std::vector<double> rowProbs(capture::TransformerModel& model, const std::vector<int64_t>& ids,
                              const std::vector<Row>& rows, int64_t token) {
     at::NoGradGuard noGrad;
@@ -82,42 +79,27 @@ std::vector<double> rowProbs(capture::TransformerModel& model, const std::vector
     return {p.data_ptr<double>(), p.data_ptr<double>() + n};
 }
 
-QString tokenText(const Engine& engine, int64_t token) {
-    const auto* tokenizer = engine.opened.tokenizer.get();
-    if (tokenizer && token < tokenizer->vocabSize()) {
-        try {
-            return displayToken(QString::fromStdString(tokenizer->displayString(token)));
-        } catch (const std::exception&) {
-            // an embedding row without a string keeps its id
-        }
-    }
-    return QString::number(token);
-}
-
 }  // namespace
 
-AblationCurveSnapshot runAblationCurve(Engine& engine, const QString& prompt,
-                                       const AblationCurveRequest& request,
-                                       const Progress& progress, const std::atomic<bool>& cancel) {
-    auto& model = *engine.opened.model;
-    const auto& config = model.config();
-    const HeadScoresSnapshot& scores = request.scores;
-    if (!scores.isValid() || scores.layers != config.nLayers || scores.heads != config.nHeads)
-        throw capture::InputError("the score '" + scores.metric.toStdString() +
-                                  "' does not cover the model's " + std::to_string(config.nLayers) +
-                                  " layers x " + std::to_string(config.nHeads) + " heads");
-    app::PromptTokens tokens = promptTokens(engine, prompt);
+AblationCurve Session::ablationCurve(const AblationCurveRequest& request,
+                                     const capture::Progress& progress) {
+    Impl& d = *m_impl;
+    const ModelSummary& m = d.summary;
+    const HeadScores& scores = request.scores;
+    if (!scores.valid() || scores.layers != m.layers || scores.heads != m.heads)
+        throw capture::InputError("the score '" + scores.metric + "' does not cover the model's " +
+                                  std::to_string(m.layers) + " layers x " +
+                                  std::to_string(m.heads) + " heads");
+    const PromptTokens tokens = d.tokensOf(request.prompt, request.promptIsIds);
     if (tokens.ids.empty()) throw capture::InputError("the prompt is empty");
-    // Point 0 of every curve is the unedited run: the live run's cached baseline when it is
-    // this prompt's.
-    if (engine.baseline.ids != tokens.ids || engine.baseline.patterns.empty())
-        engine.baseline = runUnedited(engine, tokens);
+    // Point 0 of every curve is the unedited run: the cached baseline when it is this prompt's.
+    const CachedRun& baseline = d.unedited(d.baseline, tokens);
     const Order byScore = scoreOrder(scores);
     if (byScore.empty())
-        throw capture::InputError("the score '" + scores.metric.toStdString() +
+        throw capture::InputError("the score '" + scores.metric +
                                   "' has no value to order heads by");
     const int n = std::clamp(request.maxHeads, 0, static_cast<int>(byScore.size()));
-    const at::Tensor& baseProbs = engine.baseline.probs;  // [vocab] float64
+    const at::Tensor& baseProbs = baseline.probs;  // [vocab] float64
     const int64_t token = std::get<1>(baseProbs.topk(1))[0].item<int64_t>();
     const double p0 = baseProbs[token].item<double>();
 
@@ -135,23 +117,23 @@ AblationCurveSnapshot runAblationCurve(Engine& engine, const QString& prompt,
             rows.push_back({&o, k});
     std::vector<double> measured;
     for (size_t start = 0; start < rows.size(); start += kRowsPerForward) {
-        if (cancel.load()) throw Cancelled{};
+        progress.check();
         const std::vector<Row> chunk(rows.begin() + start,
                                      rows.begin() + std::min(rows.size(), start + kRowsPerForward));
-        const std::vector<double> p = rowProbs(model, tokens.ids, chunk, token);
+        const std::vector<double> p = rowProbs(*d.opened.model, tokens.ids, chunk, token);
         measured.insert(measured.end(), p.begin(), p.end());
-        if (progress)
-            progress(static_cast<double>(measured.size()) / rows.size(),
-                     QStringLiteral("%1 of %2 ablated runs").arg(measured.size()).arg(rows.size()));
+        progress.report(static_cast<double>(measured.size()) / rows.size(),
+                        std::to_string(measured.size()) + " of " + std::to_string(rows.size()) +
+                            " ablated runs");
     }
 
-    AblationCurveSnapshot s;
-    s.metric = QStringLiteral("p(\u201c%1\u201d)").arg(tokenText(engine, token));
-    s.score = request.scoreLabel.isEmpty() ? scores.metric : request.scoreLabel;
+    AblationCurve c;
+    c.metric = "p(\u201c" + tokenDisplay(d.opened, token) + "\u201d)";
+    c.score = request.scoreLabel.empty() ? scores.metric : request.scoreLabel;
     const int draws = request.randomOrders;
     for (int k = 0; k <= n; ++k) {
-        s.headsRemoved.push_back(k);
-        s.byScore.push_back(k == 0 ? p0 : measured[k - 1]);
+        c.headsRemoved.push_back(k);
+        c.byScore.push_back(k == 0 ? p0 : measured[k - 1]);
         if (draws <= 0) continue;
         const auto drawn = [&](int r) {  // order r >= 1 with k heads removed
             return k == 0 ? p0 : measured[static_cast<size_t>(r) * n + k - 1];
@@ -161,10 +143,10 @@ AblationCurveSnapshot runAblationCurve(Engine& engine, const QString& prompt,
             mean += drawn(r) / draws;
         for (int r = 1; r <= draws; ++r)
             var += (drawn(r) - mean) * (drawn(r) - mean) / draws;
-        s.random.push_back(mean);
-        s.randomStd.push_back(std::sqrt(var));  // population spread: 0 for a single draw
+        c.random.push_back(mean);
+        c.randomStd.push_back(std::sqrt(var));  // population spread: 0 for a single draw
     }
-    return s;
+    return c;
 }
 
-}  // namespace attnscope::ui::detail
+}  // namespace attnscope::app

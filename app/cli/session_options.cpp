@@ -1,0 +1,32 @@
+#include "session_options.h"
+
+#include "common_options.h"
+
+namespace attnscope::app {
+
+const std::set<std::string>& promptOptionNames() {
+    static const std::set<std::string> names = {"--prompt", "--ids", "--corrupted",
+                                                "--corrupted-ids"};
+    return names;
+}
+
+std::unique_ptr<Session> openSessionFromArgs(const CliArgs& args) {
+    return std::make_unique<Session>(args.required("--model"), capture::Progress{},
+                                     loadOptionsFromArgs(args));
+}
+
+RunRequest runRequestFromArgs(const CliArgs& args) {
+    if (args.has("--prompt") == args.has("--ids"))
+        throw UsageError("give exactly one of --prompt TEXT or --ids 1,2,3");
+    const bool ids = args.has("--ids");
+    if (args.has(ids ? "--corrupted" : "--corrupted-ids"))
+        throw UsageError(ids ? "--ids goes with --corrupted-ids, not --corrupted"
+                             : "--prompt goes with --corrupted, not --corrupted-ids");
+    RunRequest r;
+    r.promptsAreIds = ids;
+    r.prompt = *args.value(ids ? "--ids" : "--prompt");
+    r.corruptedPrompt = args.value(ids ? "--corrupted-ids" : "--corrupted").value_or("");
+    return r;
+}
+
+}  // namespace attnscope::app

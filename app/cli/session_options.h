@@ -1,0 +1,20 @@
+#pragma once
+// What the commands built on app::Session (lens, ablation-curve) share: opening the session
+// from --model/--dtype/--device/--threads and the prompt from --prompt or --ids.
+#include <memory>
+#include <set>
+#include <string>
+
+#include "attnscope/app/session.h"
+#include "cli_args.h"
+
+namespace attnscope::app {
+
+/// --prompt, --ids, --corrupted, --corrupted-ids.
+const std::set<std::string>& promptOptionNames();
+/// Opens --model as a session, with the CLI's thread and load options.
+std::unique_ptr<Session> openSessionFromArgs(const CliArgs& args);
+/// The run of --prompt TEXT or --ids 1,2,3 (exactly one), with the corrupted prompt if given.
+RunRequest runRequestFromArgs(const CliArgs& args);
+
+}  // namespace attnscope::app

@@ -1,0 +1,60 @@
+// Registry metrics run on a session's model.
+#include <nlohmann/json.hpp>
+
+#include "attnscope/analysis/dataset.h"
+#include "attnscope/analysis/metric.h"
+#include "attnscope/capture/transformer_model.h"
+#include "session_state.h"
+
+namespace attnscope::app {
+
+ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress& progress) {
+    Impl& d = *m_impl;
+    analysis::Dataset data;
+    if (!request.datasetPath.empty()) {
+        data = analysis::loadDataset(request.datasetPath);
+    } else if (d.opened.tokenizer) {
+        data = analysis::datasetFromTexts(request.prompts, "typed prompts");
+    } else {
+        data.description = "typed token ids";
+        for (const std::string& p : request.prompts) {
+            analysis::DataItem item;
+            item.fields["ids"] = d.tokensOf(p).ids;
+            data.items.push_back(std::move(item));
+        }
+    }
+    analysis::MetricContext ctx{
+        *d.opened.model, d.opened.tokenizer.get(), data,
+        [&progress](double f, const std::string& what) { progress.report(f, what); },
+        progress.token()};
+    const auto& registry = analysis::MetricRegistry::global();
+    const analysis::MetricResult r =
+        analysis::runMetric(registry, request.metric, request.params, ctx);
+    ScoreOutcome out;
+    out.cancelled = r.cancelled || progress.cancelled();
+    const auto& info = registry.find(request.metric)->info();
+    HeadScores& s = out.scores;
+    s.metric = request.metric;
+    s.description = info.title;
+    s.layers = r.scores.layers;
+    s.heads = d.summary.heads;
+    // GQA: a [layer, kv_head] table is shown per query head, each taking its KV head's score.
+    const int group = r.scores.heads > 0 && r.scores.heads < s.heads ? s.heads / r.scores.heads : 1;
+    if (r.scores.heads * group != s.heads) s.heads = r.scores.heads;
+    for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.heads; ++h)
+            s.values.push_back(r.scores.at(l, h / group));
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [k, v] : request.params)
+        params[k] = v;
+    s.paramsJson = nlohmann::json{{"metric", request.metric},
+                                  {"title", info.title},
+                                  {"params", params},
+                                  {"dataset", request.datasetPath.empty() ? data.description
+                                                                          : request.datasetPath},
+                                  {"items", data.items.size()}}
+                       .dump();
+    return out;
+}
+
+}  // namespace attnscope::app

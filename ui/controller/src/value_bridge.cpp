@@ -1,0 +1,153 @@
+#include "value_bridge.h"
+
+#include "attnscope/ui/token_text.h"
+
+namespace attnscope::ui::bridge {
+namespace {
+
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+}  // namespace
+
+app::EditList toEdits(const InterventionList& items) {
+    app::EditList out;
+    for (const InterventionItem& item : items) {
+        const auto kind = app::editKindFromName(item.kind.toStdString());
+        if (!kind) continue;  // the views only emit known kinds
+        out.push_back({*kind, item.layer, item.head, item.param, item.enabled,
+                       item.description.toStdString()});
+    }
+    return out;
+}
+
+InterventionList toItems(const app::EditList& edits) {
+    InterventionList out;
+    for (const app::Edit& e : edits)
+        out.push_back({QString::fromLatin1(app::editKindName(e.kind)), e.layer, e.head, e.param,
+                       e.enabled, qs(e.description)});
+    return out;
+}
+
+app::RunRequest toRequest(const RunRequest& r) {
+    app::RunRequest out;
+    out.prompt = r.prompt.toStdString();
+    out.corruptedPrompt = r.corruptedPrompt.toStdString();
+    out.edits = toEdits(r.interventions);
+    out.topK = r.topK;
+    return out;
+}
+
+ModelSummary toSummary(const app::ModelSummary& m) {
+    return {qs(m.path),  qs(m.architecture), m.layers,      m.heads,
+            m.kvHeads,   m.dModel,           m.vocabSize,   m.parameters,
+            qs(m.dtype), qs(m.fingerprint),  m.hasTokenizer};
+}
+
+HeadScoresSnapshot toSnapshot(const app::HeadScores& s) {
+    HeadScoresSnapshot out;
+    out.metric = qs(s.metric);
+    out.layers = s.layers;
+    out.heads = s.heads;
+    out.values = s.values;
+    out.description = qs(s.description);
+    out.paramsJson = qs(s.paramsJson);
+    return out;
+}
+
+app::HeadScores toScores(const HeadScoresSnapshot& s) {
+    app::HeadScores out;
+    out.metric = s.metric.toStdString();
+    out.description = s.description.toStdString();
+    out.layers = s.layers;
+    out.heads = s.heads;
+    out.values = s.values;
+    if (!s.paramsJson.isEmpty()) out.paramsJson = s.paramsJson.toStdString();
+    return out;
+}
+
+RunSnapshot toSnapshot(const app::RunResult& r) {
+    RunSnapshot s;
+    s.prompt = qs(r.request.prompt);
+    s.corruptedPrompt = qs(r.request.corruptedPrompt);
+    s.interventions = toItems(r.request.edits);
+    s.layers = r.layers;
+    s.heads = r.heads;
+    s.length = r.length;
+    for (const app::TokenInfo& t : r.tokens) {
+        s.tokens.tokens.push_back(
+            {t.id, qs(t.text), static_cast<int>(t.begin), static_cast<int>(t.end)});
+        s.tokenLabels << displayToken(qs(t.text));
+    }
+    for (const app::TokenInfo& t : r.corruptedTokens)
+        s.corruptedTokenLabels << displayToken(qs(t.text));
+    for (const app::Prediction& p : r.predictions)
+        s.predictions.rows.push_back({p.id, qs(p.token), p.prob, p.baselineProb});
+    s.patterns = r.patterns;
+    s.baselinePatterns = r.baselinePatterns;
+    s.corruptedPatterns = r.corruptedPatterns;
+    s.sinkScores = toSnapshot(r.sinkScores);
+    s.baselineSinkScores = toSnapshot(r.baselineSinkScores);
+    s.sinkMassPerLayer = r.sinkMassPerLayer;
+    s.baselineSinkMassPerLayer = r.baselineSinkMassPerLayer;
+    s.logitLens.token = qs(r.lens.token);
+    s.logitLens.prob = r.lens.prob;
+    s.logitLens.baselineProb = r.lens.baselineProb;
+    return s;
+}
+
+AblationCurveSnapshot toSnapshot(const app::AblationCurve& c) {
+    return {qs(c.metric), qs(c.score), c.headsRemoved, c.byScore, c.random, c.randomStd};
+}
+
+app::AblationCurveRequest toRequest(const AblationCurveRequest& r) {
+    app::AblationCurveRequest out;
+    out.scores = toScores(r.scores);
+    out.scoreLabel = r.scoreLabel.toStdString();
+    out.maxHeads = r.maxHeads;
+    out.randomOrders = r.randomOrders;
+    out.seed = r.seed;
+    return out;
+}
+
+app::ScoreRequest toRequest(const AnalysisRequest& r) {
+    app::ScoreRequest out;
+    out.metric = r.metric.toStdString();
+    for (const auto& [k, v] : r.params)
+        out.params[k.toStdString()] = v.toStdString();
+    out.datasetPath = r.datasetPath.toStdString();
+    for (const QString& p : r.prompts)
+        out.prompts.push_back(p.toStdString());
+    return out;
+}
+
+app::SessionDocument toDocument(const SessionState& s) {
+    app::SessionDocument d;
+    d.modelPath = s.modelPath.toStdString();
+    d.prompt = s.prompt.toStdString();
+    d.corruptedPrompt = s.corruptedPrompt.toStdString();
+    d.edits = toEdits(s.interventions);
+    for (const HeadScoresSnapshot& r : s.results)
+        d.results.push_back(toScores(r));
+    d.atlasScore = s.atlasScore.toStdString();
+    d.selectedLayer = s.selectedLayer;
+    d.selectedHead = s.selectedHead;
+    return d;
+}
+
+SessionState toState(const app::SessionDocument& d) {
+    SessionState s;
+    s.modelPath = qs(d.modelPath);
+    s.prompt = qs(d.prompt);
+    s.corruptedPrompt = qs(d.corruptedPrompt);
+    s.interventions = toItems(d.edits);
+    for (const app::HeadScores& r : d.results)
+        s.results.push_back(toSnapshot(r));
+    s.atlasScore = qs(d.atlasScore);
+    s.selectedLayer = d.selectedLayer;
+    s.selectedHead = d.selectedHead;
+    return s;
+}
+
+}  // namespace attnscope::ui::bridge
