@@ -8,7 +8,7 @@ packages=(
   libtorch-dev libopenblas0-openmp
   libeigen3-dev libhdf5-dev nlohmann-json3-dev libpcre2-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
-  libgtest-dev
+  libgtest-dev clang-format ccache
   python3 python3-h5py python3-numpy python3-dev
   xvfb xauth
 )

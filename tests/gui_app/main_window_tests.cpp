@@ -193,7 +193,7 @@ TEST_F(MainWindowTest, AblatingFromTheAtlasShowsTheRuntimesValuesAndSessionsRest
     QSignalSpy loaded(w2.controller(), &AppController::sessionLoaded);
     w2.openSession(path);
     ASSERT_TRUE(waitUntil([&] { return loaded.count() > 0; })) << w2.lastError().toStdString();
-    QTest::qWait(50);
+    ASSERT_TRUE(waitUntil([&] { return w2.interventionModel()->rowCount() == 1; }));
     EXPECT_EQ(w2.controller()->prompt(), model.prompt);
     ASSERT_EQ(w2.interventionModel()->rowCount(), 1);
     EXPECT_EQ(w2.interventionModel()->items(), w.interventionModel()->items());

@@ -2,7 +2,6 @@
 // Waiting on the event loop in the application tests.
 #include <gtest/gtest.h>
 
-#include <QElapsedTimer>
 #include <QTest>
 
 #include <functional>
@@ -13,15 +12,10 @@
 
 namespace attnscope::test {
 
-/// Spins the event loop until `done()` holds; false after `timeoutMs`.
+/// Processes events until `done()` holds; false when it still does not after `timeoutMs` (a
+/// guard against hanging, not a measurement).
 inline bool waitUntil(const std::function<bool()>& done, int timeoutMs = 120000) {
-    QElapsedTimer t;
-    t.start();
-    while (!done()) {
-        if (t.elapsed() > timeoutMs) return false;
-        QTest::qWait(5);
-    }
-    return true;
+    return QTest::qWaitFor(done, timeoutMs);
 }
 
 /// Shows `w` (errors recorded, not shown as dialogs), types the model's prompt, opens the model

@@ -1,12 +1,11 @@
 // A writer killed mid-write leaves nothing under the final name, and an append that is
 // killed leaves the existing file exactly as it was.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <thread>
 
 #include "attnscope/store/capture_format.h"
 #include "attnscope/store/capture_reader.h"
@@ -17,7 +16,6 @@ namespace attnscope::store::test {
 namespace {
 
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
 
 constexpr int64_t kHeads = 4, kTokens = 64;
 
@@ -55,17 +53,25 @@ void killWriterMidWrite(const fs::path& dir, const std::function<void()>& write,
         ::_exit(3);  // never reached in a passing test: the parent kills us first
     }
     const std::string marker = ".tmp-" + std::to_string(child) + "-";
+    // Each write the child makes to its temporary file wakes us (inotify), no polling.
+    const int watch = inotify_init1(IN_CLOEXEC);
+    ASSERT_GE(watch, 0);
+    ASSERT_GE(inotify_add_watch(watch, dir.c_str(), IN_CREATE | IN_MODIFY), 0);
     bool grown = false;
-    for (auto deadline = std::chrono::steady_clock::now() + 60s;
-         !grown && std::chrono::steady_clock::now() < deadline;) {
+    alignas(inotify_event) char events[4096];
+    while (!grown) {
         for (const auto& entry : fs::directory_iterator(dir)) {
             std::error_code error;
             if (entry.path().filename().string().find(marker) != std::string::npos &&
                 fs::file_size(entry.path(), error) > bytes)
                 grown = true;
         }
-        std::this_thread::sleep_for(2ms);
+        if (grown) break;
+        pollfd fd{watch, POLLIN, 0};
+        if (::poll(&fd, 1, 60000) != 1) break;  // a guard against a child that writes nothing
+        if (::read(watch, events, sizeof events) <= 0) break;
     }
+    ::close(watch);
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);

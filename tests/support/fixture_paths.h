@@ -11,16 +11,20 @@ inline std::filesystem::path sharedDir() {
     return ATTNSCOPE_SHARED_DIR;
 }
 
-inline std::filesystem::path fixturesDir() { return sharedDir() / "fixtures"; }
+inline std::filesystem::path fixturesDir() {
+    return sharedDir() / "fixtures";
+}
 
-inline std::filesystem::path sourceDir() { return ATTNSCOPE_SOURCE_DIR; }
+inline std::filesystem::path sourceDir() {
+    return ATTNSCOPE_SOURCE_DIR;
+}
 
 }  // namespace attnscope::test
 
 /// Skips the current test with a clear message when a shared fixture folder is missing.
-#define ATTNSCOPE_REQUIRE_FIXTURE(path)                                                  \
-    do {                                                                                 \
-        if (!std::filesystem::exists(path))                                              \
-            GTEST_SKIP() << "shared fixture missing: " << (path).string()               \
-                         << " (expected ../shared beside the checkout)";                 \
+#define ATTNSCOPE_REQUIRE_FIXTURE(path)                                   \
+    do {                                                                  \
+        if (!std::filesystem::exists(path))                               \
+            GTEST_SKIP() << "shared fixture missing: " << (path).string() \
+                         << " (expected ../shared beside the checkout)";  \
     } while (0)
