@@ -80,4 +80,18 @@ std::vector<HeadId> topHeads(const HeadTable& table, int count) {
     return heads;
 }
 
+HeadTable expandKvHeads(const HeadTable& table, int queryHeads) {
+    if (table.heads == queryHeads || table.values.empty()) return table;
+    if (table.heads <= 0 || queryHeads % table.heads != 0)
+        throw std::invalid_argument("expandKvHeads: " + std::to_string(queryHeads) +
+                                    " query heads do not group into " +
+                                    std::to_string(table.heads) + " KV heads");
+    const int group = queryHeads / table.heads;
+    HeadTable out(table.layers, queryHeads);
+    for (int l = 0; l < table.layers; ++l)
+        for (int h = 0; h < queryHeads; ++h)
+            out.at(l, h) = table.at(l, h / group);
+    return out;
+}
+
 }  // namespace attnscope::analysis

@@ -49,5 +49,21 @@ TEST(TopHeads, LargestFirstTiesRowMajorNaNSkipped) {
     EXPECT_THROW(topHeads(t, -1), std::invalid_argument);
 }
 
+TEST(ExpandKvHeads, EachQueryHeadTakesItsGroupsKvHead) {
+    // 2 layers x 2 KV heads, 6 query heads: groups of 3 (heads 0-2 -> kv 0, 3-5 -> kv 1).
+    const HeadTable kv(2, 2, std::vector<double>{1, 2, 3, std::nan("")});
+    const HeadTable q = expandKvHeads(kv, 6);
+    ASSERT_EQ(q.layers, 2);
+    ASSERT_EQ(q.heads, 6);
+    for (int h = 0; h < 3; ++h) {
+        EXPECT_EQ(q.at(0, h), 1);
+        EXPECT_EQ(q.at(0, h + 3), 2);
+        EXPECT_EQ(q.at(1, h), 3);
+        EXPECT_TRUE(std::isnan(q.at(1, h + 3)));
+    }
+    EXPECT_EQ(expandKvHeads(q, 6).values.size(), q.values.size());  // already per query head
+    EXPECT_THROW(expandKvHeads(kv, 5), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace attnscope::analysis

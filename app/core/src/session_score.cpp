@@ -36,14 +36,11 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
     HeadScores& s = out.scores;
     s.metric = request.metric;
     s.description = info.title;
-    s.layers = r.scores.layers;
-    s.heads = d.summary.heads;
-    // GQA: a [layer, kv_head] table is shown per query head, each taking its KV head's score.
-    const int group = r.scores.heads > 0 && r.scores.heads < s.heads ? s.heads / r.scores.heads : 1;
-    if (r.scores.heads * group != s.heads) s.heads = r.scores.heads;
-    for (int l = 0; l < s.layers; ++l)
-        for (int h = 0; h < s.heads; ++h)
-            s.values.push_back(r.scores.at(l, h / group));
+    // GQA: a [layer, kv_head] table is shown per query head.
+    const analysis::HeadTable table = analysis::expandKvHeads(r.scores, d.summary.heads);
+    s.layers = table.layers;
+    s.heads = table.heads;
+    s.values = table.values;
     nlohmann::json params = nlohmann::json::object();
     for (const auto& [k, v] : request.params)
         params[k] = v;

@@ -47,4 +47,10 @@ struct HeadTable {
 /// std::invalid_argument if count < 0.
 std::vector<HeadId> topHeads(const HeadTable& table, int count);
 
+/// A [layer, kv_head] table of a grouped-query model shown per query head: query head h takes
+/// the value of its KV head h / (queryHeads / kvHeads), the grouping every GQA runtime uses.
+/// A table that already has `queryHeads` columns is returned as it is. Throws
+/// std::invalid_argument when queryHeads is not a multiple of the table's heads.
+HeadTable expandKvHeads(const HeadTable& table, int queryHeads);
+
 }  // namespace attnscope::analysis
