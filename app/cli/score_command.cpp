@@ -98,8 +98,8 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
     const analysis::Dataset data =
         args.has("--data") ? analysis::loadDataset(*args.value("--data")) : defaultDataset(opened);
     TerminalProgress progress(err, !args.flag("--quiet"));
-    const analysis::MetricContext ctx{*opened.model, opened.tokenizer.get(), data, progress.sink(),
-                                      &interruptFlag()};
+    const analysis::MetricContext ctx{*opened.model, opened.tokenizer.get(), data,
+                                      progress.progress()};
     const analysis::MetricResult result =
         analysis::runMetric(analysis::MetricRegistry::global(), metric, params, ctx);
     progress.finish();

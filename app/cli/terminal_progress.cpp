@@ -27,19 +27,17 @@ const std::atomic<bool>& interruptFlag() {
 TerminalProgress::TerminalProgress(std::ostream& out, bool enabled)
     : m_out(out), m_enabled(enabled) {}
 
-analysis::ProgressFn TerminalProgress::sink() {
-    return [this](double fraction, const std::string& what) {
-        if (!m_enabled) return;
-        const int width = 30, filled = static_cast<int>(fraction * width + 0.5);
-        m_out << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
-              << std::setw(3) << static_cast<int>(fraction * 100 + 0.5) << "% " << what << "   "
-              << std::flush;
-        m_drawn = true;
-    };
-}
-
 capture::Progress TerminalProgress::progress() {
-    return capture::Progress(sink(), &interruptFlag());
+    return capture::Progress(
+        [this](double fraction, const std::string& what) {
+            if (!m_enabled) return;
+            const int width = 30, filled = static_cast<int>(fraction * width + 0.5);
+            m_out << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
+                  << std::setw(3) << static_cast<int>(fraction * 100 + 0.5) << "% " << what << "   "
+                  << std::flush;
+            m_drawn = true;
+        },
+        &interruptFlag());
 }
 
 void TerminalProgress::finish() {

@@ -4,7 +4,6 @@
 #include <iosfwd>
 #include <string>
 
-#include "attnscope/analysis/metric.h"
 #include "attnscope/capture/progress.h"
 
 namespace attnscope::app {
@@ -15,7 +14,6 @@ const std::atomic<bool>& interruptFlag();
 class TerminalProgress {
 public:
     TerminalProgress(std::ostream& out, bool enabled);
-    analysis::ProgressFn sink();
     /// The bar as the shared progress type, cancelled by Ctrl-C (interruptFlag()).
     capture::Progress progress();
     void finish();

@@ -183,7 +183,7 @@ std::vector<double> expectedMetric(ExpectedRunner& runner, const std::string& me
         if (!opened.tokenizer) item.fields["ids"] = app::parseIdList(p.toStdString());
         data.items.push_back(item);
     }
-    const analysis::MetricContext ctx{*opened.model, opened.tokenizer.get(), data, {}, nullptr};
+    const analysis::MetricContext ctx{*opened.model, opened.tokenizer.get(), data, {}};
     return analysis::runMetric(analysis::MetricRegistry::global(), metric, params, ctx)
         .scores.values;
 }

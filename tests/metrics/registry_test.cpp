@@ -35,7 +35,7 @@ protected:
         }
     }
     MetricResult run(const std::string& name, const std::map<std::string, std::string>& params) {
-        const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+        const MetricContext ctx{*model, nullptr, data, {}};
         return runMetric(MetricRegistry::global(), name, params, ctx);
     }
     // Reference pattern of item b, layer l, head h as a [T, T] tensor.

@@ -59,7 +59,7 @@ Dataset evalItems(const std::string& task, std::size_t count) {
 
 MetricResult run(const std::string& name, const Dataset& data,
                  const std::map<std::string, std::string>& params) {
-    const MetricContext ctx{*demo().model, demo().tokenizer.get(), data, {}, nullptr};
+    const MetricContext ctx{*demo().model, demo().tokenizer.get(), data, {}};
     return runMetric(MetricRegistry::global(), name, params, ctx);
 }
 

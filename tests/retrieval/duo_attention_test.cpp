@@ -81,7 +81,7 @@ TEST_F(DuoFixture, FirstStepMovesEveryGateByTheAdamStepOfTheL1Gradient) {
 TEST_F(DuoFixture, MetricTrainsKvHeadGatesAndSplitsThemBySparsity) {
     Dataset data;
     data.items.push_back({"", {{"ids", kIds}}});
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r =
         runMetric(MetricRegistry::global(), "duo_attention",
                   {{"steps", "6"}, {"sink", "2"}, {"recent", "3"}, {"sparsity", "0.5"}}, ctx);
@@ -102,7 +102,7 @@ TEST_F(DuoFixture, MetricTrainsKvHeadGatesAndSplitsThemBySparsity) {
 TEST_F(DuoFixture, StreamingProxyIsTheKlOfTheRestrictedHead) {
     Dataset data;
     data.items.push_back({"", {{"ids", kIds}}});
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r = runMetric(MetricRegistry::global(), "streaming_proxy",
                                      {{"sink", "1"}, {"recent", "4"}}, ctx);
     at::NoGradGuard noGrad;

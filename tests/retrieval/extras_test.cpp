@@ -24,7 +24,7 @@ protected:
     }
     MetricResult run(const std::string& name, const Dataset& data,
                      const std::map<std::string, std::string>& p = {}) {
-        const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+        const MetricContext ctx{*model, nullptr, data, {}};
         return runMetric(MetricRegistry::global(), name, p, ctx);
     }
     at::Tensor capture(const std::string& hook, const std::vector<int64_t>& ids) {

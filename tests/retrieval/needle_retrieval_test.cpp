@@ -134,7 +134,7 @@ TEST_F(NeedleFixture, RetrievalScoreMetricRunsPromptItems) {
     forceCopying(scope);
     Dataset data;
     data.items.push_back({"", {{"ids", kPrompt}, {"real_needle_ids", {100, 101, 102, 103}}}});
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r = runMetric(MetricRegistry::global(), "retrieval_score",
                                      {{"stop_tokens", "2"}, {"max_new_tokens", "8"}}, ctx);
     EXPECT_DOUBLE_EQ(r.scores.at(1, 2), 1.0);
@@ -194,7 +194,7 @@ TEST_F(NeedleFixture, RandomHeadsAvoidTheTopSetUnlessCompat) {
 TEST_F(NeedleFixture, MaskingMetricMarksTopAndRandomHeads) {
     Dataset data;
     data.items.push_back({"", {{"ids", kPrompt}, {"real_needle_ids", {100, 101, 102, 103}}}});
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r = runMetric(MetricRegistry::global(), "retrieval_masking",
                                      {{"heads", "L1H2,L0H0,L0H3"},
                                       {"top_k", "2"},

@@ -24,7 +24,7 @@ protected:
         data.items.push_back({"", {{"ids", kIds}, {"triggers", {4, 9}}}});
     }
     MetricResult run(const std::string& name, const std::map<std::string, std::string>& p = {}) {
-        const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+        const MetricContext ctx{*model, nullptr, data, {}};
         return runMetric(MetricRegistry::global(), name, p, ctx);
     }
     // Activation of `hook` on a plain forward of kIds, batch dimension dropped.

@@ -200,7 +200,7 @@ TEST(AblationSweep, CancelReturnsNoRows) {
     if (!model) GTEST_SKIP() << "parity fixture missing";
     std::atomic<bool> cancel{true};
     SweepOptions options;
-    options.cancel = &cancel;
+    options.progress = capture::Progress({}, &cancel);
     const auto rows =
         ablationSweep(*model, randomPrompts(*model, 1)[0], {{{0, 0}}}, AblationSpec{}, options);
     EXPECT_EQ(rows.rows(), 0);

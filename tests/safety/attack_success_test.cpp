@@ -123,7 +123,7 @@ TEST(AttackSuccess, MetricTableIsTheRatePerHeadWithBenignAccuracy) {
     const auto prompts = randomPrompts(*model, 4, 51);
     for (std::size_t i = 0; i < prompts.size(); ++i)
         data.items.push_back({tok->decode(prompts[i]), {{"harmful", i < 3}, {"answer", "w5"}}});
-    const MetricContext ctx{*model, tok.get(), data, {}, nullptr};
+    const MetricContext ctx{*model, tok.get(), data, {}};
     const MetricResult r = runMetric(MetricRegistry::global(), "ablation_asr",
                                      {{"max_new_tokens", "8"}, {"head_set", "1.0, 0.2"}}, ctx);
     std::vector<std::string> harmful;
@@ -146,7 +146,7 @@ TEST(AttackSuccess, MetricTableIsTheRatePerHeadWithBenignAccuracy) {
     EXPECT_THROW(
         runMetric(MetricRegistry::global(), "ablation_asr", {{"max_new_tokens", "0"}}, ctx),
         capture::InputError);
-    const MetricContext noTokenizer{*model, nullptr, data, {}, nullptr};
+    const MetricContext noTokenizer{*model, nullptr, data, {}};
     EXPECT_THROW(runMetric(MetricRegistry::global(), "ablation_asr", {}, noTokenizer),
                  capture::InputError);
 }

@@ -119,7 +119,7 @@ protected:
 // The demo model was trained with layer 0 head 1 as its only reader of the harmful words at the
 // answer marker (train-demo --safety-heads 0.1, see its README); the analyses are not told so.
 TEST_F(SafetyOnDemoModel, TopShipsHeadAndSaharaSetBreakRefusalRandomHeadsDoNot) {
-    const MetricContext ctx{*d.model, d.tokenizer.get(), d.harmful, {}, nullptr};
+    const MetricContext ctx{*d.model, d.tokenizer.get(), d.harmful, {}};
     const double base = asr({}, 1e-4);
     const double baseBenign = benignAccuracy({}, 1e-4);
     std::cout << "[demo] harmful " << d.harmfulTexts.size() << ", benign " << d.benignTexts.size()

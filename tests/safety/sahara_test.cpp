@@ -70,7 +70,7 @@ TEST(Sahara, MetricSelectsTheGreedyArgmaxAtEveryStep) {
     Dataset data;
     for (const auto& p : prompts)
         data.items.push_back({"", nlohmann::json{{"ids", p}}});
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r =
         runMetric(MetricRegistry::global(), "sahara",
                   {{"search_step", "2"}, {"use_template", "false"}, {"batch_size", "5"}}, ctx);
@@ -102,7 +102,7 @@ TEST(Sahara, BadParametersAreInputErrors) {
     if (!model) GTEST_SKIP() << "parity fixture missing";
     Dataset data;
     data.items.push_back({"", nlohmann::json{{"ids", randomPrompts(*model, 1)[0]}}});
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     auto run = [&](std::map<std::string, std::string> p) {
         p["use_template"] = "false";
         return runMetric(MetricRegistry::global(), "sahara", p, ctx);

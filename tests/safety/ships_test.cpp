@@ -40,7 +40,7 @@ TEST(Ships, HeadScoreIsTheMeanKlOfTwoSeparateForwards) {
     if (!model) GTEST_SKIP() << "parity fixture missing";
     const auto prompts = randomPrompts(*model, 2, 11);
     const Dataset data = idsDataset(prompts);
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r =
         runMetric(MetricRegistry::global(), "ships", {{"batch_size", "3"}, {"top_k", "3"}}, ctx);
     ASSERT_EQ(r.scores.layers, 2);
@@ -70,7 +70,7 @@ TEST(Ships, KeyAblationGivesAKvHeadTable) {
     if (!model) GTEST_SKIP() << "parity fixture missing";
     const auto prompts = randomPrompts(*model, 1, 12);
     const Dataset data = idsDataset(prompts);
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r =
         runMetric(MetricRegistry::global(), "ships", {{"mask_qkv", "k"}, {"epsilon", "0"}}, ctx);
     ASSERT_EQ(r.scores.heads, 2);
@@ -85,7 +85,7 @@ TEST(Ships, BadParametersAreInputErrors) {
     auto model = loadParityModel("llama-tiny-gqa");
     if (!model) GTEST_SKIP() << "parity fixture missing";
     const Dataset data = idsDataset(randomPrompts(*model, 1));
-    const MetricContext ctx{*model, nullptr, data, {}, nullptr};
+    const MetricContext ctx{*model, nullptr, data, {}};
     auto run = [&](const std::map<std::string, std::string>& p) {
         return runMetric(MetricRegistry::global(), "ships", p, ctx);
     };
@@ -96,7 +96,7 @@ TEST(Ships, BadParametersAreInputErrors) {
     EXPECT_THROW(run({{"epsilon", "abc"}}), capture::InputError);
     EXPECT_THROW(run({{"use_template", "true"}}), capture::InputError);  // ids items
     const Dataset empty;
-    const MetricContext none{*model, nullptr, empty, {}, nullptr};
+    const MetricContext none{*model, nullptr, empty, {}};
     EXPECT_THROW(runMetric(MetricRegistry::global(), "ships", {}, none), capture::InputError);
 }
 

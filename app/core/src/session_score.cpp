@@ -23,10 +23,7 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
             data.items.push_back(std::move(item));
         }
     }
-    analysis::MetricContext ctx{
-        *d.opened.model, d.opened.tokenizer.get(), data,
-        [&progress](double f, const std::string& what) { progress.report(f, what); },
-        progress.token()};
+    const analysis::MetricContext ctx{*d.opened.model, d.opened.tokenizer.get(), data, progress};
     const auto& registry = analysis::MetricRegistry::global();
     const analysis::MetricResult r =
         analysis::runMetric(registry, request.metric, request.params, ctx);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attnscope/analysis/head_table.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 class TransformerModel;
@@ -65,8 +66,8 @@ struct SweepOptions {
     /// Layers below a batch's earliest ablated layer are identical for every variant: run them
     /// once with batch 1 and expand the residual stream at that layer's hook_resid_pre.
     bool sharePrefix = true;
-    std::function<void(int64_t done, int64_t total)> progress;  ///< after every batch; optional
-    const std::atomic<bool>* cancel = nullptr;                  ///< polled before every batch
+    /// Reported after every batch ("done of total variants"); cancel polled before each.
+    capture::Progress progress;
 };
 
 /// One row per variant (row-major: rows are contiguous).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attnscope/analysis/ablation_sweep.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 class Tokenizer;
@@ -16,11 +17,10 @@ class Tokenizer;
 namespace attnscope::analysis {
 
 struct GenerationSettings {
-    int64_t maxNewTokens = 32;                      ///< get_ships main (the notebook uses 64)
-    int64_t batchSize = 16;                         ///< sequences per batched generation
-    bool compatReference = false;                   ///< isRefusal's [QUIRK] keyword list
-    std::function<void(double fraction)> progress;  ///< optional
-    const std::atomic<bool>* cancel = nullptr;      ///< optional
+    int64_t maxNewTokens = 32;     ///< get_ships main (the notebook uses 64)
+    int64_t batchSize = 16;        ///< sequences per batched generation
+    bool compatReference = false;  ///< isRefusal's [QUIRK] keyword list
+    capture::Progress progress;    ///< fraction of prompts generated; cancels generation
 };
 
 /// Greedy continuations (stopping at EOS, which is not decoded) of every prompt under every

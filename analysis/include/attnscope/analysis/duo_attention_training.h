@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attnscope/analysis/head_table.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 class TransformerModel;
@@ -39,8 +40,8 @@ struct DuoTrainOptions {
     double regWeight = 0.05;   ///< λ
     double lr = 0.02;          ///< AdamW, weight decay 0, times duoLrMultiplier(step, steps)
     double initialGate = 1.0;  ///< reference initial_value
-    const std::atomic<bool>* cancel = nullptr;
-    std::function<void(int64_t step, double loss)> progress;  ///< may be empty
+    /// Reported after every step ("step N loss L"); cancel polled before each.
+    capture::Progress progress;
 };
 
 struct DuoTrainResult {

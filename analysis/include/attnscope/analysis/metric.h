@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "attnscope/analysis/head_table.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 class TransformerModel;
@@ -69,19 +70,16 @@ struct Dataset {
     std::vector<DataItem> items;
 };
 
-using ProgressFn = std::function<void(double fraction, const std::string& what)>;
-
 struct MetricContext {
     capture::TransformerModel& model;
     const capture::Tokenizer* tokenizer = nullptr;
     const Dataset& data;
-    ProgressFn progress;                        ///< may be empty
-    const std::atomic<bool>* cancel = nullptr;  ///< may be null
+    capture::Progress progress;  ///< where progress goes and what cancels; default: neither
 
-    bool cancelled() const { return cancel && cancel->load(); }
-    void report(double fraction, const std::string& what) const {
-        if (progress) progress(fraction, what);
-    }
+    bool cancelled() const { return progress.cancelled(); }
+    void report(double fraction, const std::string& what) const { progress.report(fraction, what); }
+    /// The cancel token, for the option structs that poll one (may be null).
+    const std::atomic<bool>* cancelToken() const { return progress.token(); }
 };
 
 struct MetricResult {

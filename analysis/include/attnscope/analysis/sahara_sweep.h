@@ -9,15 +9,15 @@
 
 #include "attnscope/analysis/ablation_sweep.h"
 #include "attnscope/analysis/head_table.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::analysis {
 
 /// Settings shared by the functions below.
 struct GShipsOptions {
-    int rank = 1;            ///< principal angles summed (r > 1 is [UNVERIFIED]; code: 1)
-    int64_t batchSize = 16;  ///< head sets per batched forward
-    std::function<void(double fraction)> progress;  ///< optional
-    const std::atomic<bool>* cancel = nullptr;      ///< optional
+    int rank = 1;                ///< principal angles summed (r > 1 is [UNVERIFIED]; code: 1)
+    int64_t batchSize = 16;      ///< head sets per batched forward
+    capture::Progress progress;  ///< optional report and cancel
 };
 
 /// M = [h_1; ...; h_N]: the post-final-norm hidden state at the last position of each prompt

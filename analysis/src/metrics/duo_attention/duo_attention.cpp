@@ -103,11 +103,7 @@ public:
         o.recent = p.integer("recent");
         o.regWeight = p.real("reg_weight");
         o.lr = p.real("lr");
-        o.cancel = ctx.cancel;
-        o.progress = [&](int64_t step, double loss) {
-            ctx.report(double(step + 1) / double(o.steps),
-                       "step " + std::to_string(step + 1) + " loss " + std::to_string(loss));
-        };
+        o.progress = ctx.progress;
         const DuoTrainResult t = trainDuoGates(ctx.model, sequences, o);
         MetricResult r;
         r.cancelled = t.cancelled;

@@ -126,7 +126,7 @@ DuoTrainResult trainDuoGates(capture::TransformerModel& model,
     torch::optim::AdamW opt({gates}, torch::optim::AdamWOptions(o.lr).weight_decay(0.0));
     DuoTrainResult out;
     for (int64_t step = 0; step < o.steps; ++step) {
-        if (o.cancel && o.cancel->load()) {
+        if (o.progress.cancelled()) {
             out.cancelled = true;
             break;
         }
@@ -153,7 +153,9 @@ DuoTrainResult trainDuoGates(capture::TransformerModel& model,
         opt.step();
         out.loss.push_back(loss.item<double>());
         out.distill.push_back(distill.item<double>());
-        if (o.progress) o.progress(step, out.loss.back());
+        o.progress.report(
+            double(step + 1) / double(o.steps),
+            "step " + std::to_string(step + 1) + " loss " + std::to_string(out.loss.back()));
     }
     at::NoGradGuard noGrad;
     const at::Tensor g = gates.detach().clamp(0.0, 1.0).to(at::kCPU, at::kDouble).contiguous();

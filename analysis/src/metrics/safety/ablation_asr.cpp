@@ -93,7 +93,6 @@ public:
         settings.maxNewTokens = params.integer("max_new_tokens");
         settings.batchSize = batchSizeOf(params);
         settings.compatReference = compat;
-        settings.cancel = ctx.cancel;
         const bool useTemplate = params.boolean("use_template");
         const int64_t maxTokens = params.integer("max_tokens");
         const auto harmful = safetyPromptIds(ctx, params.boolean("harmful_only"), useTemplate,
@@ -121,16 +120,18 @@ public:
         if (!extra.empty()) variants.push_back(extra);
 
         MetricResult result;
-        settings.progress = [&](double f) {
-            ctx.report(benign.empty() ? f : 0.5 * f, "generating (harmful prompts)");
+        const auto phase = [&ctx](double from, double to, const char* what) {
+            const capture::Progress part = ctx.progress.part(from, to);
+            return capture::Progress(
+                [part, what](double f, const std::string&) { part.report(f, what); },
+                ctx.cancelToken());
         };
+        settings.progress = phase(0.0, benign.empty() ? 1.0 : 0.5, "generating (harmful prompts)");
         const auto texts =
             generateAblated(model, *ctx.tokenizer, harmful, variants, spec, settings);
         std::vector<std::vector<std::string>> benignTexts;
         if (!texts.empty() && !benign.empty()) {
-            settings.progress = [&](double f) {
-                ctx.report(0.5 + 0.5 * f, "generating (benign prompts)");
-            };
+            settings.progress = phase(0.5, 1.0, "generating (benign prompts)");
             benignTexts = generateAblated(model, *ctx.tokenizer, benign, variants, spec, settings);
         }
         if (texts.empty() || (!benign.empty() && benignTexts.empty())) {

@@ -170,7 +170,7 @@ SweepRows ablationSweep(capture::TransformerModel& model, const std::vector<int6
     const at::Tensor prompt =
         at::tensor(ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);  // [1, pos]
     for (int64_t start = 0; start < n; start += options.batchSize) {
-        if (options.cancel && options.cancel->load()) return SweepRows(0, width);
+        if (options.progress.cancelled()) return SweepRows(0, width);
         const int64_t rows = std::min(options.batchSize, n - start);
         std::vector<HeadSet> batch;
         int64_t first = layers;
@@ -206,7 +206,9 @@ SweepRows ablationSweep(capture::TransformerModel& model, const std::vector<int6
             std::copy(row.data_ptr<float>(), row.data_ptr<float>() + width,
                       out.row(order[start + r]).data());
         }
-        if (options.progress) options.progress(start + rows, n);
+        options.progress.report(
+            double(start + rows) / double(n),
+            std::to_string(start + rows) + " of " + std::to_string(n) + " variants");
     }
     return out;
 }

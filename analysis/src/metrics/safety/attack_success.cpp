@@ -33,7 +33,7 @@ std::vector<std::vector<std::string>> generateAblated(
     capture::GenerationOptions options;
     options.maxNewTokens = settings.maxNewTokens;
     options.greedy = true;
-    options.cancel = settings.cancel;
+    options.cancel = settings.progress.token();
     std::optional<int64_t> eos = model.config().eosTokenId;
     if (!eos) eos = tokenizer.eosId();
     if (eos) options.stopTokens = {*eos};
@@ -51,7 +51,7 @@ std::vector<std::vector<std::string>> generateAblated(
     for (const auto& [length, work] : byLength) {
         for (std::size_t start = 0; start < work.size();
              start += static_cast<std::size_t>(settings.batchSize)) {
-            if (settings.cancel && settings.cancel->load()) return {};
+            if (settings.progress.cancelled()) return {};
             const std::size_t rows =
                 std::min(work.size() - start, static_cast<std::size_t>(settings.batchSize));
             std::vector<int64_t> flat;
@@ -70,7 +70,7 @@ std::vector<std::vector<std::string>> generateAblated(
                 addAblationHooks(scope, model, perElement, spec);
                 tokens = capture::generate(model, ids, options).tokens.contiguous();
             }
-            if (settings.cancel && settings.cancel->load()) return {};
+            if (settings.progress.cancelled()) return {};
             for (std::size_t r = 0; r < rows; ++r) {
                 const int64_t* row = tokens[static_cast<int64_t>(r)].data_ptr<int64_t>();
                 std::vector<int64_t> kept;
@@ -80,7 +80,7 @@ std::vector<std::vector<std::string>> generateAblated(
                 out[v][p] = tokenizer.decode(kept, true);
             }
             done += double(rows);
-            if (settings.progress) settings.progress(done / total);
+            settings.progress.report(done / total);
         }
     }
     return out;

@@ -47,8 +47,9 @@ public:
         GShipsOptions options;
         options.batchSize = batchSizeOf(params);
         options.rank = static_cast<int>(params.integer("rank"));
-        options.cancel = ctx.cancel;
-        options.progress = [&ctx](double f) { ctx.report(f, "Sahara search"); };
+        options.progress = capture::Progress(
+            [&ctx](double f, const std::string&) { ctx.report(f, "Sahara search"); },
+            ctx.cancelToken());
         const int64_t steps = params.integer("search_step");
         const auto prompts =
             safetyPromptIds(ctx, params.boolean("harmful_only"), params.boolean("use_template"),

@@ -17,7 +17,7 @@ namespace attnscope::analysis {
 namespace {
 
 bool cancelled(const GShipsOptions& o) {
-    return o.cancel && o.cancel->load();
+    return o.progress.cancelled();
 }
 
 // ablated[a] = M_A of sets[a]: row n is prompt n's final state with sets[a] ablated.
@@ -32,12 +32,8 @@ std::vector<SweepRows> ablatedStates(capture::TransformerModel& model,
     SweepOptions sweep;
     sweep.batchSize = options.batchSize;
     sweep.output = SweepOutput::FinalHidden;
-    sweep.cancel = options.cancel;
     for (Eigen::Index p = 0; p < n; ++p) {
-        sweep.progress = [&](int64_t done, int64_t total) {
-            if (options.progress)
-                options.progress((double(p) + double(done) / double(total)) / double(n));
-        };
+        sweep.progress = options.progress.part(double(p) / double(n), double(p + 1) / double(n));
         const SweepRows rows =
             ablationSweep(model, prompts[static_cast<std::size_t>(p)], sets, spec, sweep);
         if (rows.rows() == 0 || cancelled(options)) return {};
@@ -66,7 +62,7 @@ std::vector<double> gshipsOfSets(capture::TransformerModel& model,
                                  const GShipsOptions& options) {
     if (options.rank < 1) throw capture::InputError("rank must be at least 1");
     GShipsOptions quiet = options;
-    quiet.progress = {};
+    quiet.progress = capture::Progress({}, options.progress.token());
     const SweepRows base = finalHiddenStates(model, prompts, {}, spec, quiet);
     if (base.rows() == 0) return {};
     const auto ablated = ablatedStates(model, prompts, sets, spec, options);
@@ -90,7 +86,7 @@ SaharaSweepResult saharaSweep(capture::TransformerModel& model,
         throw capture::InputError("rank must be between 1 and the number of prompts (" +
                                   std::to_string(prompts.size()) + ")");
     GShipsOptions quiet = options;
-    quiet.progress = {};
+    quiet.progress = capture::Progress({}, options.progress.token());
     const SweepRows base = finalHiddenStates(model, prompts, {}, spec, quiet);
     SaharaSweepResult result;
     if (base.rows() == 0) {
@@ -121,9 +117,8 @@ SaharaSweepResult saharaSweep(capture::TransformerModel& model,
                     added.push_back(id);
                 }
             GShipsOptions stepOptions = options;
-            stepOptions.progress = [&](double f) {
-                if (options.progress) options.progress((stepIndex + f) / steps);
-            };
+            stepOptions.progress =
+                options.progress.part(double(stepIndex) / steps, double(stepIndex + 1) / steps);
             const auto ablated = ablatedStates(model, prompts, candidates, spec, stepOptions);
             ++stepIndex;
             for (std::size_t c = 0; c < added.size(); ++c)
@@ -134,7 +129,7 @@ SaharaSweepResult saharaSweep(capture::TransformerModel& model,
         return stepScores.at({set.back().layer, set.back().head});
     };
     try {
-        SaharaResult r = saharaSearch(layers, heads, steps, score, {}, options.cancel);
+        SaharaResult r = saharaSearch(layers, heads, steps, score, {}, options.progress.token());
         result.selected = r.selected;
         result.stepScores = r.stepScores;
         result.cancelled = r.cancelled;

@@ -42,7 +42,6 @@ public:
         if (topK < 0) throw capture::InputError("top_k must be >= 0");
         SweepOptions options;
         options.batchSize = batchSizeOf(params);
-        options.cancel = ctx.cancel;
         const auto prompts =
             safetyPromptIds(ctx, params.boolean("harmful_only"), params.boolean("use_template"),
                             "## Query:", " \n## Answer:", params.integer("max_tokens"));
@@ -56,11 +55,8 @@ public:
         nlohmann::json perItem = nlohmann::json::array();
         std::size_t done = 0;
         for (std::size_t i = 0; i < prompts.size(); ++i) {
-            options.progress = [&](int64_t d, int64_t n) {
-                ctx.report(
-                    (double(i) + double(d) / double(n)) / double(prompts.size()),
-                    "prompt " + std::to_string(i + 1) + " of " + std::to_string(prompts.size()));
-            };
+            options.progress = ctx.progress.part(double(i) / double(prompts.size()),
+                                                 double(i + 1) / double(prompts.size()));
             const SweepRows base = ablationSweep(model, prompts[i], {HeadSet{}}, spec, options);
             const SweepRows ablated = ablationSweep(model, prompts[i], variants, spec, options);
             if (base.rows() == 0 || ablated.rows() == 0 || ctx.cancelled()) {
