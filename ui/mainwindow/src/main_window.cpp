@@ -439,6 +439,7 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::showError(const QString& message) {
+    m_restoringSession = false;
     m_lastError = message;
     m_status->setText(message.section(QLatin1Char('\n'), 0, 0));
     Q_EMIT errorShown(message);

@@ -56,6 +56,7 @@ void MainWindow::openDemo() {
 
 void MainWindow::openSession(const QString& path) {
     m_status->setText(tr("Opening session %1\u2026").arg(path));
+    m_restoringSession = true;  // the session's prompts run, not the ones in the boxes
     m_controller->loadSession(path);
 }
 
@@ -115,7 +116,7 @@ void MainWindow::onModelOpened(const ModelSummary& m) {
     m_status->setText(tr("Opened %1 (%2)").arg(m.path, m.architecture));
     if (!m.hasTokenizer)
         m_prompt->setToolTip(tr("This model has no tokenizer: type token ids, e.g. 1,2,3"));
-    runPrompt();
+    if (!m_restoringSession) runPrompt();  // a session runs its own prompts
 }
 
 void MainWindow::onResults(std::shared_ptr<const RunSnapshot> run) {
@@ -186,7 +187,9 @@ void MainWindow::onSessionLoaded(const SessionState& state) {
     refreshScoreCombo();
     if (!state.atlasScore.isEmpty()) setAtlasScore(state.atlasScore);
     selectHead(state.selectedLayer, state.selectedHead);
+    m_restoringSession = false;
     m_status->setText(tr("Session restored"));
+    Q_EMIT sessionRestored();
 }
 
 void MainWindow::refreshScoreCombo() {

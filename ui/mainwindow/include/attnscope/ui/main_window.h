@@ -106,6 +106,8 @@ public:
 Q_SIGNALS:
     /// A run's snapshot reached every view.
     void viewUpdated();
+    /// openSession() finished: the session's prompts, edits, results and selection are shown.
+    void sessionRestored();
     void errorShown(const QString& message);
 
 protected:
@@ -193,6 +195,7 @@ private:
     QString m_lastError;
     QString m_pendingScore;  // atlas score to restore once a session's results are in
     bool m_settingItems = false;
+    bool m_restoringSession = false;  // openSession() until sessionLoaded or a failure
 };
 
 }  // namespace attnscope::ui
