@@ -71,6 +71,7 @@ AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, 
     AttentionMapSnapshot tile;
     tile.layer = full.layer;
     tile.head = full.head;
+    tile.title = full.title;
     q0 = std::clamp(q0, 0, full.rows);
     q1 = std::clamp(q1, q0, full.rows);
     k0 = std::clamp(k0, 0, full.cols);

@@ -130,25 +130,47 @@ void HeatmapView::setSnapshot(AttentionMapSnapshot map) {
     load(std::move(map), false);
 }
 
-void HeatmapView::setDifference(const AttentionMapSnapshot& edited,
-                                const AttentionMapSnapshot& baseline) {
-    if (!edited.isValid() || !baseline.isValid() || edited.rows != baseline.rows ||
-        edited.cols != baseline.cols) {
+void HeatmapView::setDifference(const AttentionMapSnapshot& a, const AttentionMapSnapshot& b,
+                                DifferenceKind kind) {
+    if (!a.isValid() || !b.isValid() || a.rows != b.rows || a.cols != b.cols) {
         clear();
         return;
     }
-    AttentionMapSnapshot diff = edited;
+    AttentionMapSnapshot diff = a;
     for (size_t i = 0; i < diff.values.size(); ++i)
-        diff.values[i] -= baseline.values[i];
+        diff.values[i] -= b.values[i];
+    m_differenceKind = kind;
     load(std::move(diff), true);
+}
+
+QString HeatmapView::differenceLabel(DifferenceKind kind) {
+    return kind == DifferenceKind::PromptMinusCorrupted ? tr("prompt \u2212 corrupted")
+                                                        : tr("edited \u2212 baseline");
+}
+
+QString HeatmapView::title() const {
+    return m_title->text();
+}
+
+QString HeatmapView::exportTitle() const {
+    if (m_difference) return title();  // names the comparison already
+    return title() +
+           (m_logScale ? tr(" \u2014 log10 attention weight") : tr(" \u2014 attention weight"));
 }
 
 void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
     m_difference = difference;
-    m_map->setGradient(difference ? divergingGradient() : viridisGradient());
+    m_map->setGradient(!difference ? viridisGradient()
+                       : m_differenceKind == DifferenceKind::PromptMinusCorrupted
+                           ? contrastGradient()
+                           : divergingGradient());
     m_provider = nullptr;
     m_tiled = false;
     m_full.reset();
+    const int oldQueries = m_queries;
+    const int oldKeys = m_keys;
+    const QStringList oldQueryTokens = m_queryTokens;
+    const QStringList oldKeyTokens = m_keyTokens;
     m_queries = map.rowOffset + map.effectiveRowExtent();
     m_keys = map.colOffset + map.effectiveColExtent();
     const bool whole = map.rowOffset == 0 && map.colOffset == 0 &&
@@ -156,6 +178,14 @@ void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
                        map.effectiveColExtent() == map.cols && map.isValid();
     m_queryTokens = whole && map.rowTokens.size() == map.rows ? map.rowTokens : QStringList();
     m_keyTokens = whole && map.colTokens.size() == map.cols ? map.colTokens : QStringList();
+    // Another prompt: a highlighted row or a hovered cell named other tokens. Another head of
+    // the same prompt keeps both (the readout is recomputed in showTile()).
+    if (oldQueries != m_queries || oldKeys != m_keys || oldQueryTokens != m_queryTokens ||
+        oldKeyTokens != m_keyTokens) {
+        m_highlightRow = m_highlightCol = -1;
+        m_hoverQuery = m_hoverKey = -1;
+        QToolTip::hideText();
+    }
     forgetRequest();
     resetZoom();
     const QSize limits = tileLimits();
@@ -205,7 +235,7 @@ void HeatmapView::setTile(AttentionMapSnapshot tile) {
     showTile(std::move(tile));
 }
 
-void HeatmapView::clear() {
+void HeatmapView::clear(const QString& message) {
     m_provider = nullptr;
     m_tiled = false;
     m_full.reset();
@@ -218,7 +248,7 @@ void HeatmapView::clear() {
     m_hoverQuery = m_hoverKey = -1;
     forgetRequest();
     m_readout->clear();
-    m_title->setText(tr("No attention map"));
+    m_title->setText(message.isEmpty() ? tr("No attention map") : message);
     m_map->data()->clear();
     updateHighlightItems();
     plot()->replot(QCustomPlot::rpQueuedReplot);
@@ -228,9 +258,15 @@ void HeatmapView::showTile(AttentionMapSnapshot tile) {
     m_tile = std::move(tile);
     m_layer = m_tile.layer;
     m_head = m_tile.head;
-    QString title = tr("Layer %1 \u00b7 head %2").arg(m_layer).arg(m_head);
-    if (m_difference) title += tr(" \u2014 edited \u2212 baseline");
+    QString title = m_tile.title;
+    if (title.isEmpty()) {
+        title = m_layer < 0  ? tr("Mean of all heads")
+                : m_head < 0 ? tr("Layer %1 \u00b7 mean of its heads").arg(m_layer)
+                             : tr("Layer %1 \u00b7 head %2").arg(m_layer).arg(m_head);
+    }
+    if (m_difference) title += QStringLiteral(" \u2014 ") + differenceLabel(m_differenceKind);
     m_title->setText(title);
+    m_readout->setText(readoutText());  // the hovered cell's value in the new map
     refreshCells();
     updateHighlightItems();
     plot()->replot(QCustomPlot::rpQueuedReplot);
@@ -249,9 +285,16 @@ void HeatmapView::refreshCells() {
     // Cell centres in full-map coordinates (integers when the tile is not downsampled).
     auto rowCentre = [&](int r) { return m_tile.rowOffset + (r + 0.5) * rowStep - 0.5; };
     auto colCentre = [&](int c) { return m_tile.colOffset + (c + 0.5) * colStep - 0.5; };
-    data->setSize(cols, rows);
-    data->setRange(QCPRange(colCentre(0), colCentre(cols - 1)),
-                   QCPRange(rowCentre(0), rowCentre(rows - 1)));
+    // QCPColorMap derives a cell's extent from the distance between cell centres, so an axis
+    // of one cell would draw nothing (a white map): it gets two half cells of the same value.
+    const int dataCols = cols == 1 ? 2 : cols;
+    const int dataRows = rows == 1 ? 2 : rows;
+    auto span = [](double first, double last, int n) {
+        return n == 1 ? QCPRange(first - 0.25, first + 0.25) : QCPRange(first, last);
+    };
+    data->setSize(dataCols, dataRows);
+    data->setRange(span(colCentre(0), colCentre(cols - 1), cols),
+                   span(rowCentre(0), rowCentre(rows - 1), rows));
     const bool log = m_logScale && !m_difference;
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;
@@ -261,6 +304,9 @@ void HeatmapView::refreshCells() {
             for (int c = 0; c < cols; ++c, ++v) {
                 const double z = transform(static_cast<double>(*v));
                 data->setCell(c, r, z);
+                if (cols == 1) data->setCell(1, r, z);
+                if (rows == 1) data->setCell(c, 1, z);
+                if (cols == 1 && rows == 1) data->setCell(1, 1, z);
                 lo = z < lo ? z : lo;
                 hi = z > hi ? z : hi;
             }
@@ -283,9 +329,10 @@ void HeatmapView::refreshCells() {
         range = QCPRange(low, hi > low ? hi : low + 1);
     }
     m_map->setDataRange(range);
-    m_scale->axis()->setLabel(m_difference ? tr("\u0394 weight (edited \u2212 baseline)")
-                              : log        ? tr("log10 weight")
-                                           : tr("attention weight"));
+    m_scale->axis()->setLabel(m_difference
+                                  ? tr("\u0394 weight (%1)").arg(differenceLabel(m_differenceKind))
+                              : log ? tr("log10 weight")
+                                    : tr("attention weight"));
 }
 
 void HeatmapView::setLogScale(bool on) {

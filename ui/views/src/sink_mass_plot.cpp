@@ -24,8 +24,15 @@ SinkMassPlot::SinkMassPlot(QWidget* parent) : PlotView(parent) {
     p->xAxis->setTicker(QSharedPointer<QCPAxisTickerFixed>::create());
     p->xAxis->ticker().staticCast<QCPAxisTickerFixed>()->setScaleStrategy(
         QCPAxisTickerFixed::ssMultiples);
+    // The legend sits in its own row above the axis rect, one line wide: inside the axis
+    // rect it covered the bars of the first layers.
     p->legend->setVisible(true);
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setBorderPen(Qt::NoPen);
+    p->plotLayout()->insertRow(0);
+    p->plotLayout()->addElement(0, 0, p->legend);  // moves it out of the inset layout
+    p->plotLayout()->setRowStretchFactor(0, 0.001);
+    p->legend->setMargins(QMargins(4, 2, 4, 0));
 }
 
 void SinkMassPlot::setSinkMass(const std::vector<double>& mass,
