@@ -1,9 +1,14 @@
 // `attnscope --session FILE`: the window restores the session that attnscope-cli wrote (model,
 // prompts, edits, results), not the prompts in the settings; a missing file is an error.
 #include <ATen/ATen.h>  // LibTorch before Qt
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <QComboBox>
+#include <QFile>
 #include <QFileInfo>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -122,6 +127,41 @@ TEST_F(StartupTest, ExecutableTakesTheSessionOption) {
     EXPECT_EQ(good.exitCode, 0) << good.err;
     EXPECT_TRUE(QFileInfo(shot).size() > 0);
     qunsetenv("XDG_CONFIG_HOME");
+}
+
+// Opening a file that is not HDF5 as a session: one error naming the file, and nothing of
+// HDF5's diagnostic stack on stderr (the forked check of untrusted files included).
+TEST_F(StartupTest, NonHdf5SessionFileGivesOneErrorAndNoHdf5Diagnostics) {
+    const QString path = dir.filePath(QStringLiteral("notes.h5"));
+    {
+        QFile f(path);
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+        f.write("these are notes, not an HDF5 file\n");
+    }
+    MainWindow w;
+    w.setQuietErrors(true);
+    QSignalSpy errors(&w, &MainWindow::errorShown);
+    const QString captured = dir.filePath(QStringLiteral("stderr.txt"));
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    const int file = ::open(captured.toLocal8Bit().constData(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(file, 0);
+    ::dup2(file, 2);
+    w.openSession(path);
+    const bool shown = errors.wait(60000);
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    ::close(file);
+    ASSERT_TRUE(shown);
+    EXPECT_TRUE(w.lastError().contains(path)) << w.lastError().toStdString();
+    QFile f(captured);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    const QByteArray err = f.readAll();
+    EXPECT_FALSE(err.contains("HDF5-DIAG")) << err.toStdString();
+    EXPECT_FALSE(err.contains("#000")) << err.toStdString();
+    EXPECT_EQ(errors.count(), 1);
+    EXPECT_FALSE(w.controller()->hasModel());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "attnscope/ui/run_snapshot.h"
 
+#include <QObject>
+
 namespace attnscope::ui {
 
 AttentionMapSnapshot RunSnapshot::map(int layer, int head, MapAverage average,
@@ -14,8 +16,22 @@ AttentionMapSnapshot RunSnapshot::map(int layer, int head, MapAverage average,
     m.values = app::headMap(*all, heads, length, average == MapAverage::AllHeads ? -1 : layer,
                             average == MapAverage::Head ? head : -1);
     if (m.values.empty()) return m;
-    m.layer = layer;
+    m.layer = average == MapAverage::AllHeads ? -1 : layer;
     m.head = average == MapAverage::Head ? head : -1;
+    switch (average) {
+        case MapAverage::Head:
+            m.title = QObject::tr("Layer %1 \u00b7 head %2").arg(layer).arg(head);
+            break;
+        case MapAverage::LayerHeads:
+            m.title = QObject::tr("Layer %1 \u00b7 mean of its %2 heads").arg(layer).arg(heads);
+            break;
+        case MapAverage::AllHeads:
+            m.title =
+                QObject::tr("Mean of all %1 heads (%2 layers)").arg(layers * heads).arg(layers);
+            break;
+    }
+    if (source == Source::Baseline) m.title += QObject::tr(" \u00b7 baseline");
+    if (source == Source::Corrupted) m.title += QObject::tr(" \u00b7 corrupted prompt");
     m.rows = m.cols = length;
     // The corrupted prompt's map is labelled with its own tokens.
     m.rowTokens = m.colTokens = source == Source::Corrupted && !corruptedTokenLabels.isEmpty()

@@ -374,11 +374,11 @@ void MainWindow::connectController() {
     connect(m_controller, &AppController::progressChanged, this, &MainWindow::onProgress);
     connect(m_controller, &AppController::analysisFinished, this, &MainWindow::onAnalysisFinished);
     connect(m_controller, &AppController::analysisFailed, this, [this](const QString& message) {
-        m_analysis->setRunning(false);
+        m_analysis->setFailed(message);
         showError(message);
     });
     connect(m_controller, &AppController::analysisCancelled, this, [this] {
-        m_analysis->setRunning(false);
+        m_analysis->setCancelled();
         m_status->setText(tr("Analysis cancelled"));
     });
     connect(m_controller, &AppController::ablationCurveFinished, this,

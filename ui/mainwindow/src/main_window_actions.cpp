@@ -50,13 +50,7 @@ void MainWindow::saveSessionDialog() {
 }
 
 void MainWindow::exportHeatmapDialog() {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export heatmap"), lastDir(QStringLiteral("export")),
-                                     tr("PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)"));
-    if (path.isEmpty()) return;
-    rememberDir(QStringLiteral("export"), path);
-    QString error;
-    if (!m_heatmap->exportTo(path, 0, 0, &error)) showError(error);
+    m_heatmap->exportWithDialog();  // asks for the file, size, dpi and title
 }
 
 void MainWindow::exportPredictionsDialog() {

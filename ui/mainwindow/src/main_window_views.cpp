@@ -80,6 +80,13 @@ void MainWindow::syncPromptsToController() {
 
 void MainWindow::runPrompt() {
     syncPromptsToController();
+    if (m_prompt->toPlainText().trimmed().isEmpty()) {
+        // Nothing to run: say so where the map would be, instead of a one-token map.
+        m_run.reset();
+        m_heatmap->clear(tr("Type a prompt, then Run (Ctrl+R)"));
+        m_status->setText(tr("The prompt is empty: type one, then Run (Ctrl+R)"));
+        return;
+    }
     m_controller->runNow();
 }
 
@@ -250,10 +257,10 @@ void MainWindow::updateScoreViews() {
     else
         m_scatter->setScores(*scores);
     m_atlas->setSelectedHead(m_selected);
-    std::vector<HeadRef> ablated;
+    std::vector<HeadEditMark> marks;
     for (const InterventionItem& i : m_applied)
-        if (i.enabled && i.kind == kinds::kZeroAblation) ablated.push_back({i.layer, i.head});
-    m_atlas->setAblatedHeads(ablated);
+        if (i.enabled) marks.push_back({{i.layer, i.head}, i.kind, i.param});
+    m_atlas->setEditMarks(marks);
 }
 
 void MainWindow::selectHead(int layer, int head) {
@@ -296,10 +303,22 @@ void MainWindow::updateHeatmap() {
         case MapView::Corrupted:
             m_heatmap->setSnapshot(m_run->map(l, h, average, Source::Corrupted));
             break;
-        case MapView::CorruptedDifference:
-            m_heatmap->setDifference(m_run->map(l, h, average, Source::Baseline),
-                                     m_run->map(l, h, average, Source::Corrupted));
+        case MapView::CorruptedDifference: {
+            // The clean prompt's unedited map against the corrupted one; positions whose
+            // tokens differ are labelled "clean≠corrupted".
+            AttentionMapSnapshot clean = m_run->map(l, h, average, Source::Baseline);
+            const AttentionMapSnapshot corrupted = m_run->map(l, h, average, Source::Corrupted);
+            if (clean.rowTokens.size() == corrupted.rowTokens.size()) {
+                for (int i = 0; i < clean.rowTokens.size(); ++i)
+                    if (clean.rowTokens[i] != corrupted.rowTokens[i])
+                        clean.rowTokens[i] += QStringLiteral("\u2260") + corrupted.rowTokens[i];
+                clean.colTokens = clean.rowTokens;
+            }
+            clean.title.remove(tr(" \u00b7 baseline"));
+            m_heatmap->setDifference(clean, corrupted,
+                                     HeatmapView::DifferenceKind::PromptMinusCorrupted);
             break;
+        }
     }
 }
 

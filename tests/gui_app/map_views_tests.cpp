@@ -1,0 +1,229 @@
+// The heatmap's map views in the window against the runtime (expected_runs.cpp): the corrupted
+// prompt's map and its labels, "prompt − corrupted", titles of the mean modes; and the
+// predictions' CSV export keeping the baseline's tokens.
+#include <ATen/ATen.h>  // LibTorch before Qt
+#include <gtest/gtest.h>
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+#include <algorithm>
+#include <cmath>
+
+#include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/csv_export.h"
+#include "attnscope/ui/heatmap_view.h"
+#include "attnscope/ui/main_window.h"
+#include "attnscope/ui/predictions_model.h"
+#include "attnscope/ui/predictions_view.h"
+#include "attnscope/ui/qcustomplot_wrapper.h"
+#include "expected_runs.h"
+#include "fixture_paths.h"
+#include "test_helpers.h"
+
+namespace attnscope::ui {
+namespace {
+
+using test::waitUntil;
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double m = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        m = std::max(m, std::abs(double(a[i]) - double(b[i])));
+    return m;
+}
+
+QStringList tickLabels(QCPAxis* axis) {
+    auto ticker = axis->ticker().dynamicCast<QCPAxisTickerText>();
+    return ticker ? ticker->ticks().values() : QStringList();
+}
+
+class MapViewsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        model = test::testModel();
+        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
+        runner = std::make_unique<test::ExpectedRunner>(model.dir);
+    }
+    void open(MainWindow& w) {
+        w.resize(1280, 800);
+        w.setCorruptedPrompt(model.corruptedPrompt);
+        ASSERT_TRUE(test::openAndRun(w, model));
+        ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));
+        ASSERT_TRUE(w.controller()->lastRun()->corruptedPatterns) << "no corrupted run";
+    }
+    test::TestModel model;
+    std::unique_ptr<test::ExpectedRunner> runner;
+};
+
+TEST_F(MapViewsTest, CorruptedMapShowsTheCorruptedTokensAndPromptMinusCorrupted) {
+    MainWindow w;
+    open(w);
+    const auto clean = runner->run(model.prompt, {});
+    const auto corrupted = runner->run(model.corruptedPrompt, {});
+    const int last = w.controller()->model().layers - 1;
+    w.selectHead(last, 0);
+    const auto run = w.controller()->lastRun();
+    ASSERT_EQ(run->corruptedTokenLabels.size(), run->tokenLabels.size());
+    int differs = -1;
+    for (int i = 0; i < run->tokenLabels.size() && differs < 0; ++i)
+        if (run->tokenLabels[i] != run->corruptedTokenLabels[i]) differs = i;
+    ASSERT_GE(differs, 0) << "the test prompts differ in no token";
+
+    // The corrupted prompt's map, with its own tokens on the axes and in the hover.
+    w.setMapView(MainWindow::MapView::Corrupted);
+    HeatmapView* map = w.heatmapView();
+    EXPECT_LE(maxAbsDiff(map->tile().values, corrupted.map(last, 0)), 1e-6);
+    EXPECT_TRUE(map->title().contains(QStringLiteral("corrupted"))) << map->title().toStdString();
+    map->plot()->replot();
+    const QString corruptedToken = run->corruptedTokenLabels[differs];
+    const QString cleanToken = run->tokenLabels[differs];
+    const QStringList xLabels = tickLabels(map->plot()->xAxis);
+    EXPECT_TRUE(std::any_of(xLabels.begin(), xLabels.end(), [&](const QString& l) {
+        return l.startsWith(QString::number(differs) + QLatin1Char(' ')) &&
+               l.contains(corruptedToken.left(8));
+    })) << xLabels.join(QLatin1Char('|')).toStdString();
+    const QPoint cell(qRound(map->plot()->xAxis->coordToPixel(differs)),
+                      qRound(map->plot()->yAxis->coordToPixel(run->length - 1)));
+    QTest::mouseMove(map->plot(), cell);
+    const QString readout = map->readoutText();
+    EXPECT_TRUE(readout.contains(corruptedToken)) << readout.toStdString();
+    EXPECT_FALSE(readout.contains(QStringLiteral(" ") + cleanToken + QStringLiteral(":")))
+        << readout.toStdString();
+
+    // Prompt − corrupted: the clean unedited map minus the corrupted one, named as such.
+    w.setMapView(MainWindow::MapView::CorruptedDifference);
+    std::vector<float> diff = clean.map(last, 0);
+    const auto c = corrupted.map(last, 0);
+    for (size_t i = 0; i < diff.size(); ++i)
+        diff[i] -= c[i];
+    EXPECT_TRUE(map->differenceMode());
+    EXPECT_EQ(map->differenceKind(), HeatmapView::DifferenceKind::PromptMinusCorrupted);
+    EXPECT_LE(maxAbsDiff(map->tile().values, diff), 1e-6);
+    EXPECT_TRUE(map->title().contains(QStringLiteral("prompt \u2212 corrupted")))
+        << map->title().toStdString();
+    EXPECT_FALSE(map->title().contains(QStringLiteral("edited")));
+    EXPECT_FALSE(map->colorScale()->axis()->label().contains(QStringLiteral("edited")));
+    map->plot()->replot();
+    const QStringList both = tickLabels(map->plot()->xAxis);
+    EXPECT_TRUE(std::any_of(both.begin(), both.end(), [&](const QString& l) {
+        return l.startsWith(QString::number(differs) + QLatin1Char(' ')) &&
+               l.contains(QStringLiteral("\u2260")) && l.contains(cleanToken.left(4)) &&
+               l.contains(corruptedToken.left(4));
+    })) << both.join(QLatin1Char('|')).toStdString();
+
+    // Edited − baseline is still called that.
+    w.setMapView(MainWindow::MapView::Difference);
+    EXPECT_EQ(map->differenceKind(), HeatmapView::DifferenceKind::EditedMinusBaseline);
+    EXPECT_TRUE(map->title().contains(QStringLiteral("edited \u2212 baseline")));
+}
+
+TEST_F(MapViewsTest, MeanModesAreTitledWithoutAHeadNumber) {
+    MainWindow w;
+    open(w);
+    w.selectHead(1, 2);
+    w.setMapAverage(MapAverage::LayerHeads);
+    QString title = w.heatmapView()->title();
+    EXPECT_FALSE(title.contains(QStringLiteral("-1"))) << title.toStdString();
+    EXPECT_TRUE(title.contains(QStringLiteral("Layer 1"))) << title.toStdString();
+    EXPECT_TRUE(title.contains(QStringLiteral("mean"))) << title.toStdString();
+    w.setMapAverage(MapAverage::AllHeads);
+    title = w.heatmapView()->title();
+    EXPECT_FALSE(title.contains(QStringLiteral("-1"))) << title.toStdString();
+    EXPECT_FALSE(title.contains(QStringLiteral("head 2"))) << title.toStdString();
+    EXPECT_TRUE(title.contains(QStringLiteral("all"))) << title.toStdString();
+    w.setMapAverage(MapAverage::Head);
+    EXPECT_EQ(w.heatmapView()->title(), QStringLiteral("Layer 1 \u00b7 head 2"));
+}
+
+// Ablating every head pushes baseline favourites out of the edited top 10: the CSV still lists
+// them, with their edited and baseline probabilities.
+TEST_F(MapViewsTest, PredictionsCsvKeepsTheBaselinesTokens) {
+    MainWindow w;
+    open(w);
+    const int layers = w.controller()->model().layers;
+    const int heads = w.controller()->model().heads;
+    std::vector<std::pair<int, int>> all;
+    InterventionList items;
+    for (int l = 0; l < layers; ++l)
+        for (int h = 0; h < heads; ++h) {
+            all.emplace_back(l, h);
+            items.push_back({QStringLiteral("zero_ablation"), l, h, 0.0, true, QString()});
+        }
+    const auto base = runner->run(model.prompt, {});
+    const auto edited = runner->run(model.prompt, all);
+    std::vector<int64_t> ids = edited.topIds;
+    for (int64_t id : base.topIds)
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    ASSERT_GT(ids.size(), edited.topIds.size()) << "no baseline token left the top 10";
+
+    w.editInterventions(items, QStringLiteral("ablate all"));
+    ASSERT_TRUE(waitUntil([&] {
+        const auto run = w.controller()->lastRun();
+        return run && run->interventions.size() == items.size() &&
+               run->generation == w.controller()->runGeneration();
+    }));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("predictions.csv"));
+    QString error;
+    ASSERT_TRUE(w.predictionsView()->exportCsv(path, &error)) << error.toStdString();
+    QFile f(path);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    const QList<QStringList> rows = readCsv(f);
+    ASSERT_EQ(rows.size(), static_cast<int>(ids.size()) + 1);  // with the header
+    for (size_t r = 0; r < ids.size(); ++r) {
+        const QStringList& row = rows[static_cast<int>(r) + 1];
+        ASSERT_EQ(row.size(), PredictionsModel::ColumnCount);
+        EXPECT_NEAR(row[PredictionsModel::ProbColumn].toDouble(), edited.fullProbs[ids[r]], 1e-6)
+            << "row " << r;
+        EXPECT_NEAR(row[PredictionsModel::BaselineColumn].toDouble(), base.fullProbs[ids[r]], 1e-6)
+            << "row " << r;
+    }
+}
+
+TEST_F(MapViewsTest, AtlasMarksEveryKindOfEdit) {
+    MainWindow w;
+    open(w);
+    w.editInterventions({{QStringLiteral("zero_ablation"), 0, 0, 0.0, true, QString()},
+                         {QStringLiteral("scale"), 0, 1, 0.5, true, QString()},
+                         {QStringLiteral("mean_ablation"), 1, 0, 0.0, true, QString()},
+                         {QStringLiteral("patch"), 1, 1, 0.0, true, QString()},
+                         {QStringLiteral("scale"), 1, 2, 2.0, false, QString()}},
+                        QStringLiteral("edits"));
+    HeadAtlasView* atlas = w.atlasView();
+    EXPECT_TRUE(atlas->isAblated({0, 0}));
+    EXPECT_EQ(atlas->editBadges({0, 1}), QStringList{QStringLiteral("\u00d70.5")});
+    EXPECT_EQ(atlas->editBadges({1, 0}), QStringList{QStringLiteral("mean")});
+    EXPECT_EQ(atlas->editBadges({1, 1}), QStringList{QStringLiteral("patch")});
+    EXPECT_TRUE(atlas->editBadges({1, 2}).isEmpty()) << "a disabled edit is not marked";
+    w.editInterventions({}, QStringLiteral("clear"));
+    EXPECT_FALSE(atlas->isAblated({0, 0}));
+    EXPECT_TRUE(atlas->editBadges({0, 1}).isEmpty());
+}
+
+TEST_F(MapViewsTest, EmptyPromptRunsNothingAndSaysSo) {
+    MainWindow w;
+    open(w);
+    const quint64 generation = w.controller()->runGeneration();
+    for (const QString& empty : {QString(), QStringLiteral("  \n ")}) {
+        w.setPrompt(empty);
+        w.runPrompt();
+        EXPECT_EQ(w.controller()->runGeneration(), generation) << "a run was started";
+        EXPECT_FALSE(w.heatmapView()->tile().isValid());
+        EXPECT_TRUE(w.heatmapView()->title().contains(QStringLiteral("Type a prompt")))
+            << w.heatmapView()->title().toStdString();
+        EXPECT_TRUE(w.statusText().contains(QStringLiteral("prompt is empty")))
+            << w.statusText().toStdString();
+    }
+    // The controller refuses it too (an edit re-runs the current prompt).
+    QSignalSpy failed(w.controller(), &AppController::runFailed);
+    w.controller()->setPrompt(QString());
+    w.controller()->runNow();
+    ASSERT_EQ(failed.count(), 1);
+    EXPECT_TRUE(failed[0][0].toString().contains(QStringLiteral("empty")));
+}
+
+}  // namespace
+}  // namespace attnscope::ui
