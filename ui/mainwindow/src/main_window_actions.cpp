@@ -50,7 +50,7 @@ void MainWindow::saveSessionDialog() {
 }
 
 void MainWindow::exportHeatmapDialog() {
-    m_heatmap->exportWithDialog();  // asks for the file, size, dpi and title
+    heatmapView()->exportWithDialog();  // asks for the file, size, dpi and title
 }
 
 void MainWindow::exportPredictionsDialog() {
@@ -70,7 +70,7 @@ void MainWindow::exportScoresDialog() {
     QString error;
     CsvOptions options;
     options.role = RawValueRole;
-    if (!exportCsv(*m_scoresModel, path, options, &error)) showError(error);
+    if (!exportCsv(*scoresModel(), path, options, &error)) showError(error);
 }
 
 }  // namespace attnscope::ui
