@@ -18,6 +18,7 @@
 #include "attnscope/ui/predictions_model.h"
 #include "attnscope/ui/predictions_view.h"
 #include "attnscope/ui/qcustomplot_wrapper.h"
+#include "attnscope/ui/token_strip_view.h"
 #include "expected_runs.h"
 #include "fixture_paths.h"
 #include "test_helpers.h"
@@ -223,6 +224,35 @@ TEST_F(MapViewsTest, EmptyPromptRunsNothingAndSaysSo) {
     w.controller()->runNow();
     ASSERT_EQ(failed.count(), 1);
     EXPECT_TRUE(failed[0][0].toString().contains(QStringLiteral("empty")));
+}
+
+// A word outside the vocabulary: the token strip marks it and the status bar names it.
+TEST_F(MapViewsTest, WordsOutsideTheVocabularyAreMarkedAndNamed) {
+    MainWindow w;
+    open(w);
+    if (!w.controller()->model().hasTokenizer) GTEST_SKIP() << "the test model has no tokenizer";
+    const QString word = QStringLiteral("zzqxv");
+    w.setPrompt(model.prompt + QLatin1Char(' ') + word);
+    const quint64 before = w.controller()->runGeneration();
+    w.runPrompt();
+    ASSERT_TRUE(waitUntil([&] {
+        const auto run = w.controller()->lastRun();
+        return run && run->generation > before;
+    }));
+    const TokensSnapshot& tokens = w.tokenStrip()->tokens();
+    int marked = -1;
+    for (size_t i = 0; i < tokens.tokens.size(); ++i)
+        if (tokens.tokens[i].unknown) marked = static_cast<int>(i);
+    ASSERT_GE(marked, 0) << "no token marked unknown";
+    EXPECT_EQ(tokens.tokens[marked].source.trimmed(), word);
+    EXPECT_TRUE(w.tokenStrip()->tokenToolTip(marked).contains(word));
+    EXPECT_TRUE(w.statusText().contains(word)) << w.statusText().toStdString();
+    EXPECT_TRUE(w.statusText().contains(QStringLiteral("not in the vocabulary")));
+    // Known words are not marked.
+    for (size_t i = 0; i < tokens.tokens.size(); ++i)
+        if (static_cast<int>(i) != marked) {
+            EXPECT_FALSE(tokens.tokens[i].unknown) << i;
+        }
 }
 
 }  // namespace

@@ -118,10 +118,17 @@ void MainWindow::onResults(std::shared_ptr<const RunSnapshot> run) {
     const int edits =
         static_cast<int>(std::count_if(m_run->interventions.begin(), m_run->interventions.end(),
                                        [](const InterventionItem& i) { return i.enabled; }));
-    m_status->setText(tr("Run %1: %2 tokens, %3 active edit(s)")
-                          .arg(m_run->generation)
-                          .arg(m_run->length)
-                          .arg(edits));
+    QString status = tr("Run %1: %2 tokens, %3 active edit(s)")
+                         .arg(m_run->generation)
+                         .arg(m_run->length)
+                         .arg(edits);
+    QStringList unknown;
+    for (const TokensSnapshot::Token& t : m_run->tokens.tokens)
+        if (t.unknown) unknown << QStringLiteral("\u201c%1\u201d").arg(t.source.trimmed());
+    if (!unknown.isEmpty())
+        status += tr(" \u2014 not in the vocabulary, read as the unknown token: %1")
+                      .arg(unknown.join(QStringLiteral(", ")));
+    m_status->setText(status);
     Q_EMIT viewUpdated();
 }
 
