@@ -10,9 +10,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/attention_tile.h"
 #include "attnscope/ui/csv_export.h"
+#include "attnscope/ui/heatmap_panel.h"
 #include "attnscope/ui/heatmap_view.h"
 #include "attnscope/ui/main_window.h"
 #include "attnscope/ui/predictions_model.h"
@@ -253,6 +256,116 @@ TEST_F(MapViewsTest, WordsOutsideTheVocabularyAreMarkedAndNamed) {
         if (static_cast<int>(i) != marked) {
             EXPECT_FALSE(tokens.tokens[i].unknown) << i;
         }
+}
+
+// RunSnapshot::tile() reads tiles straight from the shared patterns; every kind of map, zoomed
+// or pooled, equals makeTile() over the whole map that map() copies out.
+TEST(RunSnapshotTiles, EqualTilesOfTheWholeMap) {
+    RunSnapshot run;
+    run.layers = 2;
+    run.heads = 3;
+    run.length = 37;
+    const size_t cells = static_cast<size_t>(run.length) * run.length;
+    auto patterns = [&](unsigned seed) {
+        auto p = std::make_shared<app::LayerPatterns>();
+        for (int l = 0; l < run.layers; ++l) {
+            std::vector<float> v(cells * run.heads);
+            for (size_t i = 0; i < v.size(); ++i)
+                v[i] = static_cast<float>((i * 2654435761u + seed * 97u + l * 31u) % 1000) / 1000.f;
+            p->push_back(std::move(v));
+        }
+        return app::SharedPatterns(p);
+    };
+    run.patterns = patterns(1);
+    run.baselinePatterns = patterns(2);
+    run.corruptedPatterns = patterns(3);
+    for (int i = 0; i < run.length; ++i) {
+        run.tokenLabels << QStringLiteral("t%1").arg(i);
+        run.corruptedTokenLabels << QStringLiteral("c%1").arg(i);
+    }
+    using Source = RunSnapshot::Source;
+    struct Range {
+        int q0, q1, k0, k1, cells;
+    };
+    const Range ranges[] = {
+        {0, 37, 0, 37, 37}, {0, 37, 0, 37, 5}, {3, 20, 11, 30, 4}, {10, 12, 0, 37, 7}};
+    for (MapAverage average : {MapAverage::Head, MapAverage::LayerHeads, MapAverage::AllHeads}) {
+        for (const auto& [source, minus] :
+             {std::pair<Source, std::optional<Source>>{Source::Edited, std::nullopt},
+              {Source::Corrupted, std::nullopt},
+              {Source::Edited, Source::Baseline},
+              {Source::Baseline, Source::Corrupted}}) {
+            const RunSnapshot::MapSpec spec{1, 2, average, source, minus};
+            AttentionMapSnapshot whole = run.map(1, 2, average, source);
+            if (minus) {
+                const AttentionMapSnapshot b = run.map(1, 2, average, *minus);
+                for (size_t i = 0; i < whole.values.size(); ++i)
+                    whole.values[i] -= b.values[i];
+            }
+            for (const Range& r : ranges) {
+                SCOPED_TRACE(testing::Message()
+                             << "average " << static_cast<int>(average) << " source "
+                             << static_cast<int>(source) << " minus " << minus.has_value()
+                             << " range " << r.q0 << ":" << r.q1 << "x" << r.k0 << ":" << r.k1
+                             << "/" << r.cells);
+                const AttentionMapSnapshot want =
+                    makeTile(whole, r.q0, r.q1, r.k0, r.k1, r.cells, r.cells,
+                             minus ? TilePooling::MaxAbs : TilePooling::Max);
+                const AttentionMapSnapshot got = run.tile(spec, r.q0, r.q1, r.k0, r.k1, r.cells);
+                ASSERT_EQ(got.rows, want.rows);
+                ASSERT_EQ(got.cols, want.cols);
+                EXPECT_EQ(got.rowOffset, want.rowOffset);
+                EXPECT_EQ(got.colExtent, want.colExtent);
+                EXPECT_EQ(got.values, want.values);
+                EXPECT_EQ(got.colTokens, want.colTokens);
+            }
+        }
+    }
+    // A missing source gives no tile.
+    run.corruptedPatterns.reset();
+    EXPECT_FALSE(
+        run.tile({0, 0, MapAverage::Head, Source::Corrupted, std::nullopt}, 0, 37, 0, 37, 37)
+            .isValid());
+}
+
+// With tiles on (as for a long prompt), the window's heatmap asks for the visible region and
+// shows the runtime's values, also after zooming in.
+TEST_F(MapViewsTest, TiledHeatmapShowsTheRuntimesMapsAndFollowsTheZoom) {
+    MainWindow w;
+    open(w);
+    w.heatmapPanel()->setTiledFrom(1);
+    const auto clean = runner->run(model.prompt, {});
+    const auto corrupted = runner->run(model.corruptedPrompt, {});
+    const int last = w.controller()->model().layers - 1;
+    w.selectHead(last, 1);
+    HeatmapView* map = w.heatmapView();
+    ASSERT_TRUE(map->tiled());
+    EXPECT_LE(maxAbsDiff(map->tile().values, clean.map(last, 1)), 1e-6);
+    EXPECT_EQ(map->title(), QStringLiteral("Layer %1 \u00b7 head 1").arg(last));
+
+    w.setMapView(MainWindow::MapView::CorruptedDifference);
+    ASSERT_TRUE(map->tiled());
+    EXPECT_TRUE(map->differenceMode());
+    EXPECT_EQ(map->differenceKind(), HeatmapView::DifferenceKind::PromptMinusCorrupted);
+    std::vector<float> diff = clean.map(last, 1);
+    const auto c = corrupted.map(last, 1);
+    for (size_t i = 0; i < diff.size(); ++i)
+        diff[i] -= c[i];
+    EXPECT_LE(maxAbsDiff(map->tile().values, diff), 1e-6);
+    EXPECT_TRUE(map->title().contains(QStringLiteral("prompt \u2212 corrupted")));
+
+    // Zoom into the lower right quarter: the view asks for that tile.
+    w.setMapView(MainWindow::MapView::Edited);
+    const int n = w.controller()->lastRun()->length;
+    const int from = n / 2;
+    map->plot()->xAxis->setRange(from - 0.5, n - 0.5);
+    map->plot()->yAxis->setRange(from - 0.5, n - 0.5);
+    ASSERT_TRUE(waitUntil([&] { return map->tile().rowOffset == from; }, 10000));
+    const auto full = clean.map(last, 1);
+    ASSERT_EQ(map->tile().rows, n - from);
+    for (int q = from; q < n; ++q)
+        for (int k = from; k < n; ++k)
+            ASSERT_EQ(map->valueAt(q, k), full[static_cast<size_t>(q) * n + k]) << q << "," << k;
 }
 
 }  // namespace

@@ -12,6 +12,17 @@
 #include <algorithm>
 
 namespace attnscope::ui {
+namespace {
+
+// The clean prompt's tokens, "clean≠corrupted" where the corrupted prompt differs.
+QStringList comparedTokens(QStringList clean, const QStringList& corrupted) {
+    if (clean.size() != corrupted.size()) return clean;
+    for (int i = 0; i < clean.size(); ++i)
+        if (clean[i] != corrupted[i]) clean[i] += QStringLiteral("\u2260") + corrupted[i];
+    return clean;
+}
+
+}  // namespace
 
 HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -97,11 +108,60 @@ MapAverage HeatmapPanel::mapAverage() const {
     return static_cast<MapAverage>(m_averageCombo->currentData().toInt());
 }
 
+void HeatmapPanel::setTiledFrom(int tokens) {
+    m_tiledFrom = std::max(1, tokens);
+    updateMap();
+}
+
+void HeatmapPanel::showTiled(const RunSnapshot::MapSpec& spec, QStringList tokens) {
+    const auto noMap = tr("Type a corrupted prompt of the same length, then Run");
+    if (!m_run->hasMap(spec)) {
+        m_heatmap->clear(spec.source == RunSnapshot::Source::Corrupted ? noMap : QString());
+        return;
+    }
+    // The provider holds the run (its shared patterns), not a copy of any map.
+    auto run = m_run;
+    auto provider = [run, spec](int q0, int q1, int k0, int k1, int maxCells) {
+        return run->tile(spec, q0, q1, k0, k1, maxCells);
+    };
+    std::optional<HeatmapView::DifferenceKind> difference;
+    if (spec.minus)
+        difference = spec.source == RunSnapshot::Source::Baseline
+                         ? HeatmapView::DifferenceKind::PromptMinusCorrupted
+                         : HeatmapView::DifferenceKind::EditedMinusBaseline;
+    m_heatmap->setTileProvider(m_run->length, m_run->length, provider, tokens, tokens, difference);
+}
+
 void HeatmapPanel::updateMap() {
     if (!m_run) return;
     const MapAverage average = mapAverage();
     using Source = RunSnapshot::Source;
     const int l = m_selected.layer, h = m_selected.head;
+    if (m_run->length >= m_tiledFrom) {
+        RunSnapshot::MapSpec spec{l, h, average, Source::Edited, std::nullopt};
+        QStringList tokens = m_run->tokenLabels;
+        switch (mapView()) {
+            case MapView::Edited:
+                break;
+            case MapView::Baseline:
+                spec.source = Source::Baseline;
+                break;
+            case MapView::Difference:
+                spec.minus = Source::Baseline;
+                break;
+            case MapView::Corrupted:
+                spec.source = Source::Corrupted;
+                if (!m_run->corruptedTokenLabels.isEmpty()) tokens = m_run->corruptedTokenLabels;
+                break;
+            case MapView::CorruptedDifference:
+                spec.source = Source::Baseline;
+                spec.minus = Source::Corrupted;
+                tokens = comparedTokens(m_run->tokenLabels, m_run->corruptedTokenLabels);
+                break;
+        }
+        showTiled(spec, tokens);
+        return;
+    }
     switch (mapView()) {
         case MapView::Edited:
             m_heatmap->setSnapshot(m_run->map(l, h, average));
@@ -130,12 +190,8 @@ void HeatmapPanel::updateMap() {
                 m_heatmap->clear(tr("Type a corrupted prompt of the same length, then Run"));
                 break;
             }
-            if (clean.rowTokens.size() == corrupted.rowTokens.size()) {
-                for (int i = 0; i < clean.rowTokens.size(); ++i)
-                    if (clean.rowTokens[i] != corrupted.rowTokens[i])
-                        clean.rowTokens[i] += QStringLiteral("\u2260") + corrupted.rowTokens[i];
-                clean.colTokens = clean.rowTokens;
-            }
+            clean.rowTokens = clean.colTokens =
+                comparedTokens(clean.rowTokens, corrupted.rowTokens);
             clean.title.remove(tr(" \u00b7 baseline"));
             m_heatmap->setDifference(clean, corrupted,
                                      HeatmapView::DifferenceKind::PromptMinusCorrupted);

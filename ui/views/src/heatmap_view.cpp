@@ -178,14 +178,7 @@ void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
                        map.effectiveColExtent() == map.cols && map.isValid();
     m_queryTokens = whole && map.rowTokens.size() == map.rows ? map.rowTokens : QStringList();
     m_keyTokens = whole && map.colTokens.size() == map.cols ? map.colTokens : QStringList();
-    // Another prompt: a highlighted row or a hovered cell named other tokens. Another head of
-    // the same prompt keeps both (the readout is recomputed in showTile()).
-    if (oldQueries != m_queries || oldKeys != m_keys || oldQueryTokens != m_queryTokens ||
-        oldKeyTokens != m_keyTokens) {
-        m_highlightRow = m_highlightCol = -1;
-        m_hoverQuery = m_hoverKey = -1;
-        QToolTip::hideText();
-    }
+    forgetStaleMarks(oldQueries, oldKeys, oldQueryTokens, oldKeyTokens);
     forgetRequest();
     resetZoom();
     const QSize limits = tileLimits();
@@ -197,6 +190,18 @@ void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
     } else {
         showTile(std::move(map));
     }
+}
+
+// Another prompt: a highlighted row or a hovered cell named other tokens. Another head of the
+// same prompt keeps both (the readout is recomputed in showTile()).
+void HeatmapView::forgetStaleMarks(int oldQueries, int oldKeys, const QStringList& oldQueryTokens,
+                                   const QStringList& oldKeyTokens) {
+    if (oldQueries == m_queries && oldKeys == m_keys && oldQueryTokens == m_queryTokens &&
+        oldKeyTokens == m_keyTokens)
+        return;
+    m_highlightRow = m_highlightCol = -1;
+    m_hoverQuery = m_hoverKey = -1;
+    QToolTip::hideText();
 }
 
 void HeatmapView::forgetRequest() {
@@ -215,16 +220,26 @@ TilePooling HeatmapView::pooling() const {
 }
 
 void HeatmapView::setTileProvider(int queries, int keys, TileProvider provider,
-                                  QStringList queryTokens, QStringList keyTokens) {
-    m_difference = false;
-    m_map->setGradient(viridisGradient());
+                                  QStringList queryTokens, QStringList keyTokens,
+                                  std::optional<DifferenceKind> difference) {
+    m_difference = difference.has_value();
+    if (difference) m_differenceKind = *difference;
+    m_map->setGradient(!m_difference ? viridisGradient()
+                       : m_differenceKind == DifferenceKind::PromptMinusCorrupted
+                           ? contrastGradient()
+                           : divergingGradient());
     m_full.reset();
     m_provider = std::move(provider);
     m_tiled = true;
+    const int oldQueries = m_queries;
+    const int oldKeys = m_keys;
+    const QStringList oldQueryTokens = m_queryTokens;
+    const QStringList oldKeyTokens = m_keyTokens;
     m_queries = std::max(queries, 0);
     m_keys = std::max(keys, 0);
     m_queryTokens = std::move(queryTokens);
     m_keyTokens = std::move(keyTokens);
+    forgetStaleMarks(oldQueries, oldKeys, oldQueryTokens, oldKeyTokens);
     m_tile = AttentionMapSnapshot{};
     forgetRequest();
     resetZoom();

@@ -38,6 +38,11 @@ public:
     void setMapAverage(MapAverage average);
     MapAverage mapAverage() const;
     HeatmapView* heatmap() const { return m_heatmap; }
+    /// Prompts of at least this many tokens are drawn tile by tile: the view asks for the
+    /// visible region at screen resolution, read straight from the run's shared patterns,
+    /// instead of a whole T x T map (default kTiledFrom).
+    void setTiledFrom(int tokens);
+    static constexpr int kTiledFrom = 1024;
 
 Q_SIGNALS:
     /// The user picked another layer or head in the spin boxes.
@@ -45,6 +50,8 @@ Q_SIGNALS:
 
 private:
     void updateMap();
+    /// The long-prompt path of updateMap().
+    void showTiled(const RunSnapshot::MapSpec& spec, QStringList tokens);
 
     QSpinBox* m_layerSpin = nullptr;
     QSpinBox* m_headSpin = nullptr;
@@ -53,6 +60,7 @@ private:
     HeatmapView* m_heatmap = nullptr;
     std::shared_ptr<const RunSnapshot> m_run;
     HeadRef m_selected{0, 0};
+    int m_tiledFrom = kTiledFrom;
 };
 
 }  // namespace attnscope::ui

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QCheckBox;
 class QCPColorMap;
@@ -41,16 +42,16 @@ public:
     /// The least tile resolution asked for, whatever the widget's size.
     static constexpr int kMinTileCells = 256;
 
+    /// What a difference map compares; it names the title and the colour scale and picks
+    /// the diverging palette (red-blue for edits, purple-green for the corrupted prompt).
+    enum class DifferenceKind { EditedMinusBaseline, PromptMinusCorrupted };
+
     explicit HeatmapView(QWidget* parent = nullptr);
     ~HeatmapView() override;
 
     /// Shows a whole map (or a tile; its offsets place it). Leaves difference mode and
     /// resets zoom to the whole map.
     void setSnapshot(AttentionMapSnapshot map);
-    /// What a difference map compares; it names the title and the colour scale and picks
-    /// the diverging palette (red-blue for edits, purple-green for the corrupted prompt).
-    enum class DifferenceKind { EditedMinusBaseline, PromptMinusCorrupted };
-
     /// Shows a - b (same shape) on a diverging scale symmetric around 0; resets zoom. The
     /// axes carry a's tokens (label them with both prompts' tokens for a comparison).
     void setDifference(const AttentionMapSnapshot& a, const AttentionMapSnapshot& b,
@@ -66,8 +67,12 @@ public:
     /// after every zoom/pan/resize, from `provider` (called synchronously) or, when it is
     /// empty, only through visibleRangeChanged() for a supplier that answers with
     /// setTile(). Tokens (full length, may be empty) label the axes.
+    /// With `difference`, the tiles are differences, drawn as setDifference() draws them.
     void setTileProvider(int queries, int keys, TileProvider provider, QStringList queryTokens = {},
-                         QStringList keyTokens = {});
+                         QStringList keyTokens = {},
+                         std::optional<DifferenceKind> difference = std::nullopt);
+    /// Whether the view asks a provider for tiles (setTileProvider()).
+    bool tiled() const { return m_tiled; }
     /// Accepts a tile of the current map (from the provider or an asynchronous supplier);
     /// keeps the zoom.
     void setTile(AttentionMapSnapshot tile);
@@ -118,6 +123,9 @@ protected:
 
 private:
     void load(AttentionMapSnapshot map, bool difference);
+    /// Drops highlights and the hover when the axes now name other tokens.
+    void forgetStaleMarks(int oldQueries, int oldKeys, const QStringList& oldQueryTokens,
+                          const QStringList& oldKeyTokens);
     void showTile(AttentionMapSnapshot tile);
     void forgetRequest();
     /// Stores the request; false when it equals the previous one.
