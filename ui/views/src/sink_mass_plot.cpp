@@ -30,8 +30,13 @@ SinkMassPlot::SinkMassPlot(QWidget* parent) : PlotView(parent) {
     p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     p->legend->setBorderPen(Qt::NoPen);
     p->plotLayout()->insertRow(0);
-    p->plotLayout()->addElement(0, 0, p->legend);  // moves it out of the inset layout
+    auto* row = new QCPLayoutGrid;
+    p->plotLayout()->addElement(0, 0, row);
     p->plotLayout()->setRowStretchFactor(0, 0.001);
+    row->addElement(0, 0, p->legend);  // moves it out of the inset layout
+    row->addElement(0, 1, new QCPLayoutElement(p));  // pushes the legend to the left
+    row->setColumnStretchFactor(0, 0.001);
+    row->setColumnStretchFactor(1, 1);
     p->legend->setMargins(QMargins(4, 2, 4, 0));
 }
 
