@@ -65,8 +65,9 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
     connect(m_viewCombo, &QComboBox::currentIndexChanged, this, &HeatmapPanel::updateMap);
 }
 
+// A selection beyond the new model's shape is clamped by the spin boxes, which then report it
+// (headChanged), so that the window selects a head that exists.
 void HeatmapPanel::setModelShape(int layers, int heads) {
-    const QSignalBlocker a(m_layerSpin), b(m_headSpin);
     m_layerSpin->setRange(0, std::max(0, layers - 1));
     m_headSpin->setRange(0, std::max(0, heads - 1));
 }

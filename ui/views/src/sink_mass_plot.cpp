@@ -33,7 +33,7 @@ SinkMassPlot::SinkMassPlot(QWidget* parent) : PlotView(parent) {
     auto* row = new QCPLayoutGrid;
     p->plotLayout()->addElement(0, 0, row);
     p->plotLayout()->setRowStretchFactor(0, 0.001);
-    row->addElement(0, 0, p->legend);  // moves it out of the inset layout
+    row->addElement(0, 0, p->legend);                // moves it out of the inset layout
     row->addElement(0, 1, new QCPLayoutElement(p));  // pushes the legend to the left
     row->setColumnStretchFactor(0, 0.001);
     row->setColumnStretchFactor(1, 1);
