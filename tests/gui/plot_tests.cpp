@@ -1,6 +1,7 @@
 #include "attnscope/ui/ablation_curve_plot.h"
 #include "attnscope/ui/logit_lens_plot.h"
 #include "attnscope/ui/plot_export.h"
+#include "attnscope/ui/plot_export_dialog.h"
 #include "attnscope/ui/qcustomplot_wrapper.h"
 #include "attnscope/ui/score_histogram_plot.h"
 #include "attnscope/ui/score_scatter_plot.h"
@@ -8,10 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QLineEdit>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -192,4 +196,25 @@ TEST(SinkMassPlot, LegendCoversNoBars) {
     EXPECT_FALSE(legend.intersects(plot.plot()->axisRect()->rect()))
         << "legend " << legend.x() << "," << legend.y() << " " << legend.width() << "x"
         << legend.height();
+}
+
+TEST(PlotExportDialog, OffersTheDefaultsAndReturnsTheChoice) {
+    PlotExportOptions defaults;
+    defaults.width = 640;
+    defaults.height = 400;
+    defaults.dpi = 150;
+    defaults.title = QStringLiteral("Layer 1 \u00b7 head 2 \u2014 attention weight");
+    PlotExportDialog dialog(defaults);
+    PlotExportOptions o = dialog.options();
+    EXPECT_EQ(o.width, 640);
+    EXPECT_EQ(o.height, 400);
+    EXPECT_EQ(o.dpi, 150);
+    EXPECT_EQ(o.title, defaults.title);
+    dialog.findChild<QSpinBox*>(QStringLiteral("exportWidth"))->setValue(1200);
+    dialog.findChild<QDoubleSpinBox*>(QStringLiteral("exportDpi"))->setValue(300);
+    dialog.findChild<QLineEdit*>(QStringLiteral("exportTitle"))->setText(QStringLiteral("  t  "));
+    o = dialog.options();
+    EXPECT_EQ(o.width, 1200);
+    EXPECT_EQ(o.dpi, 300);
+    EXPECT_EQ(o.title, QStringLiteral("t"));
 }

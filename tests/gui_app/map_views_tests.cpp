@@ -258,6 +258,46 @@ TEST_F(MapViewsTest, WordsOutsideTheVocabularyAreMarkedAndNamed) {
         }
 }
 
+// The hover readout follows a change of head (the runtime's value of the new head), and a new
+// prompt drops the row highlight.
+TEST_F(MapViewsTest, HoverAndHighlightFollowTheHeadAndThePrompt) {
+    MainWindow w;
+    open(w);
+    const auto clean = runner->run(model.prompt, {});
+    const int n = w.controller()->lastRun()->length;
+    const int last = w.controller()->model().layers - 1;
+    w.selectHead(last, 0);
+    HeatmapView* map = w.heatmapView();
+    map->plot()->replot();
+    const int q = n - 1, k = 0;
+    const QPoint cell(qRound(map->plot()->xAxis->coordToPixel(k)),
+                      qRound(map->plot()->yAxis->coordToPixel(q)));
+    QTest::mouseMove(map->plot(), cell);
+    QTest::mouseClick(map->plot(), Qt::LeftButton, {}, cell);
+    ASSERT_EQ(map->highlightedRow(), q);
+    auto shown = [&](int head) {
+        return QString::number(clean.map(last, head)[static_cast<size_t>(q) * n + k], 'g', 4);
+    };
+    ASSERT_TRUE(map->readoutText().contains(shown(0))) << map->readoutText().toStdString();
+    int other = 1;
+    while (other < w.controller()->model().heads && shown(other) == shown(0))
+        ++other;
+    ASSERT_LT(other, w.controller()->model().heads) << "every head has the same weight there";
+    w.selectHead(last, other);
+    EXPECT_TRUE(map->readoutText().contains(shown(other))) << map->readoutText().toStdString();
+    EXPECT_EQ(map->highlightedRow(), q);  // the same token of the same prompt
+
+    w.setPrompt(model.corruptedPrompt);
+    const quint64 before = w.controller()->runGeneration();
+    w.runPrompt();
+    ASSERT_TRUE(waitUntil([&] {
+        const auto run = w.controller()->lastRun();
+        return run && run->generation > before;
+    }));
+    EXPECT_EQ(map->highlightedRow(), -1);
+    EXPECT_TRUE(map->readoutText().isEmpty()) << map->readoutText().toStdString();
+}
+
 // RunSnapshot::tile() reads tiles straight from the shared patterns; every kind of map, zoomed
 // or pooled, equals makeTile() over the whole map that map() copies out.
 TEST(RunSnapshotTiles, EqualTilesOfTheWholeMap) {
