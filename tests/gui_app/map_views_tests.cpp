@@ -298,6 +298,28 @@ TEST_F(MapViewsTest, HoverAndHighlightFollowTheHeadAndThePrompt) {
     EXPECT_TRUE(map->readoutText().isEmpty()) << map->readoutText().toStdString();
 }
 
+// A corrupted prompt of another length has no map to compare: the heatmap says why.
+TEST_F(MapViewsTest, CorruptedPromptOfAnotherLengthIsExplained) {
+    MainWindow w;
+    open(w);
+    const QString shorter = model.corruptedPrompt.left(model.corruptedPrompt.lastIndexOf(
+        w.controller()->model().hasTokenizer ? QLatin1Char(' ') : QLatin1Char(',')));
+    w.setCorruptedPrompt(shorter);
+    const quint64 before = w.controller()->runGeneration();
+    w.runPrompt();
+    ASSERT_TRUE(waitUntil([&] {
+        const auto run = w.controller()->lastRun();
+        return run && run->generation > before;
+    }));
+    ASSERT_FALSE(w.controller()->lastRun()->corruptedPatterns);
+    for (auto view : {MainWindow::MapView::Corrupted, MainWindow::MapView::CorruptedDifference}) {
+        w.setMapView(view);
+        EXPECT_FALSE(w.heatmapView()->tile().isValid());
+        EXPECT_TRUE(w.heatmapView()->title().contains(QStringLiteral("same length")))
+            << w.heatmapView()->title().toStdString();
+    }
+}
+
 // RunSnapshot::tile() reads tiles straight from the shared patterns; every kind of map, zoomed
 // or pooled, equals makeTile() over the whole map that map() copies out.
 TEST(RunSnapshotTiles, EqualTilesOfTheWholeMap) {
