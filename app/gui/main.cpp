@@ -1,16 +1,15 @@
 // attnscope: the desktop application; `--headless` prints the demo run instead of a window.
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDir>
-#include <QFileInfo>
-#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
+#include <vector>
 
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/main_window.h"
+#include "attnscope/ui/startup.h"
 
 namespace attnscope::app {
 namespace {
@@ -60,9 +59,25 @@ int runHeadless(const Options& o) {
     }
 }
 
-// Grabs the window once the first run is on screen; exits 1 on an error or after 3 minutes.
-void armScreenshot(ui::MainWindow& window, const QString& file) {
-    QObject::connect(&window, &ui::MainWindow::viewUpdated, &window, [&window, file] {
+// QGuiApplication takes `-session NAME` and `--session NAME` for X11 session management and
+// removes them from argv before our parser sees them; `--session=NAME` reaches us intact.
+std::vector<QByteArray> protectSessionOption(int argc, char** argv) {
+    std::vector<QByteArray> out;
+    for (int i = 0; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if ((a == "--session" || a == "-session") && i + 1 < argc)
+            out.push_back("--session=" + QByteArray(argv[++i]));
+        else
+            out.push_back(a);
+    }
+    return out;
+}
+
+// Grabs the window once the first run (or the restored session) is on screen; exits 1 on an
+// error or after 3 minutes.
+void armScreenshot(ui::MainWindow& window, const QString& file, bool session) {
+    const auto shown = session ? &ui::MainWindow::sessionRestored : &ui::MainWindow::viewUpdated;
+    QObject::connect(&window, shown, &window, [&window, file] {
         QTimer::singleShot(800, &window, [&window, file] {
             const bool ok = window.grab().save(file);
             std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "saved" : "cannot write",
@@ -92,28 +107,26 @@ int main(int argc, char** argv) {
             return app::runHeadless(app::parse(core));
         }
     }
-    QApplication application(argc, argv);
+    std::vector<QByteArray> args = app::protectSessionOption(argc, argv);
+    std::vector<char*> pointers;
+    for (QByteArray& a : args)
+        pointers.push_back(a.data());
+    pointers.push_back(nullptr);
+    int count = static_cast<int>(args.size());
+    QApplication application(count, pointers.data());
     QApplication::setOrganizationName(QStringLiteral("AttnScope"));
     QApplication::setApplicationName(QStringLiteral("AttnScope"));
     const app::Options o = app::parse(application);
     ui::MainWindow window;
     if (!o.screenshot.isEmpty()) {
         window.setQuietErrors(true);
-        app::armScreenshot(window, o.screenshot);
+        app::armScreenshot(window, o.screenshot, !o.session.isEmpty());
+    }
+    QString error;
+    if (!ui::startWindow(window, {o.model, o.prompt, o.session}, !o.screenshot.isEmpty(), &error)) {
+        std::fprintf(stderr, "attnscope: %s\n", qPrintable(error));
+        return 2;
     }
     window.show();
-    if (!o.prompt.isEmpty()) window.setPrompt(o.prompt);
-    if (!o.session.isEmpty()) {
-        window.openSession(o.session);
-    } else if (!o.model.isEmpty()) {
-        window.openModel(o.model);
-    } else {
-        // First start: the demo model; later starts: the most recent model that still exists.
-        const QStringList recent = QSettings().value(QStringLiteral("recentModels")).toStringList();
-        if (!o.screenshot.isEmpty() || recent.isEmpty() || !QFileInfo::exists(recent.first()))
-            window.openDemo();
-        else
-            window.openModel(recent.first());
-    }
     return QApplication::exec();
 }

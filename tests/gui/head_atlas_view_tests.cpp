@@ -126,3 +126,40 @@ TEST(HeadAtlasView, CellsArePaintedWithTheScoreColour) {
         }
     }
 }
+
+// Every kind of edit shows on its head: zero ablations as a cross, the others as a badge that
+// changes the cell's pixels and names the edit.
+TEST(HeadAtlasView, EveryEditKindIsMarked) {
+    Atlas a;
+    const QImage before = a.view.grab().toImage();
+    const std::vector<HeadEditMark> marks = {
+        {{0, 0}, kinds::kZeroAblation, 0.0},   {{0, 1}, kinds::kMeanAblation, 0.0},
+        {{1, 2}, kinds::kScale, 0.5},          {{2, 3}, kinds::kSinkWindow, 8.0},
+        {{3, 4}, kinds::kActCalibration, 0.1}, {{3, 5}, kinds::kPatch, 0.0}};
+    a.view.setEditMarks(marks);
+    EXPECT_TRUE(a.view.isAblated({0, 0}));
+    EXPECT_TRUE(a.view.editBadges({0, 0}).isEmpty());
+    EXPECT_EQ(a.view.editBadges({0, 1}), QStringList{QStringLiteral("mean")});
+    EXPECT_EQ(a.view.editBadges({1, 2}), QStringList{QStringLiteral("\u00d70.5")});
+    EXPECT_EQ(a.view.editBadges({2, 3}), QStringList{QStringLiteral("win 8")});
+    EXPECT_EQ(a.view.editBadges({3, 4}), QStringList{QStringLiteral("ACT")});
+    EXPECT_EQ(a.view.editBadges({3, 5}), QStringList{QStringLiteral("patch")});
+    EXPECT_TRUE(a.view.editBadges({2, 2}).isEmpty());
+    const QImage after = a.view.grab().toImage();
+    const qreal dpr = after.devicePixelRatio();
+    auto cellChanged = [&](HeadRef head) {
+        const QRect r = a.view.cellRect(head).toRect().adjusted(2, 2, -2, -2);
+        for (int y = r.top(); y <= r.bottom(); ++y)
+            for (int x = r.left(); x <= r.right(); ++x)
+                if (before.pixel(QPoint(x, y) * dpr) != after.pixel(QPoint(x, y) * dpr))
+                    return true;
+        return false;
+    };
+    for (const HeadEditMark& m : marks)
+        EXPECT_TRUE(cellChanged(m.head)) << m.kind.toStdString();
+    EXPECT_FALSE(cellChanged({2, 2}));
+    // Clearing the edits clears every mark.
+    a.view.setEditMarks({});
+    EXPECT_FALSE(a.view.isAblated({0, 0}));
+    EXPECT_TRUE(a.view.editBadges({1, 2}).isEmpty());
+}

@@ -324,3 +324,108 @@ TEST(HeatmapView, AsynchronousSupplierAnswersVisibleRangeWithSetTile) {
     EXPECT_EQ(s.view.queryCount(), 500);
     EXPECT_EQ(s.view.keyCount(), 400);
 }
+
+TEST(HeatmapView, TitlesNameTheHeadOrTheMeanAndTheComparison) {
+    HeatmapView view;
+    view.setSnapshot(causalMap(4, 2, 5));
+    EXPECT_EQ(view.title(), QStringLiteral("Layer 2 \u00b7 head 5"));
+    AttentionMapSnapshot layerMean = causalMap(4, 3, -1);
+    view.setSnapshot(layerMean);
+    EXPECT_FALSE(view.title().contains(QStringLiteral("-1"))) << view.title().toStdString();
+    EXPECT_TRUE(view.title().contains(QStringLiteral("Layer 3"))) << view.title().toStdString();
+    EXPECT_TRUE(view.title().contains(QStringLiteral("mean"))) << view.title().toStdString();
+    view.setSnapshot(causalMap(4, -1, -1));
+    EXPECT_FALSE(view.title().contains(QStringLiteral("-1"))) << view.title().toStdString();
+    EXPECT_TRUE(view.title().contains(QStringLiteral("all heads"))) << view.title().toStdString();
+    // A caption given with the map wins.
+    AttentionMapSnapshot titled = causalMap(4);
+    titled.title = QStringLiteral("Layer 2 \u00b7 mean of its 8 heads \u00b7 baseline");
+    view.setSnapshot(titled);
+    EXPECT_EQ(view.title(), titled.title);
+    // Exports are titled with the map and its mode.
+    EXPECT_TRUE(view.exportTitle().startsWith(titled.title));
+    view.setLogScale(true);
+    EXPECT_TRUE(view.exportTitle().contains(QStringLiteral("log10")));
+    view.setDifference(titled, titled);
+    EXPECT_TRUE(view.exportTitle().contains(QStringLiteral("edited \u2212 baseline")));
+}
+
+TEST(HeatmapView, PromptMinusCorruptedIsNamedAndColouredApartFromEdits) {
+    HeatmapView view;
+    const AttentionMapSnapshot clean = causalMap(6);
+    AttentionMapSnapshot corrupted = clean;
+    corrupted.values[6 * 5 + 0] += 0.3f;
+    view.setDifference(clean, corrupted, HeatmapView::DifferenceKind::EditedMinusBaseline);
+    const QString editLabel = QStringLiteral("edited \u2212 baseline");
+    EXPECT_TRUE(view.title().contains(editLabel));
+    EXPECT_TRUE(view.colorScale()->axis()->label().contains(editLabel));
+    const QCPRange range = view.colorMap()->dataRange();
+    const QColor editLoss = QColor::fromRgb(view.colorMap()->gradient().color(range.lower, range));
+
+    view.setDifference(clean, corrupted, HeatmapView::DifferenceKind::PromptMinusCorrupted);
+    const QString label = QStringLiteral("prompt \u2212 corrupted");
+    EXPECT_TRUE(view.title().contains(label)) << view.title().toStdString();
+    EXPECT_FALSE(view.title().contains(editLabel));
+    EXPECT_TRUE(view.colorScale()->axis()->label().contains(label));
+    EXPECT_FALSE(view.colorScale()->axis()->label().contains(QStringLiteral("edited")));
+    EXPECT_EQ(cell(view, 5, 0), static_cast<double>(clean.at(5, 0) - corrupted.at(5, 0)));
+    // Another palette (still white at 0): the two comparisons never look alike.
+    QCPColorGradient gradient = view.colorMap()->gradient();
+    const QColor zero = QColor::fromRgb(gradient.color(0.0, view.colorMap()->dataRange()));
+    EXPECT_GE(std::min({zero.red(), zero.green(), zero.blue()}), 245);
+    const QColor loss = QColor::fromRgb(gradient.color(range.lower, range));
+    EXPECT_NE(loss, editLoss);
+    EXPECT_GT(loss.red(), loss.green());  // purple for the corrupted prompt's gains
+}
+
+TEST(HeatmapView, HoverReadoutFollowsTheMapAndAnotherPromptDropsHighlights) {
+    Shown s;
+    AttentionMapSnapshot first = causalMap(8);
+    s.view.setSnapshot(first);
+    s.view.plot()->replot();
+    QTest::mouseMove(s.view.plot(), s.pixelOf(6, 3));
+    QTest::mouseClick(s.view.plot(), Qt::LeftButton, {}, s.pixelOf(6, 3));
+    ASSERT_EQ(s.view.highlightedRow(), 6);
+    ASSERT_TRUE(s.view.readoutText().contains(QString::number(first.at(6, 3), 'g', 4)));
+
+    // Another head of the same prompt: the readout shows the new map's value there.
+    AttentionMapSnapshot other = causalMap(8, 3, 1);
+    for (float& v : other.values)
+        v *= 0.5f;
+    s.view.setSnapshot(other);
+    const QString text = s.view.readoutText();
+    EXPECT_TRUE(text.contains(QString::number(other.at(6, 3), 'g', 4))) << text.toStdString();
+    EXPECT_FALSE(text.contains(QString::number(first.at(6, 3), 'g', 4))) << text.toStdString();
+    EXPECT_EQ(s.view.highlightedRow(), 6);
+
+    // Another prompt (other tokens): no highlight and no readout of the old tokens.
+    AttentionMapSnapshot prompt = causalMap(8);
+    for (QString& t : prompt.rowTokens)
+        t = QStringLiteral("u") + t;
+    prompt.colTokens = prompt.rowTokens;
+    s.view.setSnapshot(prompt);
+    EXPECT_EQ(s.view.highlightedRow(), -1);
+    EXPECT_EQ(s.view.highlightedColumn(), -1);
+    EXPECT_TRUE(s.view.readoutText().isEmpty()) << s.view.readoutText().toStdString();
+}
+
+// A one-token map is one cell of the weight's colour, not a white square.
+TEST(HeatmapView, OneTokenMapIsDrawn) {
+    Shown s;
+    AttentionMapSnapshot one;
+    one.layer = 0;
+    one.head = 0;
+    one.rows = one.cols = 1;
+    one.values = {1.0f};
+    one.rowTokens = one.colTokens = QStringList{QStringLiteral("<bos>")};
+    s.view.setSnapshot(one);
+    s.view.plot()->replot();
+    const QImage image = s.view.plot()->toPixmap().toImage();
+    const QColor shown = image.pixelColor(s.pixelOf(0, 0) * image.devicePixelRatio());
+    QCPColorGradient gradient = s.view.colorMap()->gradient();
+    const QColor want = QColor::fromRgb(gradient.color(1.0, s.view.colorMap()->dataRange()));
+    EXPECT_NEAR(shown.red(), want.red(), 3);
+    EXPECT_NEAR(shown.green(), want.green(), 3);
+    EXPECT_NEAR(shown.blue(), want.blue(), 3);
+    EXPECT_EQ(s.view.valueAt(0, 0), 1.0);
+}

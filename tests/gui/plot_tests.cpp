@@ -1,6 +1,7 @@
 #include "attnscope/ui/ablation_curve_plot.h"
 #include "attnscope/ui/logit_lens_plot.h"
 #include "attnscope/ui/plot_export.h"
+#include "attnscope/ui/plot_export_dialog.h"
 #include "attnscope/ui/qcustomplot_wrapper.h"
 #include "attnscope/ui/score_histogram_plot.h"
 #include "attnscope/ui/score_scatter_plot.h"
@@ -8,10 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QLineEdit>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -149,4 +153,68 @@ TEST(LogitLensPlot, ProbabilityPerLayer) {
     plot.setSnapshot(lens);
     EXPECT_EQ(values(plot.baselineGraph()->data()), lens.baselineProb);
     EXPECT_TRUE(plot.baselineGraph()->visible());
+}
+
+TEST(PlotExport, SizeDpiAndTitleAreTheCallersChoice) {
+    SinkMassPlot plot;
+    plot.resize(300, 200);
+    plot.setSinkMass({0.9, 0.6, 0.05, 0.3});
+    QTemporaryDir dir;
+    QString error;
+    PlotExportOptions o;
+    o.width = 800;
+    o.height = 500;
+    o.dpi = 192;
+    o.title = QStringLiteral("Sink mass per layer, test prompt");
+    const QString png = dir.filePath(QStringLiteral("sink.png"));
+    ASSERT_TRUE(plot.exportTo(png, o, &error)) << error.toStdString();
+    const QImage image(png);
+    ASSERT_FALSE(image.isNull());
+    EXPECT_EQ(image.size(), QSize(1600, 1000));  // 800 x 500 at 192 / 96
+    EXPECT_NEAR(image.dotsPerMeterX() * 0.0254, 192.0, 1.0);
+
+    // The title is drawn (SVG keeps text as text), and the plot on screen gets no title row.
+    const QString svg = dir.filePath(QStringLiteral("sink.svg"));
+    const int rows = plot.plot()->plotLayout()->rowCount();
+    ASSERT_TRUE(plot.exportTo(svg, o, &error)) << error.toStdString();
+    QFile f(svg);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(QString::fromUtf8(f.readAll()).contains(o.title));
+    EXPECT_EQ(plot.plot()->plotLayout()->rowCount(), rows);
+    o.dpi = -1;
+    EXPECT_FALSE(plot.exportTo(png, o, &error));
+}
+
+TEST(SinkMassPlot, LegendCoversNoBars) {
+    SinkMassPlot plot;
+    plot.resize(240, 180);  // a small dock
+    plot.show();
+    plot.setSinkMass({0.9, 0.95, 0.05, 0.3}, {0.92, 0.9, 0.1, 0.3});
+    plot.plot()->replot();
+    const QRect legend = plot.plot()->legend->outerRect();
+    ASSERT_TRUE(plot.plot()->legend->visible());
+    EXPECT_FALSE(legend.intersects(plot.plot()->axisRect()->rect()))
+        << "legend " << legend.x() << "," << legend.y() << " " << legend.width() << "x"
+        << legend.height();
+}
+
+TEST(PlotExportDialog, OffersTheDefaultsAndReturnsTheChoice) {
+    PlotExportOptions defaults;
+    defaults.width = 640;
+    defaults.height = 400;
+    defaults.dpi = 150;
+    defaults.title = QStringLiteral("Layer 1 \u00b7 head 2 \u2014 attention weight");
+    PlotExportDialog dialog(defaults);
+    PlotExportOptions o = dialog.options();
+    EXPECT_EQ(o.width, 640);
+    EXPECT_EQ(o.height, 400);
+    EXPECT_EQ(o.dpi, 150);
+    EXPECT_EQ(o.title, defaults.title);
+    dialog.findChild<QSpinBox*>(QStringLiteral("exportWidth"))->setValue(1200);
+    dialog.findChild<QDoubleSpinBox*>(QStringLiteral("exportDpi"))->setValue(300);
+    dialog.findChild<QLineEdit*>(QStringLiteral("exportTitle"))->setText(QStringLiteral("  t  "));
+    o = dialog.options();
+    EXPECT_EQ(o.width, 1200);
+    EXPECT_EQ(o.dpi, 300);
+    EXPECT_EQ(o.title, QStringLiteral("t"));
 }

@@ -68,3 +68,28 @@ TEST(TokenStripView, BoxesWrapAndDoNotOverlap) {
     EXPECT_GT(rows, 1);
     EXPECT_GE(view.height(), view.tokenRect(59).bottom());
 }
+
+// A word the tokenizer did not know is boxed in red, and its tooltip names it.
+TEST(TokenStripView, UnknownWordsAreMarked) {
+    TokenStripView view;
+    TokensSnapshot s = prompt();
+    s.tokens[2].text = QStringLiteral("<unk>");
+    s.tokens[2].source = QStringLiteral(" sat");
+    s.tokens[2].unknown = true;
+    view.setTokens(s);
+    view.resize(400, view.heightForWidth(400));
+    view.show();
+    const QString tip = view.tokenToolTip(2);
+    EXPECT_TRUE(tip.contains(QStringLiteral("\u201csat\u201d is not in the vocabulary")))
+        << tip.toStdString();
+    EXPECT_FALSE(view.tokenToolTip(1).contains(QStringLiteral("vocabulary")));
+    const QImage image = view.grab().toImage();
+    auto border = [&](int index) {
+        const QRect box = view.tokenRect(index);
+        return image.pixelColor(QPoint(box.left(), box.center().y()) * image.devicePixelRatio());
+    };
+    const QColor unknown = border(2);
+    EXPECT_GT(unknown.red(), 150);
+    EXPECT_LT(unknown.green(), 60);
+    EXPECT_NE(border(1), unknown);
+}

@@ -99,6 +99,10 @@ TEST_F(ControllerTest, LongAnalysisKeepsTheEventLoopResponsiveAndCancelStopsIt) 
     ASSERT_TRUE(cancelled.wait(60000));
     EXPECT_EQ(finished.count(), 0);
     EXPECT_FALSE(w.controller()->analysisRunning());
+    // The panel says so instead of keeping its last progress.
+    EXPECT_EQ(panel->statusText(), QStringLiteral("cancelled"));
+    EXPECT_EQ(panel->progressPercent(), 0);
+    EXPECT_TRUE(panel->runButton()->isEnabled());
 
     // The worker is free again: a live edit runs at once.
     w.editInterventions({{kinds::kZeroAblation, 0, 0, 0.0, true, QString()}}, QStringLiteral("t"));
@@ -108,6 +112,26 @@ TEST_F(ControllerTest, LongAnalysisKeepsTheEventLoopResponsiveAndCancelStopsIt) 
             return run && run->interventions.size() == 1;
         },
         10000));
+}
+
+TEST_F(ControllerTest, FailedAnalysisLeavesNoRunningLabel) {
+    MainWindow w;
+    openIn(w);
+    AnalysisPanel* panel = w.analysisPanel();
+    ASSERT_TRUE(panel->setMetric(QStringLiteral("sink_mass")));
+    for (QLineEdit* e : panel->findChildren<QLineEdit*>())
+        if (e->placeholderText().contains(QStringLiteral("dataset")))
+            e->setText(QStringLiteral("/nonexistent/dataset.jsonl"));
+    QSignalSpy failed(w.controller(), &AppController::analysisFailed);
+    QTest::mouseClick(panel->runButton(), Qt::LeftButton);
+    EXPECT_EQ(panel->statusText(), QStringLiteral("running\u2026"));
+    ASSERT_TRUE(failed.wait(60000));
+    EXPECT_TRUE(panel->statusText().startsWith(QStringLiteral("failed: ")))
+        << panel->statusText().toStdString();
+    EXPECT_FALSE(panel->statusText().contains(QStringLiteral("running")));
+    EXPECT_EQ(panel->progressPercent(), 0);
+    EXPECT_TRUE(panel->runButton()->isEnabled());
+    EXPECT_FALSE(panel->cancelButton()->isEnabled());
 }
 
 TEST_F(ControllerTest, RapidEditsAreDebouncedAndStaleRunsDropped) {

@@ -2,6 +2,8 @@
 // Waiting on the event loop in the application tests.
 #include <gtest/gtest.h>
 
+#include <QCoreApplication>
+#include <QEvent>
 #include <QTest>
 
 #include <functional>
@@ -16,6 +18,14 @@ namespace attnscope::test {
 /// guard against hanging, not a measurement).
 inline bool waitUntil(const std::function<bool()>& done, int timeoutMs = 120000) {
     return QTest::qWaitFor(done, timeoutMs);
+}
+
+/// Delivers the pending layout requests and the events they post (no waiting on a clock).
+inline void settleLayout() {
+    for (int i = 0; i < 3; ++i) {
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QCoreApplication::processEvents();
+    }
 }
 
 /// Shows `w` (errors recorded, not shown as dialogs), types the model's prompt, opens the model

@@ -191,6 +191,11 @@ void AppController::runNow() {
         Q_EMIT runFailed(tr("Open a model first."));
         return;
     }
+    if (m_request.prompt.trimmed().isEmpty()) {
+        ++m_runGeneration;  // a pending run of the previous prompt is stale now
+        Q_EMIT runFailed(tr("The prompt is empty: type one, then Run (Ctrl+R)."));
+        return;
+    }
     const quint64 gen = ++m_runGeneration;
     auto cancel = freshToken(m_runCancel);
     auto session = m_session;

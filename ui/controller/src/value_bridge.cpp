@@ -9,6 +9,14 @@ QString qs(const std::string& s) {
     return QString::fromStdString(s);
 }
 
+// The unknown-token spellings of the tokenizer families we read (SentencePiece, WordPiece,
+// GPT-style); app/core does not tell the unknown token's id.
+bool isUnknownMarker(const QString& text) {
+    const QString t = text.trimmed();
+    return t == QLatin1String("<unk>") || t == QLatin1String("[UNK]") ||
+           t == QLatin1String("<|unk|>") || t == QLatin1String("<UNK>");
+}
+
 }  // namespace
 
 app::EditList toEdits(const InterventionList& items) {
@@ -75,9 +83,20 @@ RunSnapshot toSnapshot(const app::RunResult& r) {
     s.layers = r.layers;
     s.heads = r.heads;
     s.length = r.length;
+    // The unknown token's text where the prompt says something else marks a word outside the
+    // vocabulary (spans are in code points).
+    const QList<uint> prompt = QString::fromStdString(r.request.prompt).toUcs4();
     for (const app::TokenInfo& t : r.tokens) {
-        s.tokens.tokens.push_back(
-            {t.id, qs(t.text), static_cast<int>(t.begin), static_cast<int>(t.end)});
+        TokensSnapshot::Token token{t.id, qs(t.text), static_cast<int>(t.begin),
+                                    static_cast<int>(t.end)};
+        if (t.begin >= 0 && t.end >= t.begin && t.end <= prompt.size()) {
+            const QList<uint> span = prompt.mid(t.begin, t.end - t.begin);
+            token.source =
+                QString::fromUcs4(reinterpret_cast<const char32_t*>(span.constData()), span.size());
+        }
+        token.unknown = isUnknownMarker(token.text) && !token.source.isEmpty() &&
+                        token.source.trimmed() != token.text;
+        s.tokens.tokens.push_back(std::move(token));
         s.tokenLabels << displayToken(qs(t.text));
     }
     for (const app::TokenInfo& t : r.corruptedTokens)

@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -27,11 +28,20 @@ AnalysisPanel::AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* par
     layout->addWidget(m_combo);
     m_description = new QLabel(this);
     m_description->setWordWrap(true);
+    m_description->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_description);
-    m_formHost = new QWidget(this);
+    // Metrics with many parameters scroll instead of growing the panel (and squeezing the
+    // heatmap).
+    auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("analysisParams"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_formHost = new QWidget(scroll);
     m_form = new QFormLayout(m_formHost);
     m_form->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_formHost);
+    scroll->setWidget(m_formHost);
+    layout->addWidget(scroll, 1);
 
     auto* datasetRow = new QHBoxLayout;
     m_dataset = new QLineEdit(this);
@@ -59,8 +69,8 @@ AnalysisPanel::AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* par
     m_progress->setValue(0);
     layout->addWidget(m_progress);
     m_status = new QLabel(this);
+    m_status->setWordWrap(true);
     layout->addWidget(m_status);
-    layout->addStretch(1);
 
     connect(m_combo, &QComboBox::currentIndexChanged, this, &AnalysisPanel::rebuildForm);
     connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(request()); });
@@ -165,6 +175,27 @@ void AnalysisPanel::setRunning(bool running) {
         m_progress->setValue(0);
         m_status->setText(tr("running\u2026"));
     }
+}
+
+void AnalysisPanel::setCancelled() {
+    setRunning(false);
+    m_progress->setValue(0);
+    m_status->setText(tr("cancelled"));
+}
+
+void AnalysisPanel::setFailed(const QString& message) {
+    setRunning(false);
+    m_progress->setValue(0);
+    m_status->setText(tr("failed: %1").arg(message.section(QLatin1Char('\n'), 0, 0)));
+    m_status->setToolTip(message);
+}
+
+QString AnalysisPanel::statusText() const {
+    return m_status->text();
+}
+
+int AnalysisPanel::progressPercent() const {
+    return m_progress->value() / 10;
 }
 
 void AnalysisPanel::setProgress(double fraction, const QString& message) {

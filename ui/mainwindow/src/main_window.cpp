@@ -1,60 +1,51 @@
-// Layout, menus, settings and desktop manners of the main window.
+// The frame: panels in docks, menus, the status bar, settings and desktop manners.
 #include "attnscope/ui/main_window.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileInfo>
-#include <QFormLayout>
-#include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
-#include <QSpinBox>
 #include <QStatusBar>
-#include <QTabWidget>
-#include <QTableView>
 #include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
-#include "attnscope/ui/ablation_curve_plot.h"
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
-#include "attnscope/ui/head_scores_proxy_model.h"
-#include "attnscope/ui/head_scores_table_model.h"
+#include "attnscope/ui/atlas_panel.h"
 #include "attnscope/ui/heatmap_view.h"
 #include "attnscope/ui/intervention_list_model.h"
-#include "attnscope/ui/item_roles.h"
-#include "attnscope/ui/logit_lens_plot.h"
+#include "attnscope/ui/interventions_panel.h"
+#include "attnscope/ui/model_panel.h"
+#include "attnscope/ui/plots_panel.h"
 #include "attnscope/ui/predictions_view.h"
-#include "attnscope/ui/score_histogram_plot.h"
-#include "attnscope/ui/score_scatter_plot.h"
-#include "attnscope/ui/sink_mass_plot.h"
+#include "attnscope/ui/prompt_panel.h"
 #include "attnscope/ui/token_strip_view.h"
+
+#include <algorithm>
 
 namespace attnscope::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
+// Bumped when the dock layout changes, so that an older saved layout is not restored over it.
+constexpr int kDockLayoutVersion = 2;
 
-QDockWidget* addDock(QMainWindow* w, const QString& title, const QString& name, QWidget* body,
-                     Qt::DockWidgetArea area) {
+QDockWidget* makeDock(QMainWindow* w, const QString& title, const QString& name, QWidget* body) {
     auto* dock = new QDockWidget(title, w);
     dock->setObjectName(name);  // saveState() needs names
     dock->setWidget(body);
-    w->addDockWidget(area, dock);
     return dock;
 }
 
@@ -64,33 +55,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(tr("AttnScope"));
     setObjectName(QStringLiteral("AttnScopeMainWindow"));
     setAcceptDrops(true);
+    setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
     m_controller = new AppController(this);
     m_undo = new QUndoStack(this);
     m_interventions = new InterventionListModel(this);
-    m_scoresModel = new HeadScoresTableModel(this);
-    m_scoresProxy = new HeadScoresProxyModel(this);
-    m_scoresProxy->setSourceModel(m_scoresModel);
-    buildCentre();
-    buildDocks();
+    buildPanels();
+    arrangeDocks();
     buildMenus();
+    buildStatusBar();
+    connectPanels();
     connectController();
-    m_status = new QLabel(tr("Open a model (File \u25b8 Open demo model)"), this);
-    m_progress = new QProgressBar(this);
-    m_progress->setRange(0, 1000);
-    m_progress->setMaximumWidth(180);
-    m_progress->setVisible(false);
-    m_cancel = new QToolButton(this);
-    m_cancel->setText(tr("Cancel"));
-    m_cancel->setVisible(false);
-    connect(m_cancel, &QToolButton::clicked, this, [this] {
-        m_controller->cancelAnalysis();
-        m_controller->cancelAblationCurve();
-        m_controller->cancelLoad();
-    });
-    statusBar()->addWidget(m_status, 1);
-    statusBar()->addPermanentWidget(m_progress);
-    statusBar()->addPermanentWidget(m_cancel);
-    resize(1400, 900);
+    refreshScoreChoices();
     restoreSettings();
 }
 
@@ -105,205 +80,63 @@ QString MainWindow::demoModelPath() {
     return QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/demo");
 }
 
-void MainWindow::buildCentre() {
-    auto* centre = new QWidget(this);
-    auto* layout = new QVBoxLayout(centre);
-    auto* bar = new QHBoxLayout;
-    m_layerSpin = new QSpinBox(centre);
-    m_headSpin = new QSpinBox(centre);
-    m_averageCombo = new QComboBox(centre);
-    m_averageCombo->addItem(tr("Selected head"), static_cast<int>(MapAverage::Head));
-    m_averageCombo->addItem(tr("Mean of the layer's heads"),
-                            static_cast<int>(MapAverage::LayerHeads));
-    m_averageCombo->addItem(tr("Mean of all heads"), static_cast<int>(MapAverage::AllHeads));
-    m_viewCombo = new QComboBox(centre);
-    m_viewCombo->addItem(tr("Edited"), static_cast<int>(MapView::Edited));
-    m_viewCombo->addItem(tr("Baseline"), static_cast<int>(MapView::Baseline));
-    m_viewCombo->addItem(tr("Edited \u2212 baseline"), static_cast<int>(MapView::Difference));
-    m_viewCombo->addItem(tr("Corrupted prompt"), static_cast<int>(MapView::Corrupted));
-    m_viewCombo->addItem(tr("Prompt \u2212 corrupted"),
-                         static_cast<int>(MapView::CorruptedDifference));
-    bar->addWidget(new QLabel(tr("Layer"), centre));
-    bar->addWidget(m_layerSpin);
-    bar->addWidget(new QLabel(tr("Head"), centre));
-    bar->addWidget(m_headSpin);
-    bar->addWidget(m_averageCombo);
-    bar->addWidget(m_viewCombo);
-    bar->addStretch(1);
-    layout->addLayout(bar);
-    m_heatmap = new HeatmapView(centre);
-    layout->addWidget(m_heatmap, 1);
-    setCentralWidget(centre);
-    auto spinChanged = [this] { selectHead(m_layerSpin->value(), m_headSpin->value()); };
-    connect(m_layerSpin, &QSpinBox::valueChanged, this, spinChanged);
-    connect(m_headSpin, &QSpinBox::valueChanged, this, spinChanged);
-    connect(m_averageCombo, &QComboBox::currentIndexChanged, this, &MainWindow::updateHeatmap);
-    connect(m_viewCombo, &QComboBox::currentIndexChanged, this, &MainWindow::updateHeatmap);
-    connect(m_heatmap, &HeatmapView::cellClicked, this, [this](int query, int key) {
-        if (query >= 0 && key >= 0) {
-            m_heatmap->highlightRow(query);
-            m_heatmap->highlightColumn(key);
-        }
-        m_tokens->setSelectedToken(query >= 0 ? query : key);
-    });
-}
-
-void MainWindow::buildDocks() {
-    // Left: model and prompts.
+void MainWindow::buildPanels() {
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
-    m_modelInfo = new QFormLayout;
-    const QString names[] = {tr("Folder"),   tr("Architecture"), tr("Layers"), tr("Heads"),
-                             tr("KV heads"), tr("Parameters"),   tr("Dtype"),  tr("Fingerprint")};
-    for (int i = 0; i < 8; ++i) {
-        m_modelLabels[i] = new QLabel(QStringLiteral("\u2013"), left);
-        m_modelLabels[i]->setTextInteractionFlags(Qt::TextSelectableByMouse);
-        m_modelLabels[i]->setWordWrap(true);
-        m_modelInfo->addRow(names[i], m_modelLabels[i]);
-    }
-    leftLayout->addLayout(m_modelInfo);
-    leftLayout->addWidget(new QLabel(tr("Prompt"), left));
-    m_prompt = new QPlainTextEdit(left);
-    m_prompt->setObjectName(QStringLiteral("prompt"));
-    m_prompt->setMaximumHeight(110);
-    leftLayout->addWidget(m_prompt);
-    leftLayout->addWidget(new QLabel(tr("Corrupted prompt (for patching and comparison)"), left));
-    m_corrupted = new QLineEdit(left);
-    m_corrupted->setObjectName(QStringLiteral("corruptedPrompt"));
-    leftLayout->addWidget(m_corrupted);
-    auto* run = new QPushButton(tr("Run (Ctrl+R)"), left);
-    run->setObjectName(QStringLiteral("runButton"));
-    connect(run, &QPushButton::clicked, this, &MainWindow::runPrompt);
-    leftLayout->addWidget(run);
-    m_tokens = new TokenStripView(left);
-    leftLayout->addWidget(m_tokens);
-    leftLayout->addStretch(1);
-    addDock(this, tr("Model and prompt"), QStringLiteral("modelDock"), left,
-            Qt::LeftDockWidgetArea);
-    connect(m_tokens, &TokenStripView::tokenClicked, this, [this](int index) {
-        m_heatmap->highlightRow(index);
-        m_heatmap->highlightColumn(index);
-    });
-
-    // Right: atlas and score table.
-    auto* right = new QWidget(this);
-    auto* rightLayout = new QVBoxLayout(right);
-    m_scoreCombo = new QComboBox(right);
-    rightLayout->addWidget(m_scoreCombo);
-    m_atlas = new HeadAtlasView(right);
-    rightLayout->addWidget(m_atlas, 2);
-    m_scoresTable = new QTableView(right);
-    m_scoresTable->setModel(m_scoresProxy);
-    m_scoresTable->setSortingEnabled(true);
-    m_scoresTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_scoresTable->verticalHeader()->hide();
-    rightLayout->addWidget(m_scoresTable, 1);
-    addDock(this, tr("Head atlas"), QStringLiteral("atlasDock"), right, Qt::RightDockWidgetArea);
-    connect(m_scoreCombo, &QComboBox::currentIndexChanged, this, &MainWindow::updateScoreViews);
-    connect(m_atlas, &HeadAtlasView::headClicked, this, &MainWindow::selectHead);
-    connect(m_atlas, &HeadAtlasView::ablationToggled, this, &MainWindow::toggleAblation);
-    connect(m_atlas, &HeadAtlasView::interventionRequested, this, &MainWindow::requestIntervention);
-    connect(m_scoresTable, &QTableView::clicked, this, [this](const QModelIndex& index) {
-        const QModelIndex src = m_scoresProxy->mapToSource(index);
-        selectHead(m_scoresModel->index(src.row(), HeadScoresTableModel::LayerColumn)
-                       .data(RawValueRole)
-                       .toInt(),
-                   m_scoresModel->index(src.row(), HeadScoresTableModel::HeadColumn)
-                       .data(RawValueRole)
-                       .toInt());
-    });
-
-    // Bottom: predictions, interventions, plots, analyses.
+    m_modelPanel = new ModelPanel(left);
+    m_promptPanel = new PromptPanel(left);
+    leftLayout->addWidget(m_modelPanel);
+    leftLayout->addWidget(m_promptPanel, 1);
+    m_heatmapPanel = new HeatmapPanel(this);
+    setCentralWidget(m_heatmapPanel);
+    m_atlasPanel = new AtlasPanel(this);
     m_predictions = new PredictionsView(this);
-    auto* predictionsDock = addDock(this, tr("Predictions"), QStringLiteral("predictionsDock"),
-                                    m_predictions, Qt::BottomDockWidgetArea);
-    auto* edits = new QWidget(this);
-    auto* editsLayout = new QVBoxLayout(edits);
-    m_interventionsTable = new QTableView(edits);
-    m_interventionsTable->setModel(m_interventions);
-    m_interventionsTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_interventionsTable->horizontalHeader()->setStretchLastSection(true);
-    editsLayout->addWidget(m_interventionsTable);
-    auto* editButtons = new QHBoxLayout;
-    auto* remove = new QPushButton(tr("Remove"), edits);
-    auto* clear = new QPushButton(tr("Clear"), edits);
-    editButtons->addWidget(remove);
-    editButtons->addWidget(clear);
-    editButtons->addStretch(1);
-    editsLayout->addLayout(editButtons);
-    auto* editsDock = addDock(this, tr("Interventions"), QStringLiteral("interventionsDock"), edits,
-                              Qt::BottomDockWidgetArea);
-    connect(remove, &QPushButton::clicked, this, [this] {
-        const QModelIndex i = m_interventionsTable->currentIndex();
-        if (!i.isValid()) return;
-        InterventionList items = m_applied;
-        items.erase(items.begin() + i.row());
-        editInterventions(items, tr("Remove intervention"));
-    });
-    connect(clear, &QPushButton::clicked, this,
-            [this] { editInterventions({}, tr("Clear interventions")); });
-    // Edits made in the table itself (checkbox, parameter) become undoable steps too.
-    connect(m_interventions, &InterventionListModel::itemsChanged, this, [this] {
-        if (!m_settingItems) editInterventions(m_interventions->items(), tr("Edit intervention"));
-    });
-
-    auto* plots = new QTabWidget(this);
-    m_plotTabs = plots;
-    m_sinkPlot = new SinkMassPlot(plots);
-    m_histogram = new ScoreHistogramPlot(plots);
-    auto* scatterTab = new QWidget(plots);
-    auto* scatterLayout = new QVBoxLayout(scatterTab);
-    scatterLayout->setContentsMargins(0, 0, 0, 0);
-    auto* scatterBar = new QHBoxLayout;
-    scatterBar->addWidget(new QLabel(tr("Atlas score against"), scatterTab));
-    m_scatterXCombo = new QComboBox(scatterTab);
-    m_scatterXCombo->setObjectName(QStringLiteral("scatterXCombo"));
-    m_scatterXCombo->setToolTip(tr("x axis: the layer, or another score (one point per head)"));
-    scatterBar->addWidget(m_scatterXCombo);
-    scatterBar->addStretch(1);
-    scatterLayout->addLayout(scatterBar);
-    m_scatter = new ScoreScatterPlot(scatterTab);
-    scatterLayout->addWidget(m_scatter, 1);
-    connect(m_scatterXCombo, &QComboBox::currentIndexChanged, this, [this] { updateScoreViews(); });
-    m_lensPlot = new LogitLensPlot(plots);
-    plots->addTab(m_sinkPlot, tr("Sink mass per layer"));
-    plots->addTab(m_histogram, tr("Score histogram"));
-    plots->addTab(scatterTab, tr("Score scatter"));
-    plots->addTab(m_lensPlot, tr("Logit lens"));
-    m_curveTab = new QWidget(plots);
-    auto* curveLayout = new QVBoxLayout(m_curveTab);
-    curveLayout->setContentsMargins(0, 0, 0, 0);
-    m_curveButton = new QPushButton(tr("Ablation curve of this score"), m_curveTab);
-    m_curveButton->setObjectName(QStringLiteral("ablationCurveButton"));
-    m_curveButton->setToolTip(tr("Zero-ablate heads in the atlas score's order, and at random"));
-    curveLayout->addWidget(m_curveButton, 0, Qt::AlignLeft);
-    m_curvePlot = new AblationCurvePlot(m_curveTab);
-    curveLayout->addWidget(m_curvePlot, 1);
-    plots->addTab(m_curveTab, tr("Ablation curve"));
-    connect(m_curveButton, &QPushButton::clicked, this, &MainWindow::startAblationCurve);
-    connect(m_scatter, &ScoreScatterPlot::headClicked, this, &MainWindow::selectHead);
-    auto* plotsDock =
-        addDock(this, tr("Plots"), QStringLiteral("plotsDock"), plots, Qt::BottomDockWidgetArea);
-
+    m_editsPanel = new InterventionsPanel(m_interventions, this);
+    m_plots = new PlotsPanel(this);
     m_analysis = new AnalysisPanel(metricCatalog(), this);
-    auto* analysisDock = addDock(this, tr("Analysis"), QStringLiteral("analysisDock"), m_analysis,
-                                 Qt::BottomDockWidgetArea);
-    tabifyDockWidget(editsDock, analysisDock);
-    editsDock->raise();
-    splitDockWidget(predictionsDock, editsDock, Qt::Horizontal);
-    splitDockWidget(editsDock, plotsDock, Qt::Horizontal);
-    connect(m_analysis, &AnalysisPanel::runRequested, this, [this](AnalysisRequest request) {
-        syncPromptsToController();
-        if (request.datasetPath.isEmpty() && request.prompts.isEmpty()) {
-            request.prompts << m_controller->prompt();
-            if (!m_controller->corruptedPrompt().trimmed().isEmpty())
-                request.prompts << m_controller->corruptedPrompt();
-        }
-        m_analysis->setRunning(true);
-        m_controller->startAnalysis(request);
-    });
-    connect(m_analysis, &AnalysisPanel::cancelRequested, m_controller,
-            &AppController::cancelAnalysis);
+
+    m_modelDock = makeDock(this, tr("Model and prompt"), QStringLiteral("modelDock"), left);
+    m_atlasDock = makeDock(this, tr("Head atlas"), QStringLiteral("atlasDock"), m_atlasPanel);
+    m_predictionsDock =
+        makeDock(this, tr("Predictions"), QStringLiteral("predictionsDock"), m_predictions);
+    m_plotsDock = makeDock(this, tr("Plots"), QStringLiteral("plotsDock"), m_plots);
+    m_editsDock =
+        makeDock(this, tr("Interventions"), QStringLiteral("interventionsDock"), m_editsPanel);
+    m_analysisDock = makeDock(this, tr("Analysis"), QStringLiteral("analysisDock"), m_analysis);
+}
+
+// Left: model and prompt. Right: the atlas above the predictions. Bottom: plots,
+// interventions and analyses as tabs of one full-width area, tall enough to read a plot.
+void MainWindow::arrangeDocks() {
+    addDockWidget(Qt::LeftDockWidgetArea, m_modelDock);
+    addDockWidget(Qt::RightDockWidgetArea, m_atlasDock);
+    splitDockWidget(m_atlasDock, m_predictionsDock, Qt::Vertical);
+    addDockWidget(Qt::BottomDockWidgetArea, m_plotsDock);
+    tabifyDockWidget(m_plotsDock, m_editsDock);
+    tabifyDockWidget(m_editsDock, m_analysisDock);
+    m_plotsDock->raise();
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+
+    // A default size that fits the screen (at most 1400 x 900).
+    QSize size(1400, 900);
+    if (const QScreen* s = screen()) size = size.boundedTo(s->availableGeometry().size());
+    resize(size);
+}
+
+void MainWindow::sizeDocks() {
+    m_docksSized = true;
+    const QSize size = this->size();
+    const int side = std::clamp(size.width() / 4, 260, 380);
+    resizeDocks({m_modelDock, m_atlasDock}, {side, side + 40}, Qt::Horizontal);
+    resizeDocks({m_atlasDock, m_predictionsDock}, {size.height() / 3, size.height() / 4},
+                Qt::Vertical);
+    resizeDocks({m_plotsDock}, {std::max(220, size.height() * 3 / 10)}, Qt::Vertical);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (!m_docksSized) sizeDocks();
 }
 
 void MainWindow::buildMenus() {
@@ -354,8 +187,8 @@ void MainWindow::buildMenus() {
     QAction* log = m_viewMenu->addAction(tr("&Log scale"));
     log->setCheckable(true);
     log->setShortcut(QKeySequence(tr("Ctrl+L")));
-    connect(log, &QAction::toggled, m_heatmap, &HeatmapView::setLogScale);
-    connect(m_heatmap, &HeatmapView::logScaleChanged, log, &QAction::setChecked);
+    connect(log, &QAction::toggled, heatmapView(), &HeatmapView::setLogScale);
+    connect(heatmapView(), &HeatmapView::logScaleChanged, log, &QAction::setChecked);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About AttnScope"), this, [this] {
@@ -366,57 +199,41 @@ void MainWindow::buildMenus() {
     });
 }
 
-void MainWindow::connectController() {
-    connect(m_controller, &AppController::modelOpened, this, &MainWindow::onModelOpened);
-    connect(m_controller, &AppController::modelLoadFailed, this, &MainWindow::showError);
-    connect(m_controller, &AppController::resultsAvailable, this, &MainWindow::onResults);
-    connect(m_controller, &AppController::runFailed, this, &MainWindow::showError);
-    connect(m_controller, &AppController::progressChanged, this, &MainWindow::onProgress);
-    connect(m_controller, &AppController::analysisFinished, this, &MainWindow::onAnalysisFinished);
-    connect(m_controller, &AppController::analysisFailed, this, [this](const QString& message) {
-        m_analysis->setRunning(false);
-        showError(message);
+void MainWindow::buildStatusBar() {
+    m_status = new QLabel(tr("Open a model (File \u25b8 Open demo model)"), this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(180);
+    m_progress->setVisible(false);
+    m_cancel = new QToolButton(this);
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setVisible(false);
+    connect(m_cancel, &QToolButton::clicked, this, [this] {
+        m_controller->cancelAnalysis();
+        m_controller->cancelAblationCurve();
+        m_controller->cancelLoad();
     });
-    connect(m_controller, &AppController::analysisCancelled, this, [this] {
-        m_analysis->setRunning(false);
-        m_status->setText(tr("Analysis cancelled"));
-    });
-    connect(m_controller, &AppController::ablationCurveFinished, this,
-            &MainWindow::onAblationCurveFinished);
-    connect(m_controller, &AppController::ablationCurveFailed, this, [this](const QString& m) {
-        m_curveButton->setEnabled(true);
-        showError(m);
-    });
-    connect(m_controller, &AppController::ablationCurveCancelled, this, [this] {
-        m_curveButton->setEnabled(true);
-        m_status->setText(tr("Ablation curve cancelled"));
-    });
-    connect(m_controller, &AppController::sessionSaved, this, [this](const QString& path) {
-        m_status->setText(tr("Session saved to %1").arg(path));
-    });
-    connect(m_controller, &AppController::sessionLoaded, this, &MainWindow::onSessionLoaded);
-    connect(m_controller, &AppController::sessionFailed, this, &MainWindow::showError);
-    connect(m_controller, &AppController::busyChanged, this, [this](bool busy) {
-        m_progress->setVisible(busy);
-        m_cancel->setVisible(busy);
-    });
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
 }
 
 void MainWindow::restoreSettings() {
     QSettings s;
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    m_prompt->setPlainText(s.value(QStringLiteral("prompt")).toString());
-    m_corrupted->setText(s.value(QStringLiteral("corruptedPrompt")).toString());
+    m_docksSized =
+        restoreState(s.value(QStringLiteral("window/state")).toByteArray(), kDockLayoutVersion);
+    m_promptPanel->setPrompt(s.value(QStringLiteral("prompt")).toString());
+    m_promptPanel->setCorruptedPrompt(s.value(QStringLiteral("corruptedPrompt")).toString());
     rebuildRecentMenu();
 }
 
 void MainWindow::saveSettings() const {
     QSettings s;
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    s.setValue(QStringLiteral("window/state"), saveState());
-    s.setValue(QStringLiteral("prompt"), m_prompt->toPlainText());
-    s.setValue(QStringLiteral("corruptedPrompt"), m_corrupted->text());
+    s.setValue(QStringLiteral("window/state"), saveState(kDockLayoutVersion));
+    s.setValue(QStringLiteral("prompt"), m_promptPanel->prompt());
+    s.setValue(QStringLiteral("corruptedPrompt"), m_promptPanel->corruptedPrompt());
 }
 
 void MainWindow::addRecent(const QString& dir) {
@@ -439,6 +256,7 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::showError(const QString& message) {
+    m_restoringSession = false;
     m_lastError = message;
     m_status->setText(message.section(QLatin1Char('\n'), 0, 0));
     Q_EMIT errorShown(message);

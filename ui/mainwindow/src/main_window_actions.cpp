@@ -50,13 +50,7 @@ void MainWindow::saveSessionDialog() {
 }
 
 void MainWindow::exportHeatmapDialog() {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export heatmap"), lastDir(QStringLiteral("export")),
-                                     tr("PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)"));
-    if (path.isEmpty()) return;
-    rememberDir(QStringLiteral("export"), path);
-    QString error;
-    if (!m_heatmap->exportTo(path, 0, 0, &error)) showError(error);
+    heatmapView()->exportWithDialog();  // asks for the file, size, dpi and title
 }
 
 void MainWindow::exportPredictionsDialog() {
@@ -76,7 +70,7 @@ void MainWindow::exportScoresDialog() {
     QString error;
     CsvOptions options;
     options.role = RawValueRole;
-    if (!exportCsv(*m_scoresModel, path, options, &error)) showError(error);
+    if (!exportCsv(*scoresModel(), path, options, &error)) showError(error);
 }
 
 }  // namespace attnscope::ui

@@ -1,32 +1,24 @@
-// Snapshots into views, and edits out of them.
-#include <QComboBox>
+// Snapshots into the panels, and edits out of them.
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QLabel>
-#include <QLineEdit>
-#include <QLocale>
-#include <QPlainTextEdit>
 #include <QProgressBar>
-#include <QPushButton>
-#include <QSpinBox>
-#include <QTabWidget>
 #include <QUndoStack>
 
-#include "attnscope/ui/ablation_curve_plot.h"
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
-#include "attnscope/ui/head_scores_table_model.h"
-#include "attnscope/ui/heatmap_view.h"
+#include "attnscope/ui/atlas_panel.h"
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/intervention_list_model.h"
-#include "attnscope/ui/logit_lens_plot.h"
 #include "attnscope/ui/main_window.h"
+#include "attnscope/ui/model_panel.h"
+#include "attnscope/ui/plots_panel.h"
 #include "attnscope/ui/predictions_view.h"
-#include "attnscope/ui/score_histogram_plot.h"
-#include "attnscope/ui/score_scatter_plot.h"
+#include "attnscope/ui/prompt_panel.h"
 #include "attnscope/ui/set_interventions_command.h"
-#include "attnscope/ui/sink_mass_plot.h"
 #include "attnscope/ui/token_strip_view.h"
+
+#include <algorithm>
 
 namespace attnscope::ui {
 namespace {
@@ -56,6 +48,7 @@ void MainWindow::openDemo() {
 
 void MainWindow::openSession(const QString& path) {
     m_status->setText(tr("Opening session %1\u2026").arg(path));
+    m_restoringSession = true;  // the session's prompts run, not the ones in the boxes
     m_controller->loadSession(path);
 }
 
@@ -65,20 +58,27 @@ void MainWindow::saveSession(const QString& path) {
 }
 
 void MainWindow::setPrompt(const QString& prompt) {
-    m_prompt->setPlainText(prompt);
+    m_promptPanel->setPrompt(prompt);
 }
 
 void MainWindow::setCorruptedPrompt(const QString& prompt) {
-    m_corrupted->setText(prompt);
+    m_promptPanel->setCorruptedPrompt(prompt);
 }
 
 void MainWindow::syncPromptsToController() {
-    m_controller->setPrompt(m_prompt->toPlainText());
-    m_controller->setCorruptedPrompt(m_corrupted->text());
+    m_controller->setPrompt(m_promptPanel->prompt());
+    m_controller->setCorruptedPrompt(m_promptPanel->corruptedPrompt());
 }
 
 void MainWindow::runPrompt() {
     syncPromptsToController();
+    if (m_promptPanel->prompt().trimmed().isEmpty()) {
+        // Nothing to run: say so where the map would be, instead of a one-token map.
+        m_run.reset();
+        m_heatmapPanel->clear(tr("Type a prompt, then Run (Ctrl+R)"));
+        m_status->setText(tr("The prompt is empty: type one, then Run (Ctrl+R)"));
+        return;
+    }
     m_controller->runNow();
 }
 
@@ -91,48 +91,44 @@ SessionState MainWindow::sessionState() const {
 }
 
 void MainWindow::onModelOpened(const ModelSummary& m) {
-    const QString values[] = {m.path,
-                              m.architecture,
-                              QString::number(m.layers),
-                              QString::number(m.heads),
-                              QString::number(m.kvHeads),
-                              QLocale().toString(m.parameters),
-                              m.dtype,
-                              m.fingerprint};
-    for (int i = 0; i < 8; ++i)
-        m_modelLabels[i]->setText(values[i]);
-    m_layerSpin->setRange(0, m.layers - 1);
-    m_headSpin->setRange(0, m.heads - 1);
+    m_modelPanel->setModel(m);
+    m_heatmapPanel->setModelShape(m.layers, m.heads);
     addRecent(m.path);
     setWindowTitle(tr("AttnScope \u2013 %1").arg(QFileInfo(m.path).fileName()));
     m_undo->clear();
     applyInterventions({});
     m_run.reset();
-    m_curvePlot->setCurve({});  // a curve of the previous model
-    refreshScoreCombo();
+    m_plots->setCurve({});  // a curve of the previous model
+    refreshScoreChoices();
     // A fresh prompt that suits the model: the folder's demo prompt, else a sample.
-    if (m_prompt->toPlainText().trimmed().isEmpty()) m_prompt->setPlainText(defaultPrompt(m));
+    if (m_promptPanel->prompt().trimmed().isEmpty()) m_promptPanel->setPrompt(defaultPrompt(m));
     m_status->setText(tr("Opened %1 (%2)").arg(m.path, m.architecture));
-    if (!m.hasTokenizer)
-        m_prompt->setToolTip(tr("This model has no tokenizer: type token ids, e.g. 1,2,3"));
-    runPrompt();
+    m_promptPanel->setPromptHint(
+        m.hasTokenizer ? QString() : tr("This model has no tokenizer: type token ids, e.g. 1,2,3"));
+    if (!m_restoringSession) runPrompt();  // a session runs its own prompts
 }
 
 void MainWindow::onResults(std::shared_ptr<const RunSnapshot> run) {
     m_run = std::move(run);
-    m_tokens->setTokens(m_run->tokens);
+    tokenStrip()->setTokens(m_run->tokens);
     m_predictions->setSnapshot(m_run->predictions);
-    m_sinkPlot->setSinkMass(m_run->sinkMassPerLayer, m_run->baselineSinkMassPerLayer);
-    m_lensPlot->setSnapshot(m_run->logitLens);
+    m_plots->setRun(*m_run);
     updateScoreViews();
-    updateHeatmap();
+    m_heatmapPanel->setRun(m_run);
     const int edits =
         static_cast<int>(std::count_if(m_run->interventions.begin(), m_run->interventions.end(),
                                        [](const InterventionItem& i) { return i.enabled; }));
-    m_status->setText(tr("Run %1: %2 tokens, %3 active edit(s)")
-                          .arg(m_run->generation)
-                          .arg(m_run->length)
-                          .arg(edits));
+    QString status = tr("Run %1: %2 tokens, %3 active edit(s)")
+                         .arg(m_run->generation)
+                         .arg(m_run->length)
+                         .arg(edits);
+    QStringList unknown;
+    for (const TokensSnapshot::Token& t : m_run->tokens.tokens)
+        if (t.unknown) unknown << QStringLiteral("\u201c%1\u201d").arg(t.source.trimmed());
+    if (!unknown.isEmpty())
+        status += tr(" \u2014 not in the vocabulary, read as the unknown token: %1")
+                      .arg(unknown.join(QStringLiteral(", ")));
+    m_status->setText(status);
     Q_EMIT viewUpdated();
 }
 
@@ -146,7 +142,7 @@ void MainWindow::onProgress(const QString& task, double fraction, const QString&
 void MainWindow::onAnalysisFinished(const HeadScoresSnapshot& scores) {
     m_analysis->setRunning(false);
     m_analysis->setProgress(1.0, tr("done"));
-    refreshScoreCombo();
+    refreshScoreChoices();
     setAtlasScore(scores.metric);
     m_status->setText(tr("Analysis %1 finished").arg(scores.metric));
 }
@@ -160,22 +156,22 @@ void MainWindow::startAblationCurve() {
     syncPromptsToController();
     AblationCurveRequest request;
     request.scores = *scores;
-    request.scoreLabel = m_scoreCombo->currentText();
-    m_curveButton->setEnabled(false);
+    request.scoreLabel = m_atlasPanel->scoreLabel();
+    m_plots->setCurveRunning(true);
     m_controller->startAblationCurve(request);
 }
 
 void MainWindow::onAblationCurveFinished(const AblationCurveSnapshot& curve) {
-    m_curveButton->setEnabled(true);
-    m_curvePlot->setCurve(curve);
-    m_plotTabs->setCurrentWidget(m_curveTab);
+    m_plots->setCurveRunning(false);
+    m_plots->setCurve(curve);
+    m_plots->showCurve();
     m_status->setText(tr("Ablation curve by %1 finished").arg(curve.score));
 }
 
 void MainWindow::onSessionLoaded(const SessionState& state) {
     m_settingItems = true;
-    m_prompt->setPlainText(state.prompt);
-    m_corrupted->setText(state.corruptedPrompt);
+    m_promptPanel->setPrompt(state.prompt);
+    m_promptPanel->setCorruptedPrompt(state.corruptedPrompt);
     m_settingItems = false;
     m_undo->clear();
     m_applied = state.interventions;
@@ -183,43 +179,33 @@ void MainWindow::onSessionLoaded(const SessionState& state) {
     m_interventions->setItems(state.interventions);
     m_settingItems = false;
     applyInterventions(state.interventions);
-    refreshScoreCombo();
+    refreshScoreChoices();
     if (!state.atlasScore.isEmpty()) setAtlasScore(state.atlasScore);
     selectHead(state.selectedLayer, state.selectedHead);
+    m_restoringSession = false;
     m_status->setText(tr("Session restored"));
+    Q_EMIT sessionRestored();
 }
 
-void MainWindow::refreshScoreCombo() {
-    const QString current = atlasScore();
-    const QString currentX = m_scatterXCombo->currentData().toString();
-    const QSignalBlocker block(m_scoreCombo), blockX(m_scatterXCombo);
-    m_scoreCombo->clear();
-    m_scatterXCombo->clear();
-    m_scatterXCombo->addItem(tr("layer"), QString());
-    m_scoreCombo->addItem(tr("Sink score (live run)"), kLiveScore);
-    m_scatterXCombo->addItem(tr("Sink score (live run)"), kLiveScore);
-    for (const HeadScoresSnapshot& r : m_controller->results()) {
-        const QString label = r.description.isEmpty() ? r.metric : r.description;
-        m_scoreCombo->addItem(label, r.metric);
-        m_scatterXCombo->addItem(label, r.metric);
-    }
-    const int i = m_scoreCombo->findData(current);
-    m_scoreCombo->setCurrentIndex(i >= 0 ? i : 0);
-    const int x = currentX.isEmpty() ? -1 : m_scatterXCombo->findData(currentX);
-    m_scatterXCombo->setCurrentIndex(x >= 0 ? x : 0);
+// The atlas offers the live sink score and every analysis result; the scatter plot's x axis
+// offers the same.
+void MainWindow::refreshScoreChoices() {
+    std::vector<std::pair<QString, QString>> choices{{tr("Sink score (live run)"), kLiveScore}};
+    for (const HeadScoresSnapshot& r : m_controller->results())
+        choices.emplace_back(r.description.isEmpty() ? r.metric : r.description, r.metric);
+    m_plots->setScatterChoices(choices);
+    m_atlasPanel->setScoreChoices(choices);
     updateScoreViews();
 }
 
 bool MainWindow::setAtlasScore(const QString& metric) {
-    const int i = m_scoreCombo->findData(metric);
-    if (i < 0) return false;
-    m_scoreCombo->setCurrentIndex(i);
+    if (!m_atlasPanel->setScore(metric)) return false;
     updateScoreViews();
     return true;
 }
 
 QString MainWindow::atlasScore() const {
-    return m_scoreCombo->currentData().toString();
+    return m_atlasPanel->score();
 }
 
 const HeadScoresSnapshot* MainWindow::currentScores() const {
@@ -235,69 +221,32 @@ const HeadScoresSnapshot* MainWindow::scoresNamed(const QString& metric) const {
 }
 
 void MainWindow::updateScoreViews() {
-    const HeadScoresSnapshot* scores = currentScores();
-    if (!scores || !scores->isValid()) return;
-    m_atlas->setScores(*scores);
-    m_scoresModel->setSnapshot(*scores);
-    m_histogram->setScores(*scores);
-    const QString xMetric = m_scatterXCombo->currentData().toString();
-    const HeadScoresSnapshot* x = xMetric.isEmpty() ? nullptr : scoresNamed(xMetric);
-    if (x && x->isValid() && x->layers == scores->layers && x->heads == scores->heads)
-        m_scatter->setScores(*x, *scores);
-    else
-        m_scatter->setScores(*scores);
-    m_atlas->setSelectedHead(m_selected);
-    std::vector<HeadRef> ablated;
+    std::vector<HeadEditMark> marks;
     for (const InterventionItem& i : m_applied)
-        if (i.enabled && i.kind == kinds::kZeroAblation) ablated.push_back({i.layer, i.head});
-    m_atlas->setAblatedHeads(ablated);
+        if (i.enabled) marks.push_back({{i.layer, i.head}, i.kind, i.param});
+    const HeadScoresSnapshot* scores = currentScores();
+    if (scores && scores->isValid()) {
+        m_atlasPanel->setScores(*scores);
+        const QString x = m_plots->scatterX();
+        m_plots->setScores(*scores, x.isEmpty() ? nullptr : scoresNamed(x));
+    }
+    atlasView()->setSelectedHead(m_selected);
+    atlasView()->setEditMarks(marks);
 }
 
 void MainWindow::selectHead(int layer, int head) {
     m_selected = {layer, head};
-    {
-        const QSignalBlocker a(m_layerSpin), b(m_headSpin);
-        m_layerSpin->setValue(layer);
-        m_headSpin->setValue(head);
-    }
-    m_atlas->setSelectedHead(m_selected);
-    m_scatter->setSelectedHead(m_selected);
-    updateHeatmap();
+    atlasView()->setSelectedHead(m_selected);
+    m_plots->setSelectedHead(m_selected);
+    m_heatmapPanel->setSelectedHead(m_selected);
 }
 
 void MainWindow::setMapView(MapView view) {
-    m_viewCombo->setCurrentIndex(m_viewCombo->findData(static_cast<int>(view)));
+    m_heatmapPanel->setMapView(view);
 }
 
 void MainWindow::setMapAverage(MapAverage average) {
-    m_averageCombo->setCurrentIndex(m_averageCombo->findData(static_cast<int>(average)));
-}
-
-void MainWindow::updateHeatmap() {
-    if (!m_run) return;
-    const auto average = static_cast<MapAverage>(m_averageCombo->currentData().toInt());
-    const auto view = static_cast<MapView>(m_viewCombo->currentData().toInt());
-    using Source = RunSnapshot::Source;
-    const int l = m_selected.layer, h = m_selected.head;
-    switch (view) {
-        case MapView::Edited:
-            m_heatmap->setSnapshot(m_run->map(l, h, average));
-            break;
-        case MapView::Baseline:
-            m_heatmap->setSnapshot(m_run->map(l, h, average, Source::Baseline));
-            break;
-        case MapView::Difference:
-            m_heatmap->setDifference(m_run->map(l, h, average),
-                                     m_run->map(l, h, average, Source::Baseline));
-            break;
-        case MapView::Corrupted:
-            m_heatmap->setSnapshot(m_run->map(l, h, average, Source::Corrupted));
-            break;
-        case MapView::CorruptedDifference:
-            m_heatmap->setDifference(m_run->map(l, h, average, Source::Baseline),
-                                     m_run->map(l, h, average, Source::Corrupted));
-            break;
-    }
+    m_heatmapPanel->setMapAverage(average);
 }
 
 void MainWindow::editInterventions(const InterventionList& items, const QString& text) {
@@ -348,7 +297,7 @@ void MainWindow::requestIntervention(const QString& kind, int layer, int head) {
             1 << 20, 1, &ok);
     } else if (kind == kinds::kActCalibration) {
         param = 0.1;  // ACT's sink threshold
-    } else if (kind == kinds::kPatch && m_corrupted->text().trimmed().isEmpty()) {
+    } else if (kind == kinds::kPatch && m_promptPanel->corruptedPrompt().trimmed().isEmpty()) {
         showError(tr("Type a corrupted prompt first: patching copies L%1H%2's output from it.")
                       .arg(layer)
                       .arg(head));

@@ -34,18 +34,18 @@ struct PickMaxAbs {
     float operator()(float a, float b) const { return std::abs(b) > std::abs(a) ? b : a; }
 };
 
-// Pools rows [q0, q1) x cols [k0, k1) of `full` into `tile` (sized by the bin starts).
-// Each tile row is pooled over contiguous column runs, then merged across its source
-// rows: no per-element bin lookup, and a plain copy where columns are not pooled.
-template <typename Pick>
-void pool(const AttentionMapSnapshot& full, int q0, int k0, const std::vector<int>& rowStarts,
-          const std::vector<int>& colStarts, AttentionMapSnapshot& tile, Pick pick) {
+// Pools source rows into `tile` (sized by the bin starts); `row(q)` points at source row
+// q0 + q from key k0 on. Each tile row is pooled over contiguous column runs, then merged
+// across its source rows: no per-element bin lookup.
+template <typename Row, typename Pick>
+void pool(const Row& row, const std::vector<int>& rowStarts, const std::vector<int>& colStarts,
+          AttentionMapSnapshot& tile, Pick pick) {
     const int cols = tile.cols;
     for (int r = 0; r < tile.rows; ++r) {
         float* dst = tile.values.data() + static_cast<size_t>(r) * cols;
         for (int q = rowStarts[static_cast<size_t>(r)]; q < rowStarts[static_cast<size_t>(r) + 1];
              ++q) {
-            const float* src = full.values.data() + static_cast<size_t>(q0 + q) * full.cols + k0;
+            const float* src = row(q);
             const bool first = q == rowStarts[static_cast<size_t>(r)];
             for (int c = 0; c < cols; ++c) {
                 const int begin = colStarts[static_cast<size_t>(c)];
@@ -57,6 +57,37 @@ void pool(const AttentionMapSnapshot& full, int q0, int k0, const std::vector<in
             }
         }
     }
+}
+
+// The tile's frame: clamped range, size, offsets, extents and bins; false when empty.
+bool frame(AttentionMapSnapshot& tile, int queries, int keys, int& q0, int& q1, int& k0, int& k1,
+           int maxRows, int maxCols, std::vector<int>& rowStarts, std::vector<int>& colStarts) {
+    q0 = std::clamp(q0, 0, queries);
+    q1 = std::clamp(q1, q0, queries);
+    k0 = std::clamp(k0, 0, keys);
+    k1 = std::clamp(k1, k0, keys);
+    const int nq = q1 - q0;
+    const int nk = k1 - k0;
+    if (nq == 0 || nk == 0) return false;
+    tile.rows = std::min(nq, std::max(maxRows, 1));
+    tile.cols = std::min(nk, std::max(maxCols, 1));
+    tile.rowOffset = q0;
+    tile.colOffset = k0;
+    tile.rowExtent = nq;
+    tile.colExtent = nk;
+    tile.values.resize(static_cast<size_t>(tile.rows) * tile.cols);
+    rowStarts = binStarts(nq, tile.rows);
+    colStarts = binStarts(nk, tile.cols);
+    return true;
+}
+
+template <typename Row>
+void poolWith(const Row& row, TilePooling pooling, const std::vector<int>& rowStarts,
+              const std::vector<int>& colStarts, AttentionMapSnapshot& tile) {
+    if (pooling == TilePooling::MaxAbs)
+        pool(row, rowStarts, colStarts, tile, PickMaxAbs{});
+    else
+        pool(row, rowStarts, colStarts, tile, PickMax{});
 }
 
 }  // namespace
@@ -71,28 +102,36 @@ AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, 
     AttentionMapSnapshot tile;
     tile.layer = full.layer;
     tile.head = full.head;
-    q0 = std::clamp(q0, 0, full.rows);
-    q1 = std::clamp(q1, q0, full.rows);
-    k0 = std::clamp(k0, 0, full.cols);
-    k1 = std::clamp(k1, k0, full.cols);
-    const int nq = q1 - q0;
-    const int nk = k1 - k0;
-    if (nq == 0 || nk == 0 || !full.isValid()) return tile;
-    tile.rows = std::min(nq, std::max(maxRows, 1));
-    tile.cols = std::min(nk, std::max(maxCols, 1));
-    tile.rowOffset = q0;
-    tile.colOffset = k0;
-    tile.rowExtent = nq;
-    tile.colExtent = nk;
-    tile.values.resize(static_cast<size_t>(tile.rows) * tile.cols);
-    const std::vector<int> rowStarts = binStarts(nq, tile.rows);
-    const std::vector<int> colStarts = binStarts(nk, tile.cols);
-    if (pooling == TilePooling::MaxAbs)
-        pool(full, q0, k0, rowStarts, colStarts, tile, PickMaxAbs{});
-    else
-        pool(full, q0, k0, rowStarts, colStarts, tile, PickMax{});
+    tile.title = full.title;
+    std::vector<int> rowStarts, colStarts;
+    if (!full.isValid() ||
+        !frame(tile, full.rows, full.cols, q0, q1, k0, k1, maxRows, maxCols, rowStarts, colStarts))
+        return tile;
+    const auto row = [&](int q) {
+        return full.values.data() + static_cast<size_t>(q0 + q) * full.cols + k0;
+    };
+    poolWith(row, pooling, rowStarts, colStarts, tile);
     tile.rowTokens = binLabels(full.rowTokens, q0, rowStarts);
     tile.colTokens = binLabels(full.colTokens, k0, colStarts);
+    return tile;
+}
+
+AttentionMapSnapshot makeTile(int queries, int keys, const MapRowReader& read, int q0, int q1,
+                              int k0, int k1, int maxRows, int maxCols, TilePooling pooling,
+                              const QStringList& rowTokens, const QStringList& colTokens) {
+    AttentionMapSnapshot tile;
+    std::vector<int> rowStarts, colStarts;
+    if (!read ||
+        !frame(tile, queries, keys, q0, q1, k0, k1, maxRows, maxCols, rowStarts, colStarts))
+        return tile;
+    std::vector<float> buffer(static_cast<size_t>(k1 - k0));
+    const auto row = [&](int q) {
+        read(q0 + q, k0, k1, buffer.data());
+        return buffer.data();
+    };
+    poolWith(row, pooling, rowStarts, colStarts, tile);
+    tile.rowTokens = binLabels(rowTokens, q0, rowStarts);
+    tile.colTokens = binLabels(colTokens, k0, colStarts);
     return tile;
 }
 

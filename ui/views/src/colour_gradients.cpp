@@ -37,4 +37,21 @@ QCPColorGradient divergingGradient() {
     return g;
 }
 
+QCPColorGradient contrastGradient() {
+    QCPColorGradient g;
+    g.clearColorStops();
+    g.setColorStopAt(0.00, QColor(64, 0, 75));
+    g.setColorStopAt(0.15, QColor(118, 42, 131));
+    g.setColorStopAt(0.30, QColor(153, 112, 171));
+    g.setColorStopAt(0.42, QColor(231, 212, 232));
+    g.setColorStopAt(0.50, QColor(255, 255, 255));
+    g.setColorStopAt(0.58, QColor(217, 240, 211));
+    g.setColorStopAt(0.70, QColor(90, 174, 97));
+    g.setColorStopAt(0.85, QColor(27, 120, 55));
+    g.setColorStopAt(1.00, QColor(0, 68, 27));
+    g.setColorInterpolation(QCPColorGradient::ciRGB);
+    g.setLevelCount(257);
+    return g;
+}
+
 }  // namespace attnscope::ui

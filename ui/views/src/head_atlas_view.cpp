@@ -10,6 +10,7 @@
 #include <QPainter>
 #include <QToolTip>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -47,6 +48,12 @@ void HeadAtlasView::setScores(HeadScoresSnapshot scores) {
             if (h.layer < m_scores.layers && h.head < m_scores.heads)
                 ablated[static_cast<size_t>(index(h))] = true;
         m_ablated = std::move(ablated);
+        m_badges.erase(std::remove_if(m_badges.begin(), m_badges.end(),
+                                      [this](const HeadEditMark& m) {
+                                          return m.head.layer >= m_scores.layers ||
+                                                 m.head.head >= m_scores.heads;
+                                      }),
+                       m_badges.end());
         if (m_selected.layer >= m_scores.layers || m_selected.head >= m_scores.heads)
             m_selected = HeadRef{};
     }
@@ -94,6 +101,59 @@ std::vector<HeadRef> HeadAtlasView::ablatedHeads() const {
     for (size_t i = 0; i < m_ablated.size() && heads > 0; ++i)
         if (m_ablated[i]) out.push_back({static_cast<int>(i) / heads, static_cast<int>(i) % heads});
     return out;
+}
+
+void HeadAtlasView::setEditMarks(const std::vector<HeadEditMark>& marks) {
+    std::fill(m_ablated.begin(), m_ablated.end(), false);
+    m_badges.clear();
+    for (const HeadEditMark& m : marks) {
+        if (m.kind == kinds::kZeroAblation)
+            setAblated(m.head, true);
+        else
+            m_badges.push_back(m);
+    }
+    update();
+}
+
+QString HeadAtlasView::badgeText(const QString& kind, double param) {
+    if (kind == kinds::kMeanAblation) return tr("mean");
+    if (kind == kinds::kScale) return QStringLiteral("\u00d7") + QString::number(param, 'g', 3);
+    if (kind == kinds::kSinkWindow) return tr("win %1").arg(param, 0, 'g', 6);
+    if (kind == kinds::kActCalibration) return tr("ACT");
+    if (kind == kinds::kPatch) return tr("patch");
+    return kind;
+}
+
+QStringList HeadAtlasView::editBadges(HeadRef head) const {
+    QStringList out;
+    for (const HeadEditMark& m : m_badges)
+        if (m.head == head) out << badgeText(m.kind, m.param);
+    return out;
+}
+
+void HeadAtlasView::paintBadges(QPainter& p) const {
+    QFont font = p.font();
+    font.setPointSizeF(std::max(6.0, font.pointSizeF() * 0.8));
+    p.setFont(font);
+    const QFontMetrics fm(font);
+    for (int l = 0; l < layers(); ++l) {
+        for (int h = 0; h < heads(); ++h) {
+            const QStringList badges = editBadges({l, h});
+            if (badges.isEmpty()) continue;
+            const QRectF cell = cellRect({l, h}).adjusted(1, 1, -1, -1);
+            const QString text = fm.elidedText(badges.join(QLatin1Char(' ')), Qt::ElideRight,
+                                               static_cast<int>(cell.width()) - 4);
+            // A dark pill at the bottom of the cell: legible on every viridis colour.
+            const double height = std::min<double>(fm.height() + 2, cell.height());
+            const QRectF pill(cell.left(), cell.bottom() - height, cell.width(), height);
+            p.setPen(Qt::NoPen);
+            p.setBrush(QColor(0, 0, 0, 170));
+            p.drawRoundedRect(pill, 3, 3);
+            p.setPen(Qt::white);
+            p.drawText(pill, Qt::AlignCenter, text.isEmpty() ? QStringLiteral("\u2022") : text);
+        }
+    }
+    p.setFont(font);
 }
 
 QRect HeadAtlasView::legendRect() const {
@@ -160,6 +220,9 @@ void HeadAtlasView::paintEvent(QPaintEvent*) {
             p.drawLine(r.topRight(), r.bottomLeft());
         }
     }
+    p.save();
+    paintBadges(p);
+    p.restore();
     if (m_selected.isValid()) {
         p.setPen(QPen(QColor(255, 64, 64), 2.5));
         p.setBrush(Qt::NoBrush);
@@ -264,6 +327,8 @@ bool HeadAtlasView::event(QEvent* event) {
                            .arg(m_scores.metric.isEmpty() ? tr("score") : m_scores.metric,
                                 std::isnan(v) ? tr("n/a") : QString::number(v, 'g', 4));
         if (isAblated(head)) text += tr("\nablated");
+        for (const QString& badge : editBadges(head))
+            text += QLatin1Char('\n') + badge;
         QToolTip::showText(help->globalPos(), text, this);
         return true;
     }

@@ -8,7 +8,6 @@
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMenu>
 #include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -21,7 +20,6 @@ namespace attnscope::ui {
 namespace {
 
 constexpr int kLabelChars = 14;
-constexpr int kReadoutChars = 40;
 constexpr int kTileDebounceMs = 15;
 
 // Keeps an axis inside the cells [-0.5, n - 0.5] and no narrower than one cell.
@@ -52,12 +50,6 @@ int niceStep(int raw) {
             if (m * base >= raw) return m * base;
         base *= 10;
     }
-}
-
-QString formatValue(double v, bool difference) {
-    if (std::isnan(v)) return QStringLiteral("n/a");
-    const QString s = QString::number(v, 'g', 4);
-    return difference && v > 0 ? QLatin1Char('+') + s : s;
 }
 
 }  // namespace
@@ -130,25 +122,47 @@ void HeatmapView::setSnapshot(AttentionMapSnapshot map) {
     load(std::move(map), false);
 }
 
-void HeatmapView::setDifference(const AttentionMapSnapshot& edited,
-                                const AttentionMapSnapshot& baseline) {
-    if (!edited.isValid() || !baseline.isValid() || edited.rows != baseline.rows ||
-        edited.cols != baseline.cols) {
+void HeatmapView::setDifference(const AttentionMapSnapshot& a, const AttentionMapSnapshot& b,
+                                DifferenceKind kind) {
+    if (!a.isValid() || !b.isValid() || a.rows != b.rows || a.cols != b.cols) {
         clear();
         return;
     }
-    AttentionMapSnapshot diff = edited;
+    AttentionMapSnapshot diff = a;
     for (size_t i = 0; i < diff.values.size(); ++i)
-        diff.values[i] -= baseline.values[i];
+        diff.values[i] -= b.values[i];
+    m_differenceKind = kind;
     load(std::move(diff), true);
+}
+
+QString HeatmapView::differenceLabel(DifferenceKind kind) {
+    return kind == DifferenceKind::PromptMinusCorrupted ? tr("prompt \u2212 corrupted")
+                                                        : tr("edited \u2212 baseline");
+}
+
+QString HeatmapView::title() const {
+    return m_title->text();
+}
+
+QString HeatmapView::exportTitle() const {
+    if (m_difference) return title();  // names the comparison already
+    return title() +
+           (m_logScale ? tr(" \u2014 log10 attention weight") : tr(" \u2014 attention weight"));
 }
 
 void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
     m_difference = difference;
-    m_map->setGradient(difference ? divergingGradient() : viridisGradient());
+    m_map->setGradient(!difference ? viridisGradient()
+                       : m_differenceKind == DifferenceKind::PromptMinusCorrupted
+                           ? contrastGradient()
+                           : divergingGradient());
     m_provider = nullptr;
     m_tiled = false;
     m_full.reset();
+    const int oldQueries = m_queries;
+    const int oldKeys = m_keys;
+    const QStringList oldQueryTokens = m_queryTokens;
+    const QStringList oldKeyTokens = m_keyTokens;
     m_queries = map.rowOffset + map.effectiveRowExtent();
     m_keys = map.colOffset + map.effectiveColExtent();
     const bool whole = map.rowOffset == 0 && map.colOffset == 0 &&
@@ -156,6 +170,7 @@ void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
                        map.effectiveColExtent() == map.cols && map.isValid();
     m_queryTokens = whole && map.rowTokens.size() == map.rows ? map.rowTokens : QStringList();
     m_keyTokens = whole && map.colTokens.size() == map.cols ? map.colTokens : QStringList();
+    forgetStaleMarks(oldQueries, oldKeys, oldQueryTokens, oldKeyTokens);
     forgetRequest();
     resetZoom();
     const QSize limits = tileLimits();
@@ -167,6 +182,18 @@ void HeatmapView::load(AttentionMapSnapshot map, bool difference) {
     } else {
         showTile(std::move(map));
     }
+}
+
+// Another prompt: a highlighted row or a hovered cell named other tokens. Another head of the
+// same prompt keeps both (the readout is recomputed in showTile()).
+void HeatmapView::forgetStaleMarks(int oldQueries, int oldKeys, const QStringList& oldQueryTokens,
+                                   const QStringList& oldKeyTokens) {
+    if (oldQueries == m_queries && oldKeys == m_keys && oldQueryTokens == m_queryTokens &&
+        oldKeyTokens == m_keyTokens)
+        return;
+    m_highlightRow = m_highlightCol = -1;
+    m_hoverQuery = m_hoverKey = -1;
+    QToolTip::hideText();
 }
 
 void HeatmapView::forgetRequest() {
@@ -185,16 +212,26 @@ TilePooling HeatmapView::pooling() const {
 }
 
 void HeatmapView::setTileProvider(int queries, int keys, TileProvider provider,
-                                  QStringList queryTokens, QStringList keyTokens) {
-    m_difference = false;
-    m_map->setGradient(viridisGradient());
+                                  QStringList queryTokens, QStringList keyTokens,
+                                  std::optional<DifferenceKind> difference) {
+    m_difference = difference.has_value();
+    if (difference) m_differenceKind = *difference;
+    m_map->setGradient(!m_difference ? viridisGradient()
+                       : m_differenceKind == DifferenceKind::PromptMinusCorrupted
+                           ? contrastGradient()
+                           : divergingGradient());
     m_full.reset();
     m_provider = std::move(provider);
     m_tiled = true;
+    const int oldQueries = m_queries;
+    const int oldKeys = m_keys;
+    const QStringList oldQueryTokens = m_queryTokens;
+    const QStringList oldKeyTokens = m_keyTokens;
     m_queries = std::max(queries, 0);
     m_keys = std::max(keys, 0);
     m_queryTokens = std::move(queryTokens);
     m_keyTokens = std::move(keyTokens);
+    forgetStaleMarks(oldQueries, oldKeys, oldQueryTokens, oldKeyTokens);
     m_tile = AttentionMapSnapshot{};
     forgetRequest();
     resetZoom();
@@ -205,7 +242,7 @@ void HeatmapView::setTile(AttentionMapSnapshot tile) {
     showTile(std::move(tile));
 }
 
-void HeatmapView::clear() {
+void HeatmapView::clear(const QString& message) {
     m_provider = nullptr;
     m_tiled = false;
     m_full.reset();
@@ -218,7 +255,7 @@ void HeatmapView::clear() {
     m_hoverQuery = m_hoverKey = -1;
     forgetRequest();
     m_readout->clear();
-    m_title->setText(tr("No attention map"));
+    m_title->setText(message.isEmpty() ? tr("No attention map") : message);
     m_map->data()->clear();
     updateHighlightItems();
     plot()->replot(QCustomPlot::rpQueuedReplot);
@@ -228,9 +265,15 @@ void HeatmapView::showTile(AttentionMapSnapshot tile) {
     m_tile = std::move(tile);
     m_layer = m_tile.layer;
     m_head = m_tile.head;
-    QString title = tr("Layer %1 \u00b7 head %2").arg(m_layer).arg(m_head);
-    if (m_difference) title += tr(" \u2014 edited \u2212 baseline");
+    QString title = m_tile.title;
+    if (title.isEmpty()) {
+        title = m_layer < 0  ? tr("Mean of all heads")
+                : m_head < 0 ? tr("Layer %1 \u00b7 mean of its heads").arg(m_layer)
+                             : tr("Layer %1 \u00b7 head %2").arg(m_layer).arg(m_head);
+    }
+    if (m_difference) title += QStringLiteral(" \u2014 ") + differenceLabel(m_differenceKind);
     m_title->setText(title);
+    m_readout->setText(readoutText());  // the hovered cell's value in the new map
     refreshCells();
     updateHighlightItems();
     plot()->replot(QCustomPlot::rpQueuedReplot);
@@ -249,9 +292,16 @@ void HeatmapView::refreshCells() {
     // Cell centres in full-map coordinates (integers when the tile is not downsampled).
     auto rowCentre = [&](int r) { return m_tile.rowOffset + (r + 0.5) * rowStep - 0.5; };
     auto colCentre = [&](int c) { return m_tile.colOffset + (c + 0.5) * colStep - 0.5; };
-    data->setSize(cols, rows);
-    data->setRange(QCPRange(colCentre(0), colCentre(cols - 1)),
-                   QCPRange(rowCentre(0), rowCentre(rows - 1)));
+    // QCPColorMap derives a cell's extent from the distance between cell centres, so an axis
+    // of one cell would draw nothing (a white map): it gets two half cells of the same value.
+    const int dataCols = cols == 1 ? 2 : cols;
+    const int dataRows = rows == 1 ? 2 : rows;
+    auto span = [](double first, double last, int n) {
+        return n == 1 ? QCPRange(first - 0.25, first + 0.25) : QCPRange(first, last);
+    };
+    data->setSize(dataCols, dataRows);
+    data->setRange(span(colCentre(0), colCentre(cols - 1), cols),
+                   span(rowCentre(0), rowCentre(rows - 1), rows));
     const bool log = m_logScale && !m_difference;
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;
@@ -261,6 +311,9 @@ void HeatmapView::refreshCells() {
             for (int c = 0; c < cols; ++c, ++v) {
                 const double z = transform(static_cast<double>(*v));
                 data->setCell(c, r, z);
+                if (cols == 1) data->setCell(1, r, z);
+                if (rows == 1) data->setCell(c, 1, z);
+                if (cols == 1 && rows == 1) data->setCell(1, 1, z);
                 lo = z < lo ? z : lo;
                 hi = z > hi ? z : hi;
             }
@@ -283,9 +336,10 @@ void HeatmapView::refreshCells() {
         range = QCPRange(low, hi > low ? hi : low + 1);
     }
     m_map->setDataRange(range);
-    m_scale->axis()->setLabel(m_difference ? tr("\u0394 weight (edited \u2212 baseline)")
-                              : log        ? tr("log10 weight")
-                                           : tr("attention weight"));
+    m_scale->axis()->setLabel(m_difference
+                                  ? tr("\u0394 weight (%1)").arg(differenceLabel(m_differenceKind))
+                              : log ? tr("log10 weight")
+                                    : tr("attention weight"));
 }
 
 void HeatmapView::setLogScale(bool on) {
@@ -395,147 +449,6 @@ void HeatmapView::updateTickers() {
             ticks.insert(i, tokenLabel(a.query, i, kLabelChars));
         ticker->setTicks(ticks);
     }
-}
-
-bool HeatmapView::cellAt(const QPointF& plotPos, int* query, int* key) const {
-    if (m_keys == 0 || m_queries == 0) return false;
-    if (!plot()->axisRect()->rect().contains(plotPos.toPoint())) return false;
-    const int k = static_cast<int>(std::floor(plot()->xAxis->pixelToCoord(plotPos.x()) + 0.5));
-    const int q = static_cast<int>(std::floor(plot()->yAxis->pixelToCoord(plotPos.y()) + 0.5));
-    if (k < 0 || k >= m_keys || q < 0 || q >= m_queries) return false;
-    if (query) *query = q;
-    if (key) *key = k;
-    return true;
-}
-
-double HeatmapView::valueAt(int query, int key) const {
-    if (!m_tile.isValid()) return std::numeric_limits<double>::quiet_NaN();
-    const qint64 dq = query - m_tile.rowOffset;
-    const qint64 dk = key - m_tile.colOffset;
-    const int rowExtent = m_tile.effectiveRowExtent();
-    const int colExtent = m_tile.effectiveColExtent();
-    if (dq < 0 || dk < 0 || dq >= rowExtent || dk >= colExtent)
-        return std::numeric_limits<double>::quiet_NaN();
-    // Same binning as makeTile(): source position i lands in bin i * bins / extent.
-    const int r = static_cast<int>(dq * m_tile.rows / rowExtent);
-    const int c = static_cast<int>(dk * m_tile.cols / colExtent);
-    return m_tile.at(r, c);
-}
-
-QString HeatmapView::readoutText() const {
-    if (m_hoverQuery < 0 || m_hoverKey < 0) return {};
-    return tr("query %1 \u2192 key %2: %3 %4")
-        .arg(tokenLabel(true, m_hoverQuery, kReadoutChars),
-             tokenLabel(false, m_hoverKey, kReadoutChars),
-             m_difference ? tr("\u0394") : tr("weight"),
-             formatValue(valueAt(m_hoverQuery, m_hoverKey), m_difference));
-}
-
-void HeatmapView::onMouseMove(QMouseEvent* event) {
-    int q = -1;
-    int k = -1;
-    if (!cellAt(event->position(), &q, &k)) {
-        if (m_hoverQuery >= 0) {
-            m_hoverQuery = m_hoverKey = -1;
-            m_readout->clear();
-            QToolTip::hideText();
-        }
-        return;
-    }
-    if (q == m_hoverQuery && k == m_hoverKey) return;
-    m_hoverQuery = q;
-    m_hoverKey = k;
-    m_readout->setText(readoutText());
-    if (event->buttons() == Qt::NoButton)
-        QToolTip::showText(event->globalPosition().toPoint(), m_readout->text(), plot());
-    Q_EMIT cellHovered(q, k, valueAt(q, k));
-}
-
-void HeatmapView::onMousePress(QMouseEvent* event) {
-    m_pressPos = event->position();
-}
-
-void HeatmapView::onMouseRelease(QMouseEvent* event) {
-    if (event->button() != Qt::LeftButton) return;
-    const QPointF pos = event->position();
-    if ((pos - m_pressPos).manhattanLength() > 3) return;  // a drag (pan), not a click
-    int q = -1;
-    int k = -1;
-    if (cellAt(pos, &q, &k)) {
-        m_highlightRow = q;
-        m_highlightCol = k;
-    } else {
-        const QRect ar = plot()->axisRect()->rect();
-        const int coordQ = static_cast<int>(std::floor(plot()->yAxis->pixelToCoord(pos.y()) + 0.5));
-        const int coordK = static_cast<int>(std::floor(plot()->xAxis->pixelToCoord(pos.x()) + 0.5));
-        if (pos.x() < ar.left() && pos.y() >= ar.top() && pos.y() <= ar.bottom() && coordQ >= 0 &&
-            coordQ < m_queries) {
-            q = m_highlightRow = coordQ;
-            m_highlightCol = -1;
-        } else if (pos.y() > ar.bottom() && pos.x() >= ar.left() && pos.x() <= ar.right() &&
-                   coordK >= 0 && coordK < m_keys) {
-            k = m_highlightCol = coordK;
-            m_highlightRow = -1;
-        } else {
-            return;
-        }
-    }
-    updateHighlightItems();
-    plot()->replot(QCustomPlot::rpQueuedReplot);
-    Q_EMIT cellClicked(q, k);
-}
-
-void HeatmapView::highlightRow(int query) {
-    m_highlightRow = query >= 0 && query < m_queries ? query : -1;
-    updateHighlightItems();
-    plot()->replot(QCustomPlot::rpQueuedReplot);
-}
-
-void HeatmapView::highlightColumn(int key) {
-    m_highlightCol = key >= 0 && key < m_keys ? key : -1;
-    updateHighlightItems();
-    plot()->replot(QCustomPlot::rpQueuedReplot);
-}
-
-void HeatmapView::clearHighlight() {
-    m_highlightRow = m_highlightCol = -1;
-    updateHighlightItems();
-    plot()->replot(QCustomPlot::rpQueuedReplot);
-}
-
-void HeatmapView::updateHighlightItems() {
-    if (m_highlightRow >= m_queries) m_highlightRow = -1;
-    if (m_highlightCol >= m_keys) m_highlightCol = -1;
-    // Red reads well on viridis but not on the red-blue difference scale.
-    const QPen pen(m_difference ? QColor(20, 20, 20) : QColor(255, 80, 80), 1.5);
-    m_rowBand->setPen(pen);
-    m_colBand->setPen(pen);
-    m_rowBand->setVisible(m_highlightRow >= 0);
-    m_colBand->setVisible(m_highlightCol >= 0);
-    if (m_highlightRow >= 0) {
-        m_rowBand->topLeft->setCoords(-0.5, m_highlightRow - 0.5);
-        m_rowBand->bottomRight->setCoords(m_keys - 0.5, m_highlightRow + 0.5);
-    }
-    if (m_highlightCol >= 0) {
-        m_colBand->topLeft->setCoords(m_highlightCol - 0.5, -0.5);
-        m_colBand->bottomRight->setCoords(m_highlightCol + 0.5, m_queries - 0.5);
-    }
-}
-
-void HeatmapView::fillContextMenu(QMenu& menu, const QPoint& pos) {
-    menu.addAction(tr("Reset zoom"), this, [this] {
-        resetZoom();
-        m_tileTimer->start();
-        plot()->replot(QCustomPlot::rpQueuedReplot);
-    });
-    QAction* log = menu.addAction(tr("Log scale"));
-    log->setCheckable(true);
-    log->setChecked(m_logScale);
-    log->setEnabled(!m_difference);
-    connect(log, &QAction::toggled, this, &HeatmapView::setLogScale);
-    menu.addAction(tr("Clear highlight"), this, &HeatmapView::clearHighlight);
-    menu.addSeparator();
-    PlotView::fillContextMenu(menu, pos);
 }
 
 }  // namespace attnscope::ui

@@ -1,6 +1,7 @@
 #include "attnscope/ui/plot_view.h"
 
 #include "attnscope/ui/plot_export.h"
+#include "attnscope/ui/plot_export_dialog.h"
 #include "attnscope/ui/qcustomplot_wrapper.h"
 
 #include <QFileDialog>
@@ -26,6 +27,17 @@ bool PlotView::exportTo(const QString& path, int width, int height, QString* err
     return exportPlot(*m_plot, path, width, height, error);
 }
 
+bool PlotView::exportTo(const QString& path, const PlotExportOptions& options,
+                        QString* error) const {
+    return exportPlot(*m_plot, path, options, error);
+}
+
+QString PlotView::exportTitle() const {
+    return m_plot->xAxis->label().isEmpty() && m_plot->yAxis->label().isEmpty()
+               ? QString()
+               : tr("%1 by %2").arg(m_plot->yAxis->label(), m_plot->xAxis->label());
+}
+
 void PlotView::fillContextMenu(QMenu& menu, const QPoint&) {
     menu.addAction(tr("Export image\u2026"), this, &PlotView::exportWithDialog);
 }
@@ -40,8 +52,16 @@ void PlotView::exportWithDialog() {
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Export plot"), QString(), tr("PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)"));
     if (path.isEmpty()) return;
+    PlotExportOptions defaults;
+    defaults.width = m_plot->width();
+    defaults.height = m_plot->height();
+    defaults.dpi = 150;
+    defaults.title = exportTitle();
+    PlotExportDialog dialog(defaults, this);
+    if (dialog.exec() != QDialog::Accepted) return;
     QString error;
-    if (!exportTo(path, 0, 0, &error)) QMessageBox::warning(this, tr("Export failed"), error);
+    if (!exportTo(path, dialog.options(), &error))
+        QMessageBox::warning(this, tr("Export failed"), error);
 }
 
 }  // namespace attnscope::ui

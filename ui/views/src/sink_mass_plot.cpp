@@ -24,8 +24,20 @@ SinkMassPlot::SinkMassPlot(QWidget* parent) : PlotView(parent) {
     p->xAxis->setTicker(QSharedPointer<QCPAxisTickerFixed>::create());
     p->xAxis->ticker().staticCast<QCPAxisTickerFixed>()->setScaleStrategy(
         QCPAxisTickerFixed::ssMultiples);
+    // The legend sits in its own row above the axis rect, one line wide: inside the axis
+    // rect it covered the bars of the first layers.
     p->legend->setVisible(true);
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setBorderPen(Qt::NoPen);
+    p->plotLayout()->insertRow(0);
+    auto* row = new QCPLayoutGrid;
+    p->plotLayout()->addElement(0, 0, row);
+    p->plotLayout()->setRowStretchFactor(0, 0.001);
+    row->addElement(0, 0, p->legend);                // moves it out of the inset layout
+    row->addElement(0, 1, new QCPLayoutElement(p));  // pushes the legend to the left
+    row->setColumnStretchFactor(0, 0.001);
+    row->setColumnStretchFactor(1, 1);
+    p->legend->setMargins(QMargins(4, 2, 4, 0));
 }
 
 void SinkMassPlot::setSinkMass(const std::vector<double>& mass,

@@ -106,12 +106,16 @@ int TokenStripView::tokenAt(const QPoint& pos) const {
 QString TokenStripView::tokenToolTip(int index) const {
     if (index < 0 || index >= static_cast<int>(m_tokens.tokens.size())) return {};
     const auto& t = m_tokens.tokens[static_cast<size_t>(index)];
-    return tr("token %1 \u201c%2\u201d (id %3)\ncharacters [%4, %5)")
-        .arg(index)
-        .arg(displayToken(t.text))
-        .arg(t.id)
-        .arg(t.charBegin)
-        .arg(t.charEnd);
+    QString tip = tr("token %1 \u201c%2\u201d (id %3)\ncharacters [%4, %5)")
+                      .arg(index)
+                      .arg(displayToken(t.text))
+                      .arg(t.id)
+                      .arg(t.charBegin)
+                      .arg(t.charEnd);
+    if (t.unknown)
+        tip += tr("\n\u201c%1\u201d is not in the vocabulary: the model sees %2")
+                   .arg(t.source.trimmed(), t.text);
+    return tip;
 }
 
 void TokenStripView::paintEvent(QPaintEvent*) {
@@ -124,8 +128,10 @@ void TokenStripView::paintEvent(QPaintEvent*) {
         QColor fill = pal.color(QPalette::AlternateBase);
         if (idx == m_hovered) fill = pal.color(QPalette::Midlight);
         if (idx == m_selected) fill = pal.color(QPalette::Highlight);
+        const bool unknown = m_tokens.tokens[i].unknown;
+        if (unknown && idx != m_selected) fill = QColor(255, 224, 224);
         p.fillRect(r, fill);
-        p.setPen(pal.color(QPalette::Mid));
+        p.setPen(unknown ? QPen(QColor(200, 0, 0), 2) : QPen(pal.color(QPalette::Mid)));
         p.drawRect(r.adjusted(0, 0, -1, -1));
         p.setPen(pal.color(idx == m_selected ? QPalette::HighlightedText : QPalette::Text));
         // Elide only boxes clamped to the strip's width: elidedText() measures fallback

@@ -12,6 +12,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace attnscope::ui {
@@ -62,6 +63,26 @@ struct RunSnapshot {
     /// Invalid (empty) when out of range or the source is missing.
     AttentionMapSnapshot map(int layer, int head, MapAverage average = MapAverage::Head,
                              Source source = Source::Edited) const;
+
+    /// A map as the heatmap shows it: one head or a mean of heads (`average`) of `source`,
+    /// or, with `minus` set, its difference from the same map of `*minus`.
+    struct MapSpec {
+        int layer = 0;
+        int head = 0;
+        MapAverage average = MapAverage::Head;
+        Source source = Source::Edited;
+        std::optional<Source> minus;
+    };
+    /// Whether the spec's sources exist and its layer and head are in range.
+    bool hasMap(const MapSpec& spec) const;
+    /// The tile [q0, q1) x [k0, k1) of the spec's map with at most `maxCells` cells per axis,
+    /// max-pooled (a difference by largest magnitude), read row by row from the shared pattern
+    /// buffers: a tile of a long prompt costs its own area, and no T x T map is copied. Equal
+    /// to makeTile() over map() (a difference: over map() - map(minus)).
+    AttentionMapSnapshot tile(const MapSpec& spec, int q0, int q1, int k0, int k1,
+                              int maxCells) const;
+    /// The title map() gives the spec's map.
+    QString mapTitle(const MapSpec& spec) const;
 };
 
 }  // namespace attnscope::ui

@@ -19,7 +19,8 @@ namespace attnscope::ui {
 /// Runs registry metrics: a metric chooser, a parameter form generated from the metric's
 /// ParamSpecs (integer: spin box, real: validated line edit, boolean: check box, text: line
 /// edit; [UNVERIFIED] thresholds are marked), an optional dataset file (default: the current
-/// prompts), Run/Cancel and a progress bar. GUI thread only.
+/// prompts), Run/Cancel and a progress bar. The parameter form scrolls, so that a metric
+/// with many parameters does not grow the panel. GUI thread only.
 class AnalysisPanel : public QWidget {
     Q_OBJECT
 public:
@@ -35,6 +36,12 @@ public:
 
     void setRunning(bool running);
     void setProgress(double fraction, const QString& message);
+    /// The run ended without a result: the progress bar empties and the label says why
+    /// (never a stale "running…" or "49%").
+    void setCancelled();
+    void setFailed(const QString& message);
+    QString statusText() const;
+    int progressPercent() const;
     QPushButton* runButton() const { return m_run; }
     QPushButton* cancelButton() const { return m_cancel; }
 

@@ -2,6 +2,7 @@
 
 #include "attnscope/ui/ablation_curve_snapshot.h"
 #include "attnscope/ui/head_atlas_view.h"
+#include "attnscope/ui/heatmap_panel.h"
 #include "attnscope/ui/intervention_item.h"
 #include "attnscope/ui/model_summary.h"
 #include "attnscope/ui/run_snapshot.h"
@@ -12,16 +13,12 @@
 #include <memory>
 
 class QComboBox;
-class QFormLayout;
+class QDockWidget;
 class QLabel;
-class QLineEdit;
 class QMenu;
-class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
-class QSpinBox;
 class QTabWidget;
-class QTableView;
 class QToolButton;
 class QUndoStack;
 
@@ -30,27 +27,29 @@ namespace attnscope::ui {
 class AblationCurvePlot;
 class AnalysisPanel;
 class AppController;
-class HeadScoresProxyModel;
+class AtlasPanel;
 class HeadScoresTableModel;
 class HeatmapView;
 class InterventionListModel;
+class InterventionsPanel;
 class LogitLensPlot;
+class ModelPanel;
+class PlotsPanel;
 class PredictionsView;
-class ScoreHistogramPlot;
+class PromptPanel;
 class ScoreScatterPlot;
-class SinkMassPlot;
 class TokenStripView;
 
-/// AttnScope's main window: model and prompt on the left, the attention heatmap in the
-/// centre, the head atlas and score table on the right, predictions, interventions, plots
-/// and analyses at the bottom. All model work goes through its AppController; the window
-/// only shows snapshots. Settings (geometry, dock state, recent models, prompts) persist in
+/// AttnScope's main window, a frame that composes the panels: model and prompt (left dock),
+/// the heatmap (centre), the head atlas and the predictions (right docks), and the plots,
+/// interventions and analyses (bottom docks, tabbed). It keeps the edit list (undoable)
+/// and routes the controller's snapshots to the panels; all model work goes through its
+/// AppController. Settings (geometry, dock state, recent models, prompts) persist in
 /// QSettings. GUI thread only.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    /// What the heatmap shows.
-    enum class MapView { Edited, Baseline, Difference, Corrupted, CorruptedDifference };
+    using MapView = HeatmapPanel::MapView;
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -85,55 +84,67 @@ public:
     QString lastError() const { return m_lastError; }
 
     AppController* controller() const { return m_controller; }
-    HeadAtlasView* atlasView() const { return m_atlas; }
-    HeatmapView* heatmapView() const { return m_heatmap; }
+    HeadAtlasView* atlasView() const;
+    HeatmapView* heatmapView() const;
     PredictionsView* predictionsView() const { return m_predictions; }
-    TokenStripView* tokenStrip() const { return m_tokens; }
+    TokenStripView* tokenStrip() const;
     InterventionListModel* interventionModel() const { return m_interventions; }
     QUndoStack* undoStack() const { return m_undo; }
     AnalysisPanel* analysisPanel() const { return m_analysis; }
-    HeadScoresTableModel* scoresModel() const { return m_scoresModel; }
-    QComboBox* scoreCombo() const { return m_scoreCombo; }
+    HeadScoresTableModel* scoresModel() const;
+    QComboBox* scoreCombo() const;
     /// The scatter plot's x axis: the layer (first item) or another score.
-    QComboBox* scatterXCombo() const { return m_scatterXCombo; }
-    ScoreScatterPlot* scatterPlot() const { return m_scatter; }
-    QTabWidget* plotTabs() const { return m_plotTabs; }
-    LogitLensPlot* logitLensPlot() const { return m_lensPlot; }
-    AblationCurvePlot* ablationCurvePlot() const { return m_curvePlot; }
-    QPushButton* ablationCurveButton() const { return m_curveButton; }
+    QComboBox* scatterXCombo() const;
+    ScoreScatterPlot* scatterPlot() const;
+    QTabWidget* plotTabs() const;
+    LogitLensPlot* logitLensPlot() const;
+    AblationCurvePlot* ablationCurvePlot() const;
+    QPushButton* ablationCurveButton() const;
+    HeatmapPanel* heatmapPanel() const { return m_heatmapPanel; }
+    AtlasPanel* atlasPanel() const { return m_atlasPanel; }
+    PlotsPanel* plotsPanel() const { return m_plots; }
+    PromptPanel* promptPanel() const { return m_promptPanel; }
+    InterventionsPanel* interventionsPanel() const { return m_editsPanel; }
     QString statusText() const;
 
 Q_SIGNALS:
     /// A run's snapshot reached every view.
     void viewUpdated();
+    /// openSession() finished: the session's prompts, edits, results and selection are shown.
+    void sessionRestored();
     void errorShown(const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
 private:
-    // main_window.cpp: layout, menus, settings
-    void buildCentre();
-    void buildDocks();
+    // main_window.cpp: the frame: panels in docks, menus, settings
+    void buildPanels();
+    void arrangeDocks();
+    /// Gives the docks their share of the window's current size (first show, when no saved
+    /// layout was restored).
+    void sizeDocks();
     void buildMenus();
+    void buildStatusBar();
+    void connectPanels();
     void connectController();
     void restoreSettings();
     void saveSettings() const;
     void addRecent(const QString& dir);
     void rebuildRecentMenu();
     void showError(const QString& message);
-    // main_window_views.cpp: snapshots into views, edits
+    // main_window_views.cpp: snapshots into panels, edits out of them
     void onModelOpened(const ModelSummary& summary);
     void onResults(std::shared_ptr<const RunSnapshot> run);
     void onProgress(const QString& task, double fraction, const QString& message);
     void onAnalysisFinished(const HeadScoresSnapshot& scores);
     void onAblationCurveFinished(const AblationCurveSnapshot& curve);
     void onSessionLoaded(const SessionState& state);
-    void updateHeatmap();
     void updateScoreViews();
-    void refreshScoreCombo();
+    void refreshScoreChoices();
     const HeadScoresSnapshot* currentScores() const;
     const HeadScoresSnapshot* scoresNamed(const QString& metric) const;
     void applyInterventions(const InterventionList& items);
@@ -153,34 +164,21 @@ private:
     QUndoStack* m_undo = nullptr;
     InterventionListModel* m_interventions = nullptr;
     InterventionList m_applied;  // the list the controller runs with
-    HeadScoresTableModel* m_scoresModel = nullptr;
-    HeadScoresProxyModel* m_scoresProxy = nullptr;
 
-    QFormLayout* m_modelInfo = nullptr;
-    QLabel* m_modelLabels[8] = {};
-    QPlainTextEdit* m_prompt = nullptr;
-    QLineEdit* m_corrupted = nullptr;
-    TokenStripView* m_tokens = nullptr;
-    HeatmapView* m_heatmap = nullptr;
-    QSpinBox* m_layerSpin = nullptr;
-    QSpinBox* m_headSpin = nullptr;
-    QComboBox* m_averageCombo = nullptr;
-    QComboBox* m_viewCombo = nullptr;
-    HeadAtlasView* m_atlas = nullptr;
-    QComboBox* m_scoreCombo = nullptr;
-    QComboBox* m_scatterXCombo = nullptr;
-    QTableView* m_scoresTable = nullptr;
+    ModelPanel* m_modelPanel = nullptr;
+    PromptPanel* m_promptPanel = nullptr;
+    HeatmapPanel* m_heatmapPanel = nullptr;
+    AtlasPanel* m_atlasPanel = nullptr;
     PredictionsView* m_predictions = nullptr;
-    QTableView* m_interventionsTable = nullptr;
-    SinkMassPlot* m_sinkPlot = nullptr;
-    ScoreHistogramPlot* m_histogram = nullptr;
-    ScoreScatterPlot* m_scatter = nullptr;
-    LogitLensPlot* m_lensPlot = nullptr;
-    AblationCurvePlot* m_curvePlot = nullptr;
-    QWidget* m_curveTab = nullptr;
-    QPushButton* m_curveButton = nullptr;
-    QTabWidget* m_plotTabs = nullptr;
+    InterventionsPanel* m_editsPanel = nullptr;
+    PlotsPanel* m_plots = nullptr;
     AnalysisPanel* m_analysis = nullptr;
+    QDockWidget* m_modelDock = nullptr;
+    QDockWidget* m_atlasDock = nullptr;
+    QDockWidget* m_predictionsDock = nullptr;
+    QDockWidget* m_plotsDock = nullptr;
+    QDockWidget* m_editsDock = nullptr;
+    QDockWidget* m_analysisDock = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QLabel* m_status = nullptr;
@@ -191,8 +189,9 @@ private:
     HeadRef m_selected{0, 0};
     bool m_quietErrors = false;
     QString m_lastError;
-    QString m_pendingScore;  // atlas score to restore once a session's results are in
     bool m_settingItems = false;
+    bool m_restoringSession = false;  // openSession() until sessionLoaded or a failure
+    bool m_docksSized = false;        // by sizeDocks() or a restored layout
 };
 
 }  // namespace attnscope::ui

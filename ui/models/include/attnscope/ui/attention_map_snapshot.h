@@ -15,8 +15,11 @@ namespace attnscope::ui {
 /// source cells. An extent of 0 means "no downsampling" (extent == rows or cols).
 /// `rowTokens`/`colTokens` label the tile's cells (one per row/column), may be empty.
 struct AttentionMapSnapshot {
-    int layer = 0;
-    int head = 0;
+    int layer = 0;  // -1: a mean over every layer
+    int head = 0;   // -1: a mean over the layer's heads
+    /// What the view titles the map with ("Layer 2 · mean of 8 heads · baseline"); empty:
+    /// the view names layer and head.
+    QString title;
     int rows = 0;
     int cols = 0;
     std::vector<float> values;  // [query, key], row-major

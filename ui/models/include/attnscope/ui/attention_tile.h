@@ -2,6 +2,8 @@
 
 #include "attnscope/ui/attention_map_snapshot.h"
 
+#include <functional>
+
 namespace attnscope::ui {
 
 /// How makeTile() summarises the source cells of one tile cell.
@@ -23,5 +25,15 @@ AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, 
 /// that is not square.
 AttentionMapSnapshot makeTile(const AttentionMapSnapshot& full, int q0, int q1, int k0, int k1,
                               int maxRows, int maxCols, TilePooling pooling);
+
+/// Writes the weights of query row `query`, keys [k0, k1), to out[0, k1 - k0): a map read
+/// where it lives (shared pattern buffers), never copied whole.
+using MapRowReader = std::function<void(int query, int k0, int k1, float* out)>;
+
+/// makeTile() over a `queries` x `keys` map read row by row with `read`: only the rows of
+/// the tile are read, so a tile of a long prompt costs its own area, not the map's.
+AttentionMapSnapshot makeTile(int queries, int keys, const MapRowReader& read, int q0, int q1,
+                              int k0, int k1, int maxRows, int maxCols, TilePooling pooling,
+                              const QStringList& rowTokens = {}, const QStringList& colTokens = {});
 
 }  // namespace attnscope::ui

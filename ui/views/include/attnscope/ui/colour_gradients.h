@@ -12,4 +12,8 @@ QCPColorGradient viridisGradient();
 /// centre (0.5) is white, so a data range symmetric around 0 maps 0 to white.
 QCPColorGradient divergingGradient();
 
+/// Diverging purple-white-green (ColorBrewer PRGn) for the clean prompt against the
+/// corrupted one, so that it is never mistaken for edited - baseline.
+QCPColorGradient contrastGradient();
+
 }  // namespace attnscope::ui

@@ -20,13 +20,22 @@ struct HeadRef {
     bool operator!=(const HeadRef& o) const { return !(*this == o); }
 };
 
+/// An edit on a head, as the atlas marks it.
+struct HeadEditMark {
+    HeadRef head;
+    QString kind;  // intervention_kinds.h
+    double param = 0.0;
+};
+
 /// The layer x head grid (layer 0 on top, head 0 on the left) coloured by one score
 /// (viridis over the score's range, NaN grey) with a colour legend on the right.
 /// Click selects a head (outlined; headClicked), Ctrl+click toggles its ablation mark
 /// (a cross; ablationToggled), right-click offers interventions on the head
 /// (interventionRequested with a kind from intervention_kinds.h). The ablation marks
 /// are the view's state; a controller that owns the edit list syncs them with
-/// setAblatedHeads(). GUI thread only.
+/// setAblatedHeads() or, for every kind of edit, setEditMarks(): zero ablations are a
+/// cross, other edits a badge in the cell ("mean", "×0.5", "win 8", "ACT", "patch").
+/// GUI thread only.
 class HeadAtlasView : public QWidget {
     Q_OBJECT
 public:
@@ -45,6 +54,13 @@ public:
     bool isAblated(HeadRef head) const;
     void setAblatedHeads(const std::vector<HeadRef>& heads);
     std::vector<HeadRef> ablatedHeads() const;
+    /// Marks every enabled edit: zero ablations as crosses (as setAblatedHeads()), the other
+    /// kinds as badges.
+    void setEditMarks(const std::vector<HeadEditMark>& marks);
+    /// The badges drawn on a head, in edit order ("mean", "×0.5", ...); crosses not included.
+    QStringList editBadges(HeadRef head) const;
+    /// A badge's text for an edit kind and parameter.
+    static QString badgeText(const QString& kind, double param);
 
     /// The area the cells fill: cell (l, h) spans x in [left + h*w/heads, left +
     /// (h+1)*w/heads) and y likewise by layer, with w, height from this rect.
@@ -79,12 +95,14 @@ private:
     int index(HeadRef head) const { return head.layer * m_scores.heads + head.head; }
     void paintLabels(QPainter& p, const QRect& grid) const;
     void paintLegend(QPainter& p) const;
+    void paintBadges(QPainter& p) const;
 
     HeadScoresSnapshot m_scores;
     mutable QCPColorGradient m_gradient;  // color() updates its lookup table
     QCPRange m_range{0, 1};
     HeadRef m_selected;
-    std::vector<bool> m_ablated;  // [layer, head]
+    std::vector<bool> m_ablated;         // [layer, head]
+    std::vector<HeadEditMark> m_badges;  // edits other than zero ablation
 };
 
 }  // namespace attnscope::ui

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QCheckBox;
 class QCPColorMap;
@@ -41,24 +42,42 @@ public:
     /// The least tile resolution asked for, whatever the widget's size.
     static constexpr int kMinTileCells = 256;
 
+    /// What a difference map compares; it names the title and the colour scale and picks
+    /// the diverging palette (red-blue for edits, purple-green for the corrupted prompt).
+    enum class DifferenceKind { EditedMinusBaseline, PromptMinusCorrupted };
+
     explicit HeatmapView(QWidget* parent = nullptr);
     ~HeatmapView() override;
 
     /// Shows a whole map (or a tile; its offsets place it). Leaves difference mode and
     /// resets zoom to the whole map.
     void setSnapshot(AttentionMapSnapshot map);
-    /// Shows edited - baseline (same shape) on the diverging scale; resets zoom.
-    void setDifference(const AttentionMapSnapshot& edited, const AttentionMapSnapshot& baseline);
+    /// Shows a - b (same shape) on a diverging scale symmetric around 0; resets zoom. The
+    /// axes carry a's tokens (label them with both prompts' tokens for a comparison).
+    void setDifference(const AttentionMapSnapshot& a, const AttentionMapSnapshot& b,
+                       DifferenceKind kind = DifferenceKind::EditedMinusBaseline);
+    DifferenceKind differenceKind() const { return m_differenceKind; }
+    /// The title above the map ("Layer 2 · head 1 — edited − baseline").
+    QString title() const;
+    /// The title plus the view's mode (weights, log scale or the difference).
+    QString exportTitle() const override;
+    /// "edited − baseline" or "prompt − corrupted".
+    static QString differenceLabel(DifferenceKind kind);
     /// Long-prompt mode over a `queries` x `keys` map: requests the visible tile now and
     /// after every zoom/pan/resize, from `provider` (called synchronously) or, when it is
     /// empty, only through visibleRangeChanged() for a supplier that answers with
     /// setTile(). Tokens (full length, may be empty) label the axes.
+    /// With `difference`, the tiles are differences, drawn as setDifference() draws them.
     void setTileProvider(int queries, int keys, TileProvider provider, QStringList queryTokens = {},
-                         QStringList keyTokens = {});
+                         QStringList keyTokens = {},
+                         std::optional<DifferenceKind> difference = std::nullopt);
+    /// Whether the view asks a provider for tiles (setTileProvider()).
+    bool tiled() const { return m_tiled; }
     /// Accepts a tile of the current map (from the provider or an asynchronous supplier);
     /// keeps the zoom.
     void setTile(AttentionMapSnapshot tile);
-    void clear();
+    /// Shows no map; the title says `message` (default "No attention map").
+    void clear(const QString& message = QString());
 
     void setLogScale(bool on);
     bool logScale() const { return m_logScale; }
@@ -104,6 +123,9 @@ protected:
 
 private:
     void load(AttentionMapSnapshot map, bool difference);
+    /// Drops highlights and the hover when the axes now name other tokens.
+    void forgetStaleMarks(int oldQueries, int oldKeys, const QStringList& oldQueryTokens,
+                          const QStringList& oldKeyTokens);
     void showTile(AttentionMapSnapshot tile);
     void forgetRequest();
     /// Stores the request; false when it equals the previous one.
@@ -142,6 +164,7 @@ private:
     int m_head = 0;
     bool m_logScale = false;
     bool m_difference = false;
+    DifferenceKind m_differenceKind = DifferenceKind::EditedMinusBaseline;
     bool m_autoDownsample = true;
     int m_highlightRow = -1;
     int m_highlightCol = -1;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "attnscope/ui/plot_export.h"
+
 #include <QWidget>
 
 class QCustomPlot;
@@ -22,6 +24,12 @@ public:
     /// See exportPlot(): format from the suffix, 0 = current size.
     bool exportTo(const QString& path, int width = 0, int height = 0,
                   QString* error = nullptr) const;
+    bool exportTo(const QString& path, const PlotExportOptions& options,
+                  QString* error = nullptr) const;
+    /// The title an export offers: what the plot shows (subclasses name layer, head, mode).
+    virtual QString exportTitle() const;
+    /// Asks for a file, then for size, dpi and title (PlotExportDialog), and writes it.
+    void exportWithDialog();
 
 protected:
     QVBoxLayout* mainLayout() const { return m_layout; }
@@ -30,7 +38,6 @@ protected:
 
 private:
     void showContextMenu(const QPoint& pos);
-    void exportWithDialog();
 
     QVBoxLayout* m_layout = nullptr;
     QCustomPlot* m_plot = nullptr;

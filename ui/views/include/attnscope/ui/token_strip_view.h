@@ -10,7 +10,9 @@ namespace attnscope::ui {
 
 /// The prompt's tokens as boxes that wrap like text (whitespace made visible). Hover
 /// shows a tooltip with the token's index, id and character span; click selects a
-/// token (highlighted; tokenClicked). Height follows the width (heightForWidth).
+/// token (highlighted; tokenClicked). Words the tokenizer did not know (Token::unknown)
+/// are boxed in red and their tooltip names the word. Height follows the width
+/// (heightForWidth).
 class TokenStripView : public QWidget {
     Q_OBJECT
 public:
