@@ -29,7 +29,8 @@ const std::map<std::string, CommandInfo>& commands() {
           "run --model DIR (--prompt TEXT | --ids 1,2,3) [--capture GLOB]... [--out FILE.h5]\n"
           "      [--append] [--long-context] [--storage float32|float16] [--compress]\n"
           "      [--ablate L.H[,H]]... [--mean-ablate L.H]... [--scale L.H=F]... [--top-k N]\n"
-          "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]"}},
+          "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]\n"
+          "      [--split-special-tokens]"}},
         {"score",
          {runScoreCommand,
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
@@ -50,7 +51,8 @@ const std::map<std::string, CommandInfo>& commands() {
         {"tokenize",
          {runTokenizeCommand,
           "tokenize (--model DIR | --tokenizer FILE) --text TEXT|- [--json] "
-          "[--no-special-tokens]"}},
+          "[--no-special-tokens]\n"
+          "      [--split-special-tokens]"}},
     };
     return table;
 }

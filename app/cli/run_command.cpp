@@ -5,7 +5,9 @@
 
 #include "attnscope/app/capture_export.h"
 #include "attnscope/capture/load_error.h"
+#include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
+#include "attnscope/store/capture_writer.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -51,6 +53,35 @@ std::vector<capture::Intervention> interventionsFrom(const CliArgs& args) {
     return out;
 }
 
+// encodePrompt() with special-token strings in the text taken as plain text (Hugging Face's
+// split_special_tokens=True). BOS/EOS are still added as the tokenizer says.
+PromptTokens encodeSplittingSpecialTokens(const OpenedModel& opened, const std::string& text) {
+    if (!opened.tokenizer)
+        throw capture::InputError(opened.dir.string() +
+                                  ": the model folder has no tokenizer; give token ids instead");
+    capture::EncodeOptions options;
+    options.parseSpecialTokens = false;
+    const capture::Encoding e = opened.tokenizer->encode(text, options);
+    PromptTokens p;
+    p.text = text;
+    p.ids = e.ids;
+    for (std::size_t i = 0; i < e.ids.size(); ++i) {
+        p.tokens.push_back(opened.tokenizer->displayString(e.ids[i]));
+        p.offsets.push_back({static_cast<int64_t>(e.charSpans[i].first),
+                             static_cast<int64_t>(e.charSpans[i].second)});
+    }
+    return p;
+}
+
+// Temporaries of this file left by a killed writer: removed here rather than silently inside
+// the writer, so that the user learns where the disk space went.
+void removeStaleTemporaries(const std::filesystem::path& path, std::ostream& err) {
+    for (const auto& stale : store::CaptureWriter::removeStaleTemporaries(path))
+        err << "removed " << stale.path.string() << " (" << std::fixed << std::setprecision(1)
+            << static_cast<double>(stale.bytes) / 1e6 << " MB), left by process " << stale.pid
+            << " which no longer runs\n";
+}
+
 void printTable(std::ostream& out, const PromptTokens& prompt, const PromptRun& run) {
     out << "input: " << prompt.ids.size() << " tokens\n";
     out << "rank  prob      logit     id      token\n";
@@ -76,19 +107,25 @@ void printJson(std::ostream& out, const PromptTokens& prompt, const PromptRun& r
 }  // namespace
 
 int runRunCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
-                  std::ostream&) {
+                  std::ostream& err) {
     auto valued = modelOptionNames();
     valued.insert({"--prompt", "--ids", "--capture", "--out", "--top-k", "--storage", "--ablate",
                    "--mean-ablate", "--scale"});
-    const CliArgs args(argv, valued, {"--json", "--compress", "--append", "--long-context"});
+    const CliArgs args(
+        argv, valued,
+        {"--json", "--compress", "--append", "--long-context", "--split-special-tokens"});
     if (args.has("--prompt") == args.has("--ids"))
         throw UsageError("give exactly one of --prompt TEXT or --ids 1,2,3");
+    const bool splitSpecial = args.flag("--split-special-tokens");
+    if (splitSpecial && !args.has("--prompt"))
+        throw UsageError("--split-special-tokens applies to --prompt TEXT only");
     const int64_t topK = args.integer("--top-k", 10, 1, 1000000);
     const auto interventions = interventionsFrom(args);
     OpenedModel opened = openModelFromArgs(args);
-    const PromptTokens prompt = args.has("--prompt")
-                                    ? encodePrompt(opened, *args.value("--prompt"))
-                                    : promptFromIds(opened, parseIdList(*args.value("--ids")));
+    const PromptTokens prompt =
+        !args.has("--prompt") ? promptFromIds(opened, parseIdList(*args.value("--ids")))
+        : splitSpecial        ? encodeSplittingSpecialTokens(opened, *args.value("--prompt"))
+                              : encodePrompt(opened, *args.value("--prompt"));
 
     capture::CaptureSpec spec;
     spec.hooks = args.all("--capture");
@@ -103,6 +140,7 @@ int runRunCommand(const std::vector<std::string>& argv, std::istream&, std::ostr
             throw UsageError("--storage must be float32 or float16");
         options.writer.storage =
             storage == "float16" ? store::StorageType::Float16 : store::StorageType::Float32;
+        removeStaleTemporaries(*path, err);
         run = runPromptToFile(opened, prompt, spec, interventions, topK, *path, options);
     } else {
         run = runPrompt(opened, prompt, spec, interventions, topK);
