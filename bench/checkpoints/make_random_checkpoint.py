@@ -97,6 +97,9 @@ def numel(shape):
 
 
 def write_file(path, entries, dtype, elem):
+    # Hugging Face's save_file orders a file's tensors by name (within one dtype): q/k/v are
+    # then not stored in fused order (k, o, q, v) while gate, up are. Loaders see real layouts.
+    entries = sorted(entries)
     header, offset = {}, 0
     for name, shape in entries:
         size = numel(shape) * elem

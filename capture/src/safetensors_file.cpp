@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "attnscope/capture/load_error.h"
@@ -82,6 +83,32 @@ at::Tensor SafetensorsFile::view(const std::string& name) const {
     return at::from_blob(
         const_cast<uint8_t*>(bytes), info.shape, [keepAlive](void*) {},
         at::TensorOptions().dtype(type));
+}
+
+at::Tensor SafetensorsFile::viewConcatenated(const std::vector<std::string>& names) const {
+    if (names.empty()) return {};
+    const TensorInfo& first = entry(names.front());
+    if (first.shape.empty()) return {};
+    std::vector<int64_t> shape = first.shape;
+    const TensorInfo* previous = &first;
+    for (std::size_t i = 1; i < names.size(); ++i) {
+        const TensorInfo& next = entry(names[i]);
+        const bool sameTrailing =
+            next.shape.size() == shape.size() &&
+            std::equal(next.shape.begin() + 1, next.shape.end(), shape.begin() + 1);
+        if (next.dtype != first.dtype || !sameTrailing || next.begin != previous->end) return {};
+        shape[0] += next.shape[0];
+        previous = &next;
+    }
+    const uint8_t* bytes = m_map->data() + m_header.dataOffset + first.begin;
+    if (previous->end == first.begin ||
+        reinterpret_cast<uintptr_t>(bytes) % dtypeSize(first.dtype) != 0)
+        return {};
+    // The span [first.begin, last.end) is inside the mapping: each part was validated.
+    std::shared_ptr<MappedFile> keepAlive = m_map;
+    return at::from_blob(
+        const_cast<uint8_t*>(bytes), shape, [keepAlive](void*) {},
+        at::TensorOptions().dtype(scalarType(first.dtype)));
 }
 
 bool SafetensorsFile::contains(const void* address) const {

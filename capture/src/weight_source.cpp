@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -170,6 +171,18 @@ at::Tensor WeightSource::takeConcatenated(const std::vector<Part>& parts) {
         observe(e);
     }
     if (m_checkOnly) return placeholder(shape, entries.front()->info->dtype);
+    // Parts stored back to back in fused order (q, k, v; gate, up) already are the fused
+    // matrix: one view, no copy.
+    const SafetensorsFile* file = entries.front()->file;
+    const DType stored = entries.front()->info->dtype;
+    if ((!m_target || *m_target == stored) &&
+        std::all_of(entries.begin(), entries.end(),
+                    [&](const Entry* e) { return e->file == file; })) {
+        std::vector<std::string> names;
+        for (const Part& part : parts)
+            names.push_back(part.name);
+        if (at::Tensor span = file->viewConcatenated(names); span.defined()) return span;
+    }
     at::Tensor fused = at::cat(pieces);
     pieces.clear();  // drop the views before their pages are released
     if (m_target && scalarTypeOf(*m_target) != fused.scalar_type())

@@ -128,22 +128,56 @@ TEST(ZeroCopyLoad, TheModelKeepsTheMappingAliveAfterTheLoader) {
     EXPECT_TRUE(mappingsOf(file).empty());
 }
 
-TEST(ZeroCopyLoad, FusedAndConvertedWeightsAreOwnedCopies) {
+at::Tensor fusedFromFile(const SafetensorsFile& f, const std::string& prefix,
+                         const std::vector<std::string>& parts) {
+    std::vector<at::Tensor> read;
+    for (const auto& p : parts)
+        read.push_back(f.read(prefix + p + ".weight"));
+    return at::cat(read);
+}
+
+TEST(ZeroCopyLoad, FusedWeightsAreViewsWhenStoredInFusedOrder) {
+    ATTNSCOPE_REQUIRE_FIXTURE(llamaTiny());
+    const std::string p = "model.layers.1.";
+    const std::vector<std::string> qkv{"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"},
+        gateUp{"mlp.gate_proj", "mlp.up_proj"};
+    // The fixture is stored in module order: q, k, v and gate, up lie back to back, so the fused
+    // matrices are single views of the file.
+    {
+        const fs::path file = llamaTiny() / "model.safetensors";
+        auto model = loadModel(llamaTiny());
+        const SafetensorsFile copy(file);
+        TransformerBlock& b = model->block(1);
+        EXPECT_TRUE(insideMapping(b.attn->wQkv, file));
+        EXPECT_TRUE(insideMapping(b.wIn, file));
+        EXPECT_TRUE(at::equal(b.attn->wQkv, fusedFromFile(copy, p, qkv)));
+        EXPECT_TRUE(at::equal(b.wIn, fusedFromFile(copy, p, gateUp)));
+        for (const auto& w : model->parameters())
+            EXPECT_TRUE(insideMapping(w, file));
+    }
+    // Hugging Face's save_file sorts tensors by name: k, o, q, v are not in fused order (q/k/v is
+    // copied) while gate, up still are (a view).
+    TempDir dir;
+    fs::copy_file(llamaTiny() / "config.json", dir.path() / "config.json");
+    const SafetensorsFile original(llamaTiny() / "model.safetensors");
+    std::vector<std::pair<std::string, at::Tensor>> sorted;
+    for (const auto& [name, info] : original.header().tensors)  // std::map: sorted by name
+        sorted.emplace_back(name, original.read(name));
+    const fs::path file = dir.path() / "model.safetensors";
+    writeSafetensors(file, sorted);
+    auto model = loadModel(dir.path());
+    TransformerBlock& b = model->block(1);
+    EXPECT_FALSE(insideMapping(b.attn->wQkv, file));
+    EXPECT_TRUE(insideMapping(b.attn->wO, file));
+    EXPECT_TRUE(insideMapping(b.wIn, file));
+    EXPECT_TRUE(at::equal(b.attn->wQkv, fusedFromFile(original, p, qkv)));
+    EXPECT_TRUE(at::equal(b.wIn, fusedFromFile(original, p, gateUp)));
+}
+
+TEST(ZeroCopyLoad, ConvertedWeightsAreOwnedCopies) {
     ATTNSCOPE_REQUIRE_FIXTURE(llamaTiny());
     const fs::path file = llamaTiny() / "model.safetensors";
-    auto model = loadModel(llamaTiny());
     const SafetensorsFile copy(file);
-    // o_proj is used as stored; q/k/v are fused into one matrix, which needs a copy.
-    TransformerBlock& b = model->block(0);
-    EXPECT_TRUE(insideMapping(b.attn->wO, file));
-    EXPECT_FALSE(insideMapping(b.attn->wQkv, file));
-    EXPECT_TRUE(
-        at::equal(b.attn->wQkv, at::cat({copy.read("model.layers.0.self_attn.q_proj.weight"),
-                                         copy.read("model.layers.0.self_attn.k_proj.weight"),
-                                         copy.read("model.layers.0.self_attn.v_proj.weight")})));
-    EXPECT_TRUE(at::equal(b.wIn, at::cat({copy.read("model.layers.0.mlp.gate_proj.weight"),
-                                          copy.read("model.layers.0.mlp.up_proj.weight")})));
-
     // Computing in bfloat16 from a float32 file converts every weight.
     LoadOptions bf16;
     bf16.dtype = ComputeDType::BFloat16;
@@ -153,6 +187,9 @@ TEST(ZeroCopyLoad, FusedAndConvertedWeightsAreOwnedCopies) {
         EXPECT_FALSE(insideMapping(p, file));
     }
     EXPECT_TRUE(at::equal(low->unembedWeight(), copy.read("lm_head.weight").to(at::kBFloat16)));
+    EXPECT_TRUE(at::equal(low->block(0).wIn,
+                          fusedFromFile(copy, "model.layers.0.", {"mlp.gate_proj", "mlp.up_proj"})
+                              .to(at::kBFloat16)));
 }
 
 TEST(ZeroCopyLoad, WritableWeightsAreOwnedAndGiveTheSameModel) {

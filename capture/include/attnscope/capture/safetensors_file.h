@@ -35,6 +35,12 @@ public:
     /// (truncating it raises SIGBUS on access); writers that rename a new file over it are safe.
     at::Tensor view(const std::string& name) const;
 
+    /// When the tensors `names` are stored back to back in this order with one dtype and equal
+    /// trailing dimensions, their concatenation along dimension 0 as one view (as view() does,
+    /// no copy); an undefined tensor otherwise. Checkpoints written in module order (q, k, v;
+    /// gate, up) fuse for free.
+    at::Tensor viewConcatenated(const std::vector<std::string>& names) const;
+
     /// Whether `address` lies inside this file's mapping (a view shares memory with the file).
     bool contains(const void* address) const;
 

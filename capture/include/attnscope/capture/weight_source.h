@@ -38,9 +38,10 @@ public:
         std::string name;
         std::vector<int64_t> shape;
     };
-    /// The parts, checked as take() does, concatenated along dimension 0 into one owned tensor
-    /// (fused weights such as q/k/v). The file pages the copy read are released afterwards, so
-    /// that resident memory holds the fused copy only.
+    /// The parts, checked as take() does, concatenated along dimension 0 (fused weights such as
+    /// q/k/v): a view of the file when they are stored back to back in this order in the target
+    /// dtype, else one owned copy, after which the file pages the copy read are released so that
+    /// resident memory holds the copy only.
     at::Tensor takeConcatenated(const std::vector<Part>& parts);
     /// Marks a tensor as deliberately unused (buffers such as GPT-2's attn.bias, a tied lm_head).
     void ignore(const std::string& name);
