@@ -2,6 +2,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "attnscope/app/capture_export.h"
 #include "attnscope/capture/load_error.h"
@@ -76,10 +77,13 @@ PromptTokens encodeSplittingSpecialTokens(const OpenedModel& opened, const std::
 // Temporaries of this file left by a killed writer: removed here rather than silently inside
 // the writer, so that the user learns where the disk space went.
 void removeStaleTemporaries(const std::filesystem::path& path, std::ostream& err) {
-    for (const auto& stale : store::CaptureWriter::removeStaleTemporaries(path))
-        err << "removed " << stale.path.string() << " (" << std::fixed << std::setprecision(1)
-            << static_cast<double>(stale.bytes) / 1e6 << " MB), left by process " << stale.pid
-            << " which no longer runs\n";
+    for (const auto& stale : store::CaptureWriter::removeStaleTemporaries(path)) {
+        std::ostringstream line;  // keeps `err`'s number format untouched
+        line << "removed " << stale.path.string() << " (" << std::fixed << std::setprecision(1)
+             << static_cast<double>(stale.bytes) / 1e6 << " MB), left by process " << stale.pid
+             << " which no longer runs\n";
+        err << line.str();
+    }
 }
 
 void printTable(std::ostream& out, const PromptTokens& prompt, const PromptRun& run) {
