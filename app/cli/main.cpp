@@ -34,7 +34,7 @@ const std::map<std::string, CommandInfo>& commands() {
         {"score",
          {runScoreCommand,
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
-          "      [--key NAME] [--csv FILE] [--json] [--quiet]"}},
+          "      [--key NAME] [--csv FILE] [--json] [--quiet] [--split-special-tokens]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
         {"train-demo",
          {runTrainDemoCommand,

@@ -6,7 +6,6 @@
 
 #include "attnscope/app/capture_export.h"
 #include "attnscope/capture/load_error.h"
-#include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/store/capture_writer.h"
 #include "commands.h"
@@ -52,26 +51,6 @@ std::vector<capture::Intervention> interventionsFrom(const CliArgs& args) {
             capture::HeadScale{layer, heads, factor, capture::ScaleTarget::Output, -1});
     }
     return out;
-}
-
-// encodePrompt() with special-token strings in the text taken as plain text (Hugging Face's
-// split_special_tokens=True). BOS/EOS are still added as the tokenizer says.
-PromptTokens encodeSplittingSpecialTokens(const OpenedModel& opened, const std::string& text) {
-    if (!opened.tokenizer)
-        throw capture::InputError(opened.dir.string() +
-                                  ": the model folder has no tokenizer; give token ids instead");
-    capture::EncodeOptions options;
-    options.parseSpecialTokens = false;
-    const capture::Encoding e = opened.tokenizer->encode(text, options);
-    PromptTokens p;
-    p.text = text;
-    p.ids = e.ids;
-    for (std::size_t i = 0; i < e.ids.size(); ++i) {
-        p.tokens.push_back(opened.tokenizer->displayString(e.ids[i]));
-        p.offsets.push_back({static_cast<int64_t>(e.charSpans[i].first),
-                             static_cast<int64_t>(e.charSpans[i].second)});
-    }
-    return p;
 }
 
 // Temporaries of this file left by a killed writer: removed here rather than silently inside
@@ -120,16 +99,15 @@ int runRunCommand(const std::vector<std::string>& argv, std::istream&, std::ostr
         {"--json", "--compress", "--append", "--long-context", "--split-special-tokens"});
     if (args.has("--prompt") == args.has("--ids"))
         throw UsageError("give exactly one of --prompt TEXT or --ids 1,2,3");
-    const bool splitSpecial = args.flag("--split-special-tokens");
-    if (splitSpecial && !args.has("--prompt"))
+    if (args.flag(kSplitSpecialTokens) && !args.has("--prompt"))
         throw UsageError("--split-special-tokens applies to --prompt TEXT only");
     const int64_t topK = args.integer("--top-k", 10, 1, 1000000);
     const auto interventions = interventionsFrom(args);
     OpenedModel opened = openModelFromArgs(args);
-    const PromptTokens prompt =
-        !args.has("--prompt") ? promptFromIds(opened, parseIdList(*args.value("--ids")))
-        : splitSpecial        ? encodeSplittingSpecialTokens(opened, *args.value("--prompt"))
-                              : encodePrompt(opened, *args.value("--prompt"));
+    applyTokenizerOptions(args, opened);
+    const PromptTokens prompt = args.has("--prompt")
+                                    ? encodePrompt(opened, *args.value("--prompt"))
+                                    : promptFromIds(opened, parseIdList(*args.value("--ids")));
 
     capture::CaptureSpec spec;
     spec.hooks = args.all("--capture");
