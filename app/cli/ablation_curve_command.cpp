@@ -18,7 +18,7 @@ int runAblationCurveCommand(const std::vector<std::string>& argv, std::istream&,
     auto valued = modelOptionNames();
     valued.insert({"--prompt", "--ids", "--metric", "--param", "--data", "--max-heads",
                    "--random-orders", "--seed"});
-    const CliArgs args(argv, valued, {"--json", "--quiet"});
+    const CliArgs args(argv, valued, {"--json", "--quiet", kSplitSpecialTokens});
     const RunRequest prompt = runRequestFromArgs(args);
     ScoreRequest score;
     score.metric = args.required("--metric");

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/capture/runtime_settings.h"
+#include "attnscope/capture/tokenizer.h"
 
 namespace attnscope::app {
 
@@ -21,6 +22,14 @@ capture::LoadOptions loadOptionsFromArgs(const CliArgs& args) {
 
 OpenedModel openModelFromArgs(const CliArgs& args) {
     return openModel(args.required("--model"), loadOptionsFromArgs(args));
+}
+
+void applyTokenizerOptions(const CliArgs& args, OpenedModel& opened) {
+    if (!args.flag(kSplitSpecialTokens) || !opened.tokenizer) return;
+    // A tokenizer of its own: the shared one is immutable once handed out.
+    auto tokenizer = capture::Tokenizer::fromModelFolder(opened.dir);
+    tokenizer->setSplitSpecialTokens(true);
+    opened.tokenizer = std::move(tokenizer);
 }
 
 std::string jsonEscape(const std::string& s) {

@@ -16,6 +16,12 @@ capture::LoadOptions loadOptionsFromArgs(const CliArgs& args);
 /// Opens --model with loadOptionsFromArgs.
 OpenedModel openModelFromArgs(const CliArgs& args);
 
+/// The switch of every command that takes prompt text.
+inline constexpr const char* kSplitSpecialTokens = "--split-special-tokens";
+/// With --split-special-tokens, gives `opened` a tokenizer that treats special-token strings in
+/// every prompt as plain text (Hugging Face's split_special_tokens=True).
+void applyTokenizerOptions(const CliArgs& args, OpenedModel& opened);
+
 /// Escapes `s` for a JSON string body.
 std::string jsonEscape(const std::string& s);
 

@@ -15,7 +15,7 @@ int runLensCommand(const std::vector<std::string>& argv, std::istream&, std::ost
     auto valued = modelOptionNames();
     valued.insert(promptOptionNames().begin(), promptOptionNames().end());
     valued.insert(editOptionNames().begin(), editOptionNames().end());
-    const CliArgs args(argv, valued, {"--json"});
+    const CliArgs args(argv, valued, {"--json", kSplitSpecialTokens});
     RunRequest request = runRequestFromArgs(args);
     const EditOptions edits(args);
     auto session = openSessionFromArgs(args);

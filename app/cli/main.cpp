@@ -31,30 +31,32 @@ const std::map<std::string, CommandInfo>& commands() {
           "      [--capture GLOB]... [--out FILE.h5] [--append] [--long-context]\n"
           "      [--storage float32|float16] [--compress] [--ablate L.H[,H]]...\n"
           "      [--mean-ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--top-k N]\n"
-          "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]"}},
+          "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]\n"
+          "      [--split-special-tokens]"}},
         {"lens",
          {runLensCommand,
           "lens --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted TEXT | --corrupted-ids "
           "IDS]\n"
           "      [--ablate L.H]... [--mean-ablate L.H]... [--scale L.H=F]... [--edits "
           "FILE.json]...\n"
-          "      [--json] [--dtype float32|bfloat16] [--threads N]"}},
+          "      [--json] [--dtype float32|bfloat16] [--threads N] [--split-special-tokens]"}},
         {"ablation-curve",
          {runAblationCurveCommand,
           "ablation-curve --model DIR (--prompt TEXT | --ids 1,2,3) --metric NAME [--param "
           "k=v]...\n"
-          "      [--data FILE] [--max-heads N] [--random-orders N] [--seed N] [--json] [--quiet]"}},
+          "      [--data FILE] [--max-heads N] [--random-orders N] [--seed N] [--json] [--quiet]\n"
+          "      [--split-special-tokens]"}},
         {"session",
          {runSessionCommand,
           "session show FILE.h5 [--json]\n"
           "  session export FILE.h5 --out DIR [--json]\n"
           "  session save FILE.h5 --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted ...]\n"
           "      [--ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--metric NAME\n"
-          "      [--param k=v]... [--data FILE]] [--quiet]"}},
+          "      [--param k=v]... [--data FILE]] [--quiet] [--split-special-tokens]"}},
         {"score",
          {runScoreCommand,
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
-          "      [--key NAME] [--csv FILE] [--json] [--quiet]"}},
+          "      [--key NAME] [--csv FILE] [--json] [--quiet] [--split-special-tokens]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
         {"train-demo",
          {runTrainDemoCommand,
@@ -71,7 +73,8 @@ const std::map<std::string, CommandInfo>& commands() {
         {"tokenize",
          {runTokenizeCommand,
           "tokenize (--model DIR | --tokenizer FILE) --text TEXT|- [--json] "
-          "[--no-special-tokens]"}},
+          "[--no-special-tokens]\n"
+          "      [--split-special-tokens]"}},
     };
     return table;
 }

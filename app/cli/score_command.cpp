@@ -90,11 +90,12 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
                     std::ostream& err) {
     auto valued = modelOptionNames();
     valued.insert({"--metric", "--param", "--data", "--out", "--csv", "--key"});
-    const CliArgs args(argv, valued, {"--json", "--quiet"});
+    const CliArgs args(argv, valued, {"--json", "--quiet", kSplitSpecialTokens});
     const std::string metric = args.required("--metric");
     const auto params = parseScoreParams(args.all("--param"));
     analysis::MetricRegistry::global().find(metric);  // fail fast before loading the model
     OpenedModel opened = openModelFromArgs(args);
+    applyTokenizerOptions(args, opened);
     const analysis::Dataset data =
         args.has("--data") ? analysis::loadDataset(*args.value("--data")) : defaultDataset(opened);
     TerminalProgress progress(err, !args.flag("--quiet"));

@@ -109,7 +109,7 @@ int saveSession(const std::string& path, const std::vector<std::string>& rest, s
     valued.insert(promptOptionNames().begin(), promptOptionNames().end());
     valued.insert(editOptionNames().begin(), editOptionNames().end());
     valued.insert({"--metric", "--param", "--data"});
-    const CliArgs args(rest, valued, {"--quiet"});
+    const CliArgs args(rest, valued, {"--quiet", kSplitSpecialTokens});
     RunRequest request = runRequestFromArgs(args);
     const EditOptions edits(args);
     auto session = openSessionFromArgs(args);

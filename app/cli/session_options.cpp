@@ -11,8 +11,10 @@ const std::set<std::string>& promptOptionNames() {
 }
 
 std::unique_ptr<Session> openSessionFromArgs(const CliArgs& args) {
-    return std::make_unique<Session>(args.required("--model"), capture::Progress{},
-                                     loadOptionsFromArgs(args));
+    auto session = std::make_unique<Session>(args.required("--model"), capture::Progress{},
+                                             loadOptionsFromArgs(args));
+    session->setSplitSpecialTokens(args.flag(kSplitSpecialTokens));
+    return session;
 }
 
 RunRequest runRequestFromArgs(const CliArgs& args) {

@@ -12,7 +12,8 @@ namespace attnscope::app {
 
 /// --prompt, --ids, --corrupted, --corrupted-ids.
 const std::set<std::string>& promptOptionNames();
-/// Opens --model as a session, with the CLI's thread and load options.
+/// Opens --model as a session, with the CLI's thread, load and tokenizer options
+/// (--split-special-tokens).
 std::unique_ptr<Session> openSessionFromArgs(const CliArgs& args);
 /// The run of --prompt TEXT or --ids 1,2,3 (exactly one), with the corrupted prompt if given.
 RunRequest runRequestFromArgs(const CliArgs& args);

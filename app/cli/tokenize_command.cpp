@@ -12,12 +12,15 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: attnscope-cli tokenize (--model DIR | --tokenizer FILE) --text TEXT [--json] "
-    "[--no-special-tokens]\n"
+    "[--no-special-tokens] [--split-special-tokens]\n"
     "  --model DIR          DIR/tokenizer.json, else DIR/vocab.json + DIR/merges.txt\n"
     "  --tokenizer FILE     a Hugging Face tokenizer.json\n"
     "  --text TEXT          the text to tokenize; '-' reads standard input\n"
     "  --json               print a JSON list of {id, text, start, end} (character offsets)\n"
-    "  --no-special-tokens  do not add BOS/EOS\n";
+    "  --no-special-tokens  do not add BOS/EOS\n"
+    "  --split-special-tokens\n"
+    "                       tokenize special-token strings in the text (\"<|endoftext|>\") as\n"
+    "                       plain text, as Hugging Face's split_special_tokens=True does\n";
 
 struct Options {
     std::optional<std::string> model;
@@ -25,6 +28,7 @@ struct Options {
     std::optional<std::string> text;
     bool json = false;
     bool addSpecialTokens = true;
+    bool splitSpecialTokens = false;
     bool help = false;
 };
 
@@ -62,6 +66,9 @@ Options parse(const std::vector<std::string>& args) {
         } else if (name == "--no-special-tokens") {
             flag();
             options.addSpecialTokens = false;
+        } else if (name == "--split-special-tokens") {
+            flag();
+            options.splitSpecialTokens = true;
         } else if (name == "--help" || name == "-h") {
             options.help = true;
         } else {
@@ -97,7 +104,10 @@ int runTokenizeCommand(const std::vector<std::string>& args, std::istream& in, s
         const auto tokenizer = options.model
                                    ? capture::Tokenizer::fromModelFolder(*options.model)
                                    : capture::Tokenizer::fromTokenizerJson(*options.tokenizer);
-        const capture::Encoding encoding = tokenizer->encode(text, options.addSpecialTokens);
+        capture::EncodeOptions encode;
+        encode.addSpecialTokens = options.addSpecialTokens;
+        encode.parseSpecialTokens = !options.splitSpecialTokens;
+        const capture::Encoding encoding = tokenizer->encode(text, encode);
         out << capture::formatTokenization(*tokenizer, encoding, text, options.json);
     } catch (const capture::TokenizerError& error) {
         err << "error: " << error.what() << '\n';

@@ -6,7 +6,8 @@
 
 namespace attnscope::app {
 
-/// Runs `tokenize (--model DIR | --tokenizer FILE) --text TEXT [--json] [--no-special-tokens]`.
+/// Runs `tokenize (--model DIR | --tokenizer FILE) --text TEXT [--json] [--no-special-tokens]
+/// [--split-special-tokens]`.
 /// `args` are the words after `tokenize`; `--text -` reads the text from `in`. Returns the exit
 /// code: 0 on success, 2 for usage errors, 1 when loading or encoding fails. Errors go to `err`
 /// as "error: <message>".

@@ -178,7 +178,9 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
             throw UsageError(
                 "--init takes the architecture from the model; leave out --layers, "
                 "--heads, --d-model and --d-mlp");
-        options.initialModel = capture::loadModel(*init);
+        capture::LoadOptions load;
+        load.writableWeights = true;  // trained in place
+        options.initialModel = capture::loadModel(*init, load);
         const auto& c = options.initialModel->config();
         options.shape.layers = c.nLayers;
         options.shape.heads = c.nHeads;

@@ -1,7 +1,12 @@
 // Forward pass of a GPT-2-small-shaped random model at 512 tokens, bare and with every
-// hook_pattern captured, against a same-run 2048^3 float32 matmul (the machine's roof).
-// Prints seconds, GFLOP/s of the work actually done, its fraction of the matmul rate and the
-// capture/bare ratio. Targets: >= 70% of the matmul rate, capture overhead <= 1.05x.
+// hook_pattern captured, against the machine's matmul roof measured in the same run.
+//
+// The roof is the best rate over several float32 matmul shapes (2048^3 and the forward's own
+// GEMMs: QKV 512x768x2304, MLP up 512x768x3072, MLP down 512x3072x768), each timed as the best
+// of several runs after a warm-up: a single median of one square shape sat below what the
+// forward itself reached. Bare and captured forwards are timed interleaved (drift and other
+// load hit both alike) and reported as best and median; capture/bare is given for both.
+// Targets: forward >= 85% of the roof, capture/bare <= 1.05x.
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -18,16 +23,31 @@ using namespace attnscope::capture;
 namespace {
 
 template <typename Fn>
-double medianSeconds(int repeats, Fn fn) {
-    std::vector<double> times;
-    for (int i = 0; i < repeats; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        times.push_back(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+double secondsOf(Fn fn) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+struct Timing {
+    std::vector<double> seconds;
+    double best() const { return *std::min_element(seconds.begin(), seconds.end()); }
+    double median() const {
+        std::vector<double> s = seconds;
+        std::sort(s.begin(), s.end());
+        return s[s.size() / 2];
     }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
+};
+
+// GFLOP/s of an [m, k] x [k, n] float32 matmul: best of `repeats` after two warm-up runs.
+double matmulRate(int64_t m, int64_t k, int64_t n, int repeats) {
+    const at::Tensor a = at::randn({m, k}), b = at::randn({k, n});
+    at::Tensor out = at::matmul(a, b);
+    at::matmul_out(out, a, b);
+    Timing t;
+    for (int i = 0; i < repeats; ++i)
+        t.seconds.push_back(secondsOf([&] { at::matmul_out(out, a, b); }));
+    return 2.0 * double(m) * double(k) * double(n) / t.best() / 1e9;
 }
 
 }  // namespace
@@ -38,10 +58,24 @@ int main(int argc, char** argv) {
     at::NoGradGuard noGrad;
     at::manual_seed(0);
 
-    const at::Tensor a = at::randn({2048, 2048}), b = at::randn({2048, 2048});
-    at::matmul(a, b);
-    const double mmSeconds = medianSeconds(5, [&] { at::matmul(a, b); });
-    const double mmRate = 2.0 * 2048 * 2048 * 2048 / mmSeconds / 1e9;
+    struct Shape {
+        int64_t m, k, n;
+        const char* what;
+    };
+    const Shape shapes[] = {{2048, 2048, 2048, "square"},
+                            {T, 768, 2304, "qkv"},
+                            {T, 768, 3072, "mlp up"},
+                            {T, 3072, 768, "mlp down"}};
+    double roof = 0;
+    std::printf("threads                 %d\n", threads);
+    for (const Shape& s : shapes) {
+        const double rate = matmulRate(s.m, s.k, s.n, 10);
+        roof = std::max(roof, rate);
+        std::printf("matmul %4lldx%4lldx%4lld  %6.1f GFLOP/s  (%s, best of 10)\n",
+                    static_cast<long long>(s.m), static_cast<long long>(s.k),
+                    static_cast<long long>(s.n), rate, s.what);
+    }
+    std::printf("roof                    %6.1f GFLOP/s  (best of the shapes)\n", roof);
 
     const ModelConfig c = parseModelConfig(
         R"({"architectures":["GPT2LMHeadModel"],"vocab_size":50257,"n_positions":1024,
@@ -58,26 +92,30 @@ int main(int argc, char** argv) {
         2 * T * D * 3 * D + 2 * 2 * H * T * T * d + 2 * T * D * D + 2 * 2 * T * D * M;
     const double flops = L * perLayer + 2 * D * c.vocabSize;  // lm_head at the last position
 
-    model->forward(ids);
-    const double bare = medianSeconds(7, [&] { model->forward(ids); });
-    double captured = 0;
-    {
-        ActivationCache cache;
+    ActivationCache cache;
+    CaptureSpec spec;
+    spec.hooks = {"blocks.*.attn.hook_pattern"};
+    auto capturedForward = [&] {
         HookScope scope(model->hooks());
-        CaptureSpec spec;
-        spec.hooks = {"blocks.*.attn.hook_pattern"};
         attachCapture(scope, model->hooks(), spec, cache);
         model->forward(ids);
-        captured = medianSeconds(7, [&] {
-            cache.clear();
-            model->forward(ids);
-        });
+        cache.clear();  // inside the timing: freeing the patterns is part of the cost
+    };
+    model->forward(ids);  // warm-up: allocator, thread pool, first-touch of the weights
+    capturedForward();
+    Timing bare, captured;
+    for (int i = 0; i < 7; ++i) {
+        bare.seconds.push_back(secondsOf([&] { model->forward(ids); }));
+        captured.seconds.push_back(secondsOf(capturedForward));
     }
-    const double rate = flops / bare / 1e9;
-    std::printf("threads                 %d\n", threads);
-    std::printf("matmul 2048^3           %.4f s  %.1f GFLOP/s\n", mmSeconds, mmRate);
-    std::printf("forward T=%lld bare      %.4f s  %.1f GFLOP/s  %.0f%% of matmul rate\n",
-                static_cast<long long>(T), bare, rate, 100 * rate / mmRate);
-    std::printf("forward + all patterns  %.4f s  capture/bare %.3fx\n", captured, captured / bare);
+    const double best = flops / bare.best() / 1e9, median = flops / bare.median() / 1e9;
+    std::printf("forward T=%lld bare      best %.4f s  %.1f GFLOP/s  %.0f%% of roof\n",
+                static_cast<long long>(T), bare.best(), best, 100 * best / roof);
+    std::printf("                      median %.4f s  %.1f GFLOP/s  %.0f%% of roof\n",
+                bare.median(), median, 100 * median / roof);
+    std::printf("forward + all patterns  best %.4f s  median %.4f s\n", captured.best(),
+                captured.median());
+    std::printf("capture/bare            best %.3fx  median %.3fx\n", captured.best() / bare.best(),
+                captured.median() / bare.median());
     return 0;
 }

@@ -19,7 +19,8 @@ void loadLlamaWeights(TransformerModel& model, WeightSource& source);
 /// The model's weights under Hugging Face Llama names, for writing a checkpoint.
 std::vector<std::pair<std::string, at::Tensor>> exportLlamaWeights(TransformerModel& model);
 
-/// Copies `value` (any float dtype) into the model parameter `target`.
+/// Makes the model parameter `target` share `value`'s memory when dtype and device agree (a
+/// view of the checkpoint stays a view); otherwise copies `value` into it, converting.
 void assignWeight(at::Tensor& target, const at::Tensor& value);
 
 }  // namespace attnscope::capture

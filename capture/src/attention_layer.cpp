@@ -6,6 +6,7 @@
 #include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/kv_cache.h"
 #include "attnscope/capture/transformer_block.h"
+#include "new_weight.h"
 
 namespace attnscope::capture {
 namespace {
@@ -26,13 +27,17 @@ std::shared_ptr<HookPoint> hook(torch::nn::Module& m, const char* name, int64_t 
 
 }  // namespace
 
-AttentionLayer::AttentionLayer(const ModelConfig& config, int64_t layer, at::TensorOptions options)
+AttentionLayer::AttentionLayer(const ModelConfig& config, int64_t layer, at::TensorOptions options,
+                               WeightInit init)
     : m_config(config), m_layer(layer), m_scale(config.attentionScale(layer)) {
     const int64_t d = config.headDim, qkvRows = (config.nHeads + 2 * config.nKvHeads) * d;
-    wQkv = register_parameter("w_qkv", at::zeros({qkvRows, config.dModel}, options), false);
-    if (config.qkvBias) bQkv = register_parameter("b_qkv", at::zeros({qkvRows}, options), false);
-    wO = register_parameter("w_o", at::zeros({config.dModel, config.nHeads * d}, options), false);
-    if (config.outBias) bO = register_parameter("b_o", at::zeros({config.dModel}, options), false);
+    wQkv = register_parameter("w_qkv", newWeight({qkvRows, config.dModel}, options, init), false);
+    if (config.qkvBias)
+        bQkv = register_parameter("b_qkv", newWeight({qkvRows}, options, init), false);
+    wO = register_parameter("w_o", newWeight({config.dModel, config.nHeads * d}, options, init),
+                            false);
+    if (config.outBias)
+        bO = register_parameter("b_o", newWeight({config.dModel}, options, init), false);
     hookQ = hook(*this, "hook_q", layer);
     hookK = hook(*this, "hook_k", layer);
     hookV = hook(*this, "hook_v", layer);

@@ -9,14 +9,20 @@ namespace attnscope::capture {
 
 void assignWeight(at::Tensor& target, const at::Tensor& value) {
     at::NoGradGuard noGrad;
-    target.copy_(value.to(target.scalar_type()));
+    // set_ makes the registered parameter share `value`'s memory (usually a view of the
+    // checkpoint file, strides included): no copy. Anything else is copied and converted.
+    if (value.scalar_type() == target.scalar_type() && value.device() == target.device())
+        target.set_(value);
+    else
+        target.copy_(value);
 }
 
 void loadGpt2Weights(TransformerModel& model, WeightSource& src) {
     const ModelConfig& c = model.config();
     const std::string prefix = src.contains("transformer.wte.weight") ? "transformer." : "";
     const int64_t D = c.dModel, M = c.dMlp;
-    // Conv1D stores [in, out]; the runtime uses [out, in] everywhere.
+    // Conv1D stores [in, out]; the runtime uses [out, in] everywhere. The transposed view costs
+    // nothing: the matmuls read either layout at the same speed.
     auto conv = [&](const std::string& name, int64_t in, int64_t out) {
         return src.take(name, {in, out}).t();
     };

@@ -22,22 +22,24 @@ void loadLlamaWeights(TransformerModel& model, WeightSource& src) {
         const std::string p = layerPrefix(l);
         TransformerBlock& b = model.block(l);
         assignWeight(b.norm1W, src.take(p + "input_layernorm.weight", {D}));
-        assignWeight(b.attn->wQkv, at::cat({src.take(p + "self_attn.q_proj.weight", {H * d, D}),
-                                            src.take(p + "self_attn.k_proj.weight", {K * d, D}),
-                                            src.take(p + "self_attn.v_proj.weight", {K * d, D})}));
+        assignWeight(b.attn->wQkv,
+                     src.takeConcatenated({{p + "self_attn.q_proj.weight", {H * d, D}},
+                                           {p + "self_attn.k_proj.weight", {K * d, D}},
+                                           {p + "self_attn.v_proj.weight", {K * d, D}}}));
         if (c.qkvBias)
-            assignWeight(b.attn->bQkv, at::cat({src.take(p + "self_attn.q_proj.bias", {H * d}),
-                                                src.take(p + "self_attn.k_proj.bias", {K * d}),
-                                                src.take(p + "self_attn.v_proj.bias", {K * d})}));
+            assignWeight(b.attn->bQkv,
+                         src.takeConcatenated({{p + "self_attn.q_proj.bias", {H * d}},
+                                               {p + "self_attn.k_proj.bias", {K * d}},
+                                               {p + "self_attn.v_proj.bias", {K * d}}}));
         assignWeight(b.attn->wO, src.take(p + "self_attn.o_proj.weight", {D, H * d}));
         if (c.outBias) assignWeight(b.attn->bO, src.take(p + "self_attn.o_proj.bias", {D}));
         assignWeight(b.norm2W, src.take(p + "post_attention_layernorm.weight", {D}));
-        assignWeight(b.wIn, at::cat({src.take(p + "mlp.gate_proj.weight", {M, D}),
-                                     src.take(p + "mlp.up_proj.weight", {M, D})}));
+        assignWeight(b.wIn, src.takeConcatenated({{p + "mlp.gate_proj.weight", {M, D}},
+                                                  {p + "mlp.up_proj.weight", {M, D}}}));
         assignWeight(b.wOut, src.take(p + "mlp.down_proj.weight", {D, M}));
         if (c.mlpBias) {
-            assignWeight(b.bIn, at::cat({src.take(p + "mlp.gate_proj.bias", {M}),
-                                         src.take(p + "mlp.up_proj.bias", {M})}));
+            assignWeight(b.bIn, src.takeConcatenated({{p + "mlp.gate_proj.bias", {M}},
+                                                      {p + "mlp.up_proj.bias", {M}}}));
             assignWeight(b.bOut, src.take(p + "mlp.down_proj.bias", {D}));
         }
         // Precomputed RoPE tables saved by old checkpoints; recomputed from the config.

@@ -34,6 +34,23 @@ uint64_t bytesPerParameter(ComputeDType d) {
     return d == ComputeDType::Float32 ? 4 : 2;
 }
 
+at::Device parseDevice(const std::string& text) {
+    try {
+        return at::Device(text);
+    } catch (const std::exception&) {
+        throw InputError("unknown device '" + text + "' (use cpu or cuda[:N])");
+    }
+}
+
+// Fills `model` from `source` with the architecture's table and checks that nothing is left.
+void loadWeights(TransformerModel& model, WeightSource& source) {
+    if (model.config().architecture == "GPT2LMHeadModel")
+        loadGpt2Weights(model, source);
+    else
+        loadLlamaWeights(model, source);
+    source.checkAllConsumed();
+}
+
 }  // namespace
 
 ComputeDType parseComputeDType(const std::string& text) {
@@ -56,6 +73,39 @@ MemoryEstimate estimateMemory(const ModelConfig& config, ComputeDType dtype) {
     return e;
 }
 
+void checkDevice(const std::string& text) {
+    const at::Device device = parseDevice(text);
+    if (device.is_cpu()) return;
+    if (!device.is_cuda())
+        throw InputError("unsupported device '" + text + "' (use cpu or cuda[:N])");
+    // Without these checks LibTorch fails deep in its dispatcher with a 70-line trace.
+    if (!at::hasCUDA())
+        throw InputError("this LibTorch build has no CUDA support, use --device cpu");
+    const auto count = static_cast<int64_t>(at::getNumGPUs());
+    if (count == 0) throw InputError("no CUDA device is available, use --device cpu");
+    if (device.has_index() && device.index() >= count)
+        throw InputError("CUDA device " + std::to_string(device.index()) +
+                         " does not exist: this machine has " + std::to_string(count));
+}
+
+ModelSummary inspectModel(const std::filesystem::path& dir) {
+    if (!std::filesystem::is_directory(dir))
+        throw ModelLoadError(dir.string() + ": not a directory (expected a model folder)");
+    ModelSummary summary;
+    summary.config = loadModelConfig(dir);
+    WeightSource source(dir);
+    source.setCheckOnly(true);
+    source.setTargetDType(DType::F32);
+    // The architecture tables run against a model whose weights are never written (untouched
+    // pages) and placeholders that read nothing from the files.
+    TransformerModel model(summary.config, at::TensorOptions().dtype(at::kFloat),
+                           WeightInit::Uninitialised);
+    loadWeights(model, source);
+    summary.fingerprint = source.fingerprint();
+    summary.weightBytes = source.totalBytes();
+    return summary;
+}
+
 std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
                                             const LoadOptions& options) {
     if (!std::filesystem::is_directory(dir))
@@ -63,12 +113,8 @@ std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
     ModelConfig config = loadModelConfig(dir);
     WeightSource source(dir);
 
-    at::Device device = at::kCPU;
-    try {
-        device = at::Device(options.device);
-    } catch (const std::exception&) {
-        throw InputError("unknown device '" + options.device + "' (use cpu or cuda[:N])");
-    }
+    checkDevice(options.device);
+    const at::Device device = parseDevice(options.device);
     if (options.checkMemory && device.is_cpu()) {
         const MemoryEstimate e = estimateMemory(config, options.dtype);
         if (e.availableBytes > 0 && e.weightBytes > e.availableBytes) {
@@ -89,16 +135,18 @@ std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
         if (options.cancel != nullptr && options.cancel->load()) throw LoadCancelled();
         if (options.progress) options.progress(total > 0 ? double(taken) / double(total) : 1.0);
     });
-    const auto scalar = options.dtype == ComputeDType::Float32 ? at::kFloat : at::kBFloat16;
+    const bool f32 = options.dtype == ComputeDType::Float32;
+    source.setTargetDType(f32 ? DType::F32 : DType::BF16);
     auto model = std::make_shared<TransformerModel>(
-        config, at::TensorOptions().dtype(scalar).device(device));
-    if (config.architecture == "GPT2LMHeadModel")
-        loadGpt2Weights(*model, source);
-    else
-        loadLlamaWeights(*model, source);
-    source.checkAllConsumed();
+        config, at::TensorOptions().dtype(f32 ? at::kFloat : at::kBFloat16).device(device),
+        WeightInit::Uninitialised);
+    // Weights in the compute dtype become views of the mapped files; the rest are converted.
+    // On another device every weight is copied there and the mappings go with `source`.
+    model->setWeightsShareFiles(device.is_cpu());
+    loadWeights(*model, source);
     if (options.progress) options.progress(1.0);  // ignored tensors (buffers) are never read
     model->setFingerprint(source.fingerprint());
+    if (options.writableWeights) model->ownWeights();
     model->eval();
     return model;
 }

@@ -1,53 +1,14 @@
 #include "attnscope/capture/safetensors_file.h"
 
 #include <ATen/ATen.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include "attnscope/capture/load_error.h"
+#include "attnscope/capture/mapped_file.h"
 
 namespace attnscope::capture {
-
-/// Owns a read-only private mapping of a whole file.
-class MappedFile {
-public:
-    explicit MappedFile(const std::filesystem::path& path) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw ModelLoadError(path.string() + ": cannot open: " + std::strerror(errno));
-        struct stat st {};
-        if (::fstat(fd, &st) != 0) {
-            ::close(fd);
-            throw ModelLoadError(path.string() + ": cannot stat: " + std::strerror(errno));
-        }
-        m_size = static_cast<std::size_t>(st.st_size);
-        if (m_size > 0) {
-            void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (p == MAP_FAILED) {
-                ::close(fd);
-                throw ModelLoadError(path.string() + ": cannot map: " + std::strerror(errno));
-            }
-            m_data = static_cast<const uint8_t*>(p);
-        }
-        ::close(fd);
-    }
-    ~MappedFile() {
-        if (m_data) ::munmap(const_cast<uint8_t*>(m_data), m_size);
-    }
-    MappedFile(const MappedFile&) = delete;
-    MappedFile& operator=(const MappedFile&) = delete;
-
-    const uint8_t* data() const { return m_data; }
-    std::size_t size() const { return m_size; }
-
-private:
-    const uint8_t* m_data = nullptr;
-    std::size_t m_size = 0;
-};
 
 namespace {
 
@@ -92,17 +53,71 @@ std::string SafetensorsFile::headerBytes() const {
     return std::string(reinterpret_cast<const char*>(m_map->data()), m_header.dataOffset);
 }
 
-at::Tensor SafetensorsFile::read(const std::string& name) const {
+const TensorInfo& SafetensorsFile::entry(const std::string& name) const {
     auto it = m_header.tensors.find(name);
     if (it == m_header.tensors.end())
         throw ModelLoadError(m_path.string() + ": no tensor named '" + name + "'");
-    const TensorInfo& info = it->second;
+    return it->second;
+}
+
+at::Tensor SafetensorsFile::read(const std::string& name) const {
+    const TensorInfo& info = entry(name);
     at::Tensor out = at::empty(info.shape, at::TensorOptions().dtype(scalarType(info.dtype)));
     // memcpy rather than from_blob: the mapped bytes need not be aligned for the dtype.
     if (info.end > info.begin)
         std::memcpy(out.data_ptr(), m_map->data() + m_header.dataOffset + info.begin,
                     info.end - info.begin);
     return out;
+}
+
+at::Tensor SafetensorsFile::view(const std::string& name) const {
+    const TensorInfo& info = entry(name);
+    const uint8_t* bytes = m_map->data() + m_header.dataOffset + info.begin;
+    // The header was validated against the file size when the file was opened, so [begin, end)
+    // lies inside the mapping. Elements not aligned for their type (legal in the format, never
+    // written by the reference writer) are undefined behaviour in the kernels: those are copied.
+    const auto type = scalarType(info.dtype);
+    if (info.end == info.begin || reinterpret_cast<uintptr_t>(bytes) % dtypeSize(info.dtype) != 0)
+        return read(name);
+    std::shared_ptr<MappedFile> keepAlive = m_map;
+    return at::from_blob(
+        const_cast<uint8_t*>(bytes), info.shape, [keepAlive](void*) {},
+        at::TensorOptions().dtype(type));
+}
+
+at::Tensor SafetensorsFile::viewConcatenated(const std::vector<std::string>& names) const {
+    if (names.empty()) return {};
+    const TensorInfo& first = entry(names.front());
+    if (first.shape.empty()) return {};
+    std::vector<int64_t> shape = first.shape;
+    const TensorInfo* previous = &first;
+    for (std::size_t i = 1; i < names.size(); ++i) {
+        const TensorInfo& next = entry(names[i]);
+        const bool sameTrailing =
+            next.shape.size() == shape.size() &&
+            std::equal(next.shape.begin() + 1, next.shape.end(), shape.begin() + 1);
+        if (next.dtype != first.dtype || !sameTrailing || next.begin != previous->end) return {};
+        shape[0] += next.shape[0];
+        previous = &next;
+    }
+    const uint8_t* bytes = m_map->data() + m_header.dataOffset + first.begin;
+    if (previous->end == first.begin ||
+        reinterpret_cast<uintptr_t>(bytes) % dtypeSize(first.dtype) != 0)
+        return {};
+    // The span [first.begin, last.end) is inside the mapping: each part was validated.
+    std::shared_ptr<MappedFile> keepAlive = m_map;
+    return at::from_blob(
+        const_cast<uint8_t*>(bytes), shape, [keepAlive](void*) {},
+        at::TensorOptions().dtype(scalarType(first.dtype)));
+}
+
+bool SafetensorsFile::contains(const void* address) const {
+    return m_map->contains(address);
+}
+
+void SafetensorsFile::releasePages(const std::string& name) const {
+    const TensorInfo& info = entry(name);
+    m_map->releasePages(m_header.dataOffset + info.begin, info.end - info.begin);
 }
 
 }  // namespace attnscope::capture

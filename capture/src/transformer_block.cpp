@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "new_weight.h"
+
 namespace attnscope::capture {
 namespace {
 
@@ -30,23 +32,23 @@ at::Tensor applyNorm(const ModelConfig& config, const at::Tensor& x, const at::T
 }
 
 TransformerBlock::TransformerBlock(const ModelConfig& config, int64_t layer,
-                                   at::TensorOptions options)
+                                   at::TensorOptions options, WeightInit init)
     : m_config(config) {
     const int64_t D = config.dModel, M = config.dMlp;
     const bool layerNorm = config.norm == NormKind::LayerNorm;
     hookResidPre = hook(*this, "hook_resid_pre", layer);
-    norm1W = register_parameter("ln1_w", at::ones({D}, options), false);
-    if (layerNorm) norm1B = register_parameter("ln1_b", at::zeros({D}, options), false);
-    attn = register_module("attn", std::make_shared<AttentionLayer>(config, layer, options));
+    norm1W = register_parameter("ln1_w", newWeight({D}, options, init, 1.0), false);
+    if (layerNorm) norm1B = register_parameter("ln1_b", newWeight({D}, options, init), false);
+    attn = register_module("attn", std::make_shared<AttentionLayer>(config, layer, options, init));
     hookAttnOut = hook(*this, "hook_attn_out", layer);
     hookResidMid = hook(*this, "hook_resid_mid", layer);
-    norm2W = register_parameter("ln2_w", at::ones({D}, options), false);
-    if (layerNorm) norm2B = register_parameter("ln2_b", at::zeros({D}, options), false);
+    norm2W = register_parameter("ln2_w", newWeight({D}, options, init, 1.0), false);
+    if (layerNorm) norm2B = register_parameter("ln2_b", newWeight({D}, options, init), false);
     const int64_t inRows = config.mlp == MlpKind::GatedSilu ? 2 * M : M;
-    wIn = register_parameter("w_in", at::zeros({inRows, D}, options), false);
-    if (config.mlpBias) bIn = register_parameter("b_in", at::zeros({inRows}, options), false);
-    wOut = register_parameter("w_out", at::zeros({D, M}, options), false);
-    if (config.mlpBias) bOut = register_parameter("b_out", at::zeros({D}, options), false);
+    wIn = register_parameter("w_in", newWeight({inRows, D}, options, init), false);
+    if (config.mlpBias) bIn = register_parameter("b_in", newWeight({inRows}, options, init), false);
+    wOut = register_parameter("w_out", newWeight({D, M}, options, init), false);
+    if (config.mlpBias) bOut = register_parameter("b_out", newWeight({D}, options, init), false);
     hookMlpOut = hook(*this, "hook_mlp_out", layer);
     hookResidPost = hook(*this, "hook_resid_post", layer);
 }

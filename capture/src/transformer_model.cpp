@@ -6,38 +6,49 @@
 
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_block.h"
+#include "new_weight.h"
 #include "rotary_frequencies.h"
 
 namespace attnscope::capture {
 
-TransformerModel::TransformerModel(ModelConfig config, at::TensorOptions options)
+TransformerModel::TransformerModel(ModelConfig config, at::TensorOptions options, WeightInit init)
     : m_config(std::move(config)), m_options(options) {
     const auto& c = m_config;
     m_hookEmbed = register_module("hook_embed", std::make_shared<HookPoint>());
-    m_embed = register_parameter("embed", at::zeros({c.vocabSize, c.dModel}, options), false);
+    m_embed = register_parameter("embed", newWeight({c.vocabSize, c.dModel}, options, init), false);
     if (c.positions == PositionKind::Learned) {
         m_hookPosEmbed = register_module("hook_pos_embed", std::make_shared<HookPoint>());
-        m_posEmbed =
-            register_parameter("pos_embed", at::zeros({c.maxPositions, c.dModel}, options), false);
+        m_posEmbed = register_parameter(
+            "pos_embed", newWeight({c.maxPositions, c.dModel}, options, init), false);
     } else {
         m_invFreq = rotaryInverseFrequencies(c).to(options.device());
     }
     m_blocks = register_module("blocks", torch::nn::ModuleList());
     for (int64_t l = 0; l < c.nLayers; ++l)
-        m_blocks->push_back(std::make_shared<TransformerBlock>(m_config, l, options));
+        m_blocks->push_back(std::make_shared<TransformerBlock>(m_config, l, options, init));
 
     auto lnFinal = register_module("ln_final", std::make_shared<torch::nn::Module>());
     m_hookNormalized = lnFinal->register_module("hook_normalized", std::make_shared<HookPoint>());
-    m_normW = register_parameter("ln_final_w", at::ones({c.dModel}, options), false);
+    m_normW = register_parameter("ln_final_w", newWeight({c.dModel}, options, init, 1.0), false);
     if (c.norm == NormKind::LayerNorm)
-        m_normB = register_parameter("ln_final_b", at::zeros({c.dModel}, options), false);
+        m_normB = register_parameter("ln_final_b", newWeight({c.dModel}, options, init), false);
     if (c.tiedEmbeddings)
         m_unembed = m_embed;
     else
         m_unembed =
-            register_parameter("unembed", at::zeros({c.vocabSize, c.dModel}, options), false);
+            register_parameter("unembed", newWeight({c.vocabSize, c.dModel}, options, init), false);
     m_hookLogits = register_module("logits", std::make_shared<HookPoint>());
     m_registry.build(*this);
+}
+
+void TransformerModel::ownWeights() {
+    if (!m_weightsShareFiles) return;
+    at::NoGradGuard noGrad;
+    // set_ swaps the storage inside the registered parameter, so every handle to it (the
+    // members, a tied unembedding, an optimizer built later) sees the copy.
+    for (auto& p : parameters())
+        p.set_(p.clone(at::MemoryFormat::Contiguous));
+    m_weightsShareFiles = false;
 }
 
 TransformerBlock& TransformerModel::block(int64_t layer) {

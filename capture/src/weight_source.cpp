@@ -2,9 +2,11 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
 #include "attnscope/capture/load_error.h"
 #include "sha256.h"
@@ -17,6 +19,19 @@ std::string shapeString(const std::vector<int64_t>& shape) {
     for (std::size_t i = 0; i < shape.size(); ++i)
         s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + "]";
+}
+
+at::ScalarType scalarTypeOf(DType d) {
+    switch (d) {
+        case DType::F64:
+            return at::kDouble;
+        case DType::F16:
+            return at::kHalf;
+        case DType::BF16:
+            return at::kBFloat16;
+        default:
+            return at::kFloat;  // take() accepts only floating-point weights
+    }
 }
 
 // Shard file names from model.safetensors.index.json, validated to stay inside the folder.
@@ -99,7 +114,8 @@ const TensorInfo& WeightSource::info(const std::string& name) const {
     return *entry(name).info;
 }
 
-at::Tensor WeightSource::take(const std::string& name, const std::vector<int64_t>& expectedShape) {
+const WeightSource::Entry& WeightSource::checkedEntry(const std::string& name,
+                                                      const std::vector<int64_t>& expectedShape) {
     const Entry& e = entry(name);
     if (e.info->shape != expectedShape)
         throw ModelLoadError(e.file->path().string() + ": tensor '" + name + "' has shape " +
@@ -110,10 +126,70 @@ at::Tensor WeightSource::take(const std::string& name, const std::vector<int64_t
         throw ModelLoadError(e.file->path().string() + ": tensor '" + name + "' has dtype " +
                              dtypeName(d) + "; weights must be F32, F16 or BF16");
     m_consumed.insert(name);
-    at::Tensor tensor = e.file->read(name);
+    return e;
+}
+
+void WeightSource::observe(const Entry& e) {
     m_takenBytes += e.info->end - e.info->begin;
     if (m_observer) m_observer(m_takenBytes, m_observedTotal);
+}
+
+at::Tensor WeightSource::placeholder(const std::vector<int64_t>& shape, DType stored) const {
+    return at::zeros({}, at::TensorOptions().dtype(scalarTypeOf(m_target.value_or(stored))))
+        .expand(shape);
+}
+
+at::Tensor WeightSource::take(const std::string& name, const std::vector<int64_t>& expectedShape) {
+    const Entry& e = checkedEntry(name, expectedShape);
+    at::Tensor tensor;
+    if (m_checkOnly) {
+        tensor = placeholder(e.info->shape, e.info->dtype);
+    } else {
+        tensor = e.file->view(name);
+        if (m_target && *m_target != e.info->dtype) {
+            tensor = tensor.to(scalarTypeOf(*m_target));
+            e.file->releasePages(name);
+        }
+    }
+    observe(e);
     return tensor;
+}
+
+at::Tensor WeightSource::takeConcatenated(const std::vector<Part>& parts) {
+    if (parts.empty()) throw std::invalid_argument("takeConcatenated: no parts");
+    std::vector<const Entry*> entries;
+    std::vector<at::Tensor> pieces;
+    std::vector<int64_t> shape;
+    for (const Part& part : parts) {
+        const Entry& e = checkedEntry(part.name, part.shape);
+        entries.push_back(&e);
+        if (shape.empty())
+            shape = part.shape;
+        else
+            shape[0] += part.shape[0];
+        if (!m_checkOnly) pieces.push_back(e.file->view(part.name));
+        observe(e);
+    }
+    if (m_checkOnly) return placeholder(shape, entries.front()->info->dtype);
+    // Parts stored back to back in fused order (q, k, v; gate, up) already are the fused
+    // matrix: one view, no copy.
+    const SafetensorsFile* file = entries.front()->file;
+    const DType stored = entries.front()->info->dtype;
+    if ((!m_target || *m_target == stored) &&
+        std::all_of(entries.begin(), entries.end(),
+                    [&](const Entry* e) { return e->file == file; })) {
+        std::vector<std::string> names;
+        for (const Part& part : parts)
+            names.push_back(part.name);
+        if (at::Tensor span = file->viewConcatenated(names); span.defined()) return span;
+    }
+    at::Tensor fused = at::cat(pieces);
+    pieces.clear();  // drop the views before their pages are released
+    if (m_target && scalarTypeOf(*m_target) != fused.scalar_type())
+        fused = fused.to(scalarTypeOf(*m_target));
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        entries[i]->file->releasePages(parts[i].name);
+    return fused;
 }
 
 void WeightSource::ignore(const std::string& name) {

@@ -28,15 +28,8 @@
 namespace attnscope::ui {
 namespace {
 
+using test::maxAbsDiff;
 using test::waitUntil;
-
-double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double m = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-        m = std::max(m, std::abs(double(a[i]) - double(b[i])));
-    return m;
-}
 
 // The edited run's top tokens, then the baseline's top tokens that the edit pushed out of
 // them, each with its edited and baseline probability.

@@ -29,15 +29,8 @@
 namespace attnscope::ui {
 namespace {
 
+using test::maxAbsDiff;
 using test::waitUntil;
-
-double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double m = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-        m = std::max(m, std::abs(double(a[i]) - double(b[i])));
-    return m;
-}
 
 QStringList tickLabels(QCPAxis* axis) {
     auto ticker = axis->ticker().dynamicCast<QCPAxisTickerText>();

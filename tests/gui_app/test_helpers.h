@@ -6,7 +6,10 @@
 #include <QEvent>
 #include <QTest>
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
+#include <vector>
 
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/main_window.h"
@@ -18,6 +21,15 @@ namespace attnscope::test {
 /// guard against hanging, not a measurement).
 inline bool waitUntil(const std::function<bool()>& done, int timeoutMs = 120000) {
     return QTest::qWaitFor(done, timeoutMs);
+}
+
+/// The largest absolute difference of two maps (a test failure when their sizes differ).
+inline double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double m = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        m = std::max(m, std::abs(double(a[i]) - double(b[i])));
+    return m;
 }
 
 /// Delivers the pending layout requests and the events they post (no waiting on a clock).

@@ -7,6 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "attnscope/store/capture_format.h"
 #include "attnscope/store/capture_reader.h"
 #include "attnscope/store/capture_writer.h"
@@ -164,6 +167,59 @@ TEST(CrashSafety, UncommittedWriterDiscardsItsWork) {
     writeRuns(writer, 0, 1);
     writer.commit();
     expectRuns(path, 1);
+}
+
+// The PID of a process that has exited and been reaped.
+pid_t deadPid() {
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return child;
+}
+
+std::vector<std::string> sortedFileNames(const fs::path& dir) {
+    std::vector<std::string> names = fileNames(dir);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void writeBytes(const fs::path& path, size_t count) {
+    std::ofstream(path, std::ios::binary) << std::string(count, 'x');
+}
+
+TEST(CrashSafety, TemporariesOfDeadWritersAreRemovedAndReported) {
+    TempDir dir;
+    const fs::path path = dir / "capture.h5";
+    const pid_t dead = deadPid();
+    ASSERT_EQ(::kill(dead, 0), -1);  // gone: ESRCH
+    const std::string stale = ".capture.h5.tmp-" + std::to_string(dead) + "-0";
+    // A live writer (our parent), another file's temporary and a look-alike are kept.
+    const std::string live = ".capture.h5.tmp-" + std::to_string(::getppid()) + "-3";
+    const std::string otherFile = ".other.h5.tmp-" + std::to_string(dead) + "-0";
+    const std::string notOurs = ".capture.h5.tmp-notapid-0";
+    writeBytes(dir / stale, 12345);
+    for (const auto& name : {live, otherFile, notOurs})
+        writeBytes(dir / name, 10);
+
+    const std::vector<StaleTemporary> removed = CaptureWriter::removeStaleTemporaries(path);
+    ASSERT_EQ(removed.size(), 1u);
+    EXPECT_EQ(removed[0].path, dir / stale);
+    EXPECT_EQ(removed[0].bytes, 12345u);
+    EXPECT_EQ(removed[0].pid, dead);
+    std::vector<std::string> kept{live, otherFile, notOurs};
+    std::sort(kept.begin(), kept.end());
+    EXPECT_EQ(sortedFileNames(dir.path()), kept);
+
+    // The writer does the same on its own: a second stale file goes when a capture is created.
+    writeBytes(dir / stale, 100);
+    CaptureWriter writer = CaptureWriter::create(path, {}, sampleModel());
+    writeRuns(writer, 0, 1);
+    writer.commit();
+    kept.push_back("capture.h5");
+    std::sort(kept.begin(), kept.end());
+    EXPECT_EQ(sortedFileNames(dir.path()), kept);
+    EXPECT_TRUE(CaptureWriter::removeStaleTemporaries(path).empty());
 }
 
 }  // namespace

@@ -135,6 +135,24 @@ TEST(TokenizerFixtures, SpecialTokensAreMatchedByDefault) {
     EXPECT_EQ(tokenizer->decode(withSpecial.ids, /*skipSpecialTokens=*/true), "Hello world");
 }
 
+TEST(TokenizerFixtures, SplitSpecialTokensAppliesToEveryEncode) {
+    ATTNSCOPE_REQUIRE_FIXTURE(kGpt2);
+    auto tokenizer = Tokenizer::fromTokenizerJson(kGpt2 / "tokenizer.json");
+    EXPECT_FALSE(tokenizer->splitSpecialTokens());
+    tokenizer->setSplitSpecialTokens(true);
+    EXPECT_TRUE(tokenizer->splitSpecialTokens());
+    // Even with the default options, texts encode as the reference encoders (no special-token
+    // handling) encode them, "<|endoftext|>" included.
+    int withSpecialText = 0;
+    for (const Case& c : readExpected(kGpt2 / "expected.json")) {
+        EXPECT_EQ(tokenizer->encode(c.text, false).ids, c.ids) << "text: " << c.text;
+        withSpecialText += c.text.find("<|endoftext|>") != std::string::npos;
+    }
+    EXPECT_GT(withSpecialText, 0);
+    tokenizer->setSplitSpecialTokens(false);
+    EXPECT_EQ(tokenizer->encode("<|endoftext|>").ids, std::vector<int64_t>{50256});
+}
+
 TEST(TokenizerFixtures, LongTextRoundTripsAndIsConsistentWithWordByWordEncoding) {
     ATTNSCOPE_REQUIRE_FIXTURE(kGpt2);
     const auto tokenizer = Tokenizer::fromTokenizerJson(kGpt2 / "tokenizer.json");

@@ -176,6 +176,17 @@ const ModelSummary& Session::model() const {
     return m_impl->summary;
 }
 
+void Session::setSplitSpecialTokens(bool split) {
+    Impl& d = *m_impl;
+    if (!d.opened.tokenizer || d.opened.tokenizer->splitSpecialTokens() == split) return;
+    // A tokenizer of its own: a shared one is immutable once handed out.
+    auto tokenizer = capture::Tokenizer::fromModelFolder(d.opened.dir);
+    tokenizer->setSplitSpecialTokens(split);
+    d.opened.tokenizer = std::move(tokenizer);
+    d.baseline = {};
+    d.corrupted = {};
+}
+
 std::shared_ptr<const RunResult> Session::lastRun() const {
     return m_impl->last;
 }

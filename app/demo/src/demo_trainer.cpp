@@ -142,6 +142,9 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
     std::shared_ptr<capture::TransformerModel> model = options.initialModel;
     if (model) {
         checkInitialModel(*model, config);
+        // A loaded model's weights may be read-only views of its checkpoint file; AdamW
+        // updates them in place.
+        model->ownWeights();
         for (auto& p : model->parameters())
             p.set_requires_grad(true);
     } else {

@@ -64,11 +64,12 @@ fs::path temporaryPathFor(const fs::path& finalPath) {
                                       "-" + std::to_string(counter++));
 }
 
-void removeStaleTemporaries(const fs::path& finalPath) {
+std::vector<StaleTemporary> removeStaleTemporaries(const fs::path& finalPath) {
+    std::vector<StaleTemporary> removed;
     const std::string prefix = temporaryPrefix(finalPath);
     std::error_code error;
     fs::directory_iterator it(directoryOf(finalPath), error);
-    if (error) return;  // the caller's own create will report an unusable directory
+    if (error) return removed;  // the caller's own create will report an unusable directory
     for (const fs::directory_entry& entry : it) {
         const std::string name = entry.path().filename().string();
         if (name.compare(0, prefix.size(), prefix) != 0) continue;
@@ -82,8 +83,14 @@ void removeStaleTemporaries(const fs::path& finalPath) {
             continue;
         }
         if (pid <= 0 || pid == ::getpid()) continue;
-        if (::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), error);
+        // ESRCH: no such process. EPERM means it exists under another user: leave it.
+        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+        std::error_code sizeError;
+        const uintmax_t bytes = fs::file_size(entry.path(), sizeError);
+        if (fs::remove(entry.path(), error))
+            removed.push_back({entry.path(), sizeError ? 0 : bytes, static_cast<int64_t>(pid)});
     }
+    return removed;
 }
 
 void copyFile(const fs::path& from, const fs::path& to) {

@@ -1,7 +1,11 @@
 #pragma once
 // Write-to-temporary-then-rename: what keeps a killed writer from leaving a partial file
 // under the final name.
+#include <cstdint>
 #include <filesystem>
+#include <vector>
+
+#include "attnscope/store/capture_writer.h"
 
 namespace attnscope::store::detail {
 
@@ -9,8 +13,8 @@ namespace attnscope::store::detail {
 std::filesystem::path temporaryPathFor(const std::filesystem::path& finalPath);
 
 /// Removes temporaries of `finalPath` left by writer processes that no longer exist
-/// (killed mid-write). Temporaries of live processes are left alone.
-void removeStaleTemporaries(const std::filesystem::path& finalPath);
+/// (killed mid-write) and returns them. Temporaries of live processes are left alone.
+std::vector<StaleTemporary> removeStaleTemporaries(const std::filesystem::path& finalPath);
 
 /// Copies `from` to the new file `to`: a reflink (O(1)) where the filesystem can, a plain
 /// copy otherwise.

@@ -287,6 +287,10 @@ void CaptureWriter::commit() {
     });
 }
 
+std::vector<StaleTemporary> CaptureWriter::removeStaleTemporaries(const fs::path& finalPath) {
+    return detail::removeStaleTemporaries(finalPath);
+}
+
 const fs::path& CaptureWriter::tempPath() const {
     return impl().tempPath;
 }

@@ -104,6 +104,14 @@ Tokenizer::Tokenizer(std::unique_ptr<detail::TokenizerPipeline> pipeline)
 
 Tokenizer::~Tokenizer() = default;
 
+void Tokenizer::setSplitSpecialTokens(bool split) {
+    m_pipeline->splitSpecialTokens = split;
+}
+
+bool Tokenizer::splitSpecialTokens() const {
+    return m_pipeline->splitSpecialTokens;
+}
+
 Encoding Tokenizer::encode(std::string_view text, bool addSpecialTokens) const {
     EncodeOptions options;
     options.addSpecialTokens = addSpecialTokens;
@@ -124,7 +132,8 @@ Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) 
             appendSpecial(special, 0, encoding);
 
     std::vector<detail::AddedTokens::Match> matches;
-    m_pipeline->addedTokens.findAll(text, options.parseSpecialTokens, matches);
+    m_pipeline->addedTokens.findAll(
+        text, options.parseSpecialTokens && !m_pipeline->splitSpecialTokens, matches);
     size_t pos = 0;
     for (const auto& match : matches) {
         encodeSegment(*m_pipeline, text, pos, match.begin, encoding);

@@ -40,6 +40,7 @@ struct TokenizerPipeline {
     std::optional<int64_t> bosId;
     std::optional<int64_t> eosId;
     DisplayStyle display;
+    bool splitSpecialTokens = false;  // see Tokenizer::setSplitSpecialTokens
 
     /// The token string of an id (added tokens first), or nullptr if no token has that id.
     const std::string* tokenOf(int64_t id) const;

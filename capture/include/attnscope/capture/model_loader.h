@@ -27,6 +27,10 @@ struct LoadOptions {
     std::function<void(double fraction)> progress;
     /// Polled after every tensor: when set, the load stops by throwing LoadCancelled.
     const std::atomic<bool>* cancel = nullptr;
+    /// On the CPU, weights already stored in the compute dtype are read-only views of the
+    /// memory-mapped checkpoint (no copy, no load time; pages are read on first use). Set this
+    /// to get owned, writable copies instead (training). See TransformerModel::ownWeights().
+    bool writableWeights = false;
 };
 
 /// Thrown by loadModel when LoadOptions::cancel was set during the load.
@@ -41,10 +45,25 @@ struct MemoryEstimate {
 };
 MemoryEstimate estimateMemory(const ModelConfig& config, ComputeDType dtype);
 
-/// Loads `dir` (config.json + model.safetensors or sharded safetensors). Validates everything
-/// before allocating; throws ModelLoadError naming the file and the problem. Never executes
-/// code from the folder.
+/// Loads `dir` (config.json + model.safetensors or sharded safetensors). Validates every header
+/// before any tensor is made; throws ModelLoadError naming the file and the problem. Never
+/// executes code from the folder. On the CPU the model shares memory with the files (see
+/// LoadOptions::writableWeights): they must not be changed in place while it is open.
 std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
                                             const LoadOptions& options = {});
+
+/// What a model folder holds, read from config.json and the safetensors headers only.
+struct ModelSummary {
+    ModelConfig config;
+    std::string fingerprint;   ///< as TransformerModel::fingerprint() after loadModel
+    uint64_t weightBytes = 0;  ///< tensor data in the files
+};
+/// Checks `dir` as loadModel does (config, headers, every tensor's name, shape and dtype against
+/// the architecture) without reading any weight: time and memory do not grow with the weights.
+ModelSummary inspectModel(const std::filesystem::path& dir);
+
+/// Throws InputError when `device` is not a device string or names a device this LibTorch
+/// build cannot use ("this LibTorch build has no CUDA support, use --device cpu").
+void checkDevice(const std::string& device);
 
 }  // namespace attnscope::capture

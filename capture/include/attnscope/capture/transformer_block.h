@@ -6,6 +6,7 @@
 
 #include "attnscope/capture/hook_point.h"
 #include "attnscope/capture/model_config.h"
+#include "attnscope/capture/weight_init.h"
 
 namespace attnscope::capture {
 
@@ -23,7 +24,8 @@ struct BlockInputs {
 
 class AttentionLayer : public torch::nn::Module {
 public:
-    AttentionLayer(const ModelConfig& config, int64_t layer, at::TensorOptions options);
+    AttentionLayer(const ModelConfig& config, int64_t layer, at::TensorOptions options,
+                   WeightInit init = WeightInit::Zeros);
 
     /// x [batch, pos, d_model] (already normalised) → attention output [batch, pos, d_model].
     at::Tensor forward(const at::Tensor& x, const BlockInputs& in);
@@ -57,7 +59,8 @@ private:
 
 class TransformerBlock : public torch::nn::Module {
 public:
-    TransformerBlock(const ModelConfig& config, int64_t layer, at::TensorOptions options);
+    TransformerBlock(const ModelConfig& config, int64_t layer, at::TensorOptions options,
+                     WeightInit init = WeightInit::Zeros);
 
     at::Tensor forward(const at::Tensor& resid, const BlockInputs& in);
 

@@ -12,6 +12,7 @@
 #include "attnscope/capture/hook_registry.h"
 #include "attnscope/capture/kv_cache.h"
 #include "attnscope/capture/model_config.h"
+#include "attnscope/capture/weight_init.h"
 
 namespace attnscope::capture {
 
@@ -32,7 +33,8 @@ struct ForwardOptions {
 /// and up projections into one (rows: gate, then up).
 class TransformerModel : public torch::nn::Module {
 public:
-    TransformerModel(ModelConfig config, at::TensorOptions options);
+    TransformerModel(ModelConfig config, at::TensorOptions options,
+                     WeightInit init = WeightInit::Zeros);
 
     /// ids [batch, pos] (int64) → logits [batch, pos or 1, vocab] (float32). Throws InputError
     /// for ids out of range or sequences longer than the context.
@@ -44,6 +46,14 @@ public:
     at::TensorOptions tensorOptions() const { return m_options; }
     const std::string& fingerprint() const { return m_fingerprint; }
     void setFingerprint(std::string f) { m_fingerprint = std::move(f); }
+
+    /// Whether some weights may be read-only views of checkpoint files (see loadModel): they
+    /// must not be written in place (training, hand edits). The loader sets it.
+    bool weightsShareFiles() const { return m_weightsShareFiles; }
+    void setWeightsShareFiles(bool shared) { m_weightsShareFiles = shared; }
+    /// Makes every weight an owned, writable, contiguous copy when weightsShareFiles(); a no-op
+    /// otherwise. The files' mappings are released once no view of them is left.
+    void ownWeights();
 
     TransformerBlock& block(int64_t layer);
     at::Tensor& embedWeight() { return m_embed; }        ///< [vocab, d_model]
@@ -62,6 +72,7 @@ private:
     ModelConfig m_config;
     at::TensorOptions m_options;
     std::string m_fingerprint;
+    bool m_weightsShareFiles = false;
 
     at::Tensor m_embed, m_posEmbed, m_normW, m_normB, m_unembed;
     at::Tensor m_invFreq;             // [d_head / 2], float32

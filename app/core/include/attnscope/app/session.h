@@ -185,6 +185,10 @@ public:
 
     const ModelSummary& model() const;
 
+    /// Special-token strings in prompts as plain text (Hugging Face's split_special_tokens=True)
+    /// or, the default, as the special tokens. Drops the cached runs.
+    void setSplitSpecialTokens(bool split);
+
     /// Runs the request edited and unedited. Throws capture::InputError for an empty prompt,
     /// edits naming heads the model lacks or a patch without a corrupted prompt of equal length;
     /// capture::Cancelled when cancelled.

@@ -3,11 +3,19 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "attnscope/store/capture_types.h"
 #include "attnscope/store/store_error.h"
 
 namespace attnscope::store {
+
+/// A temporary file of a capture writer whose process died before commit().
+struct StaleTemporary {
+    std::filesystem::path path;
+    uintmax_t bytes = 0;
+    int64_t pid = 0;  ///< the writer process named in the file name
+};
 
 /// Streams a capture into an HDF5 file, hook by hook, so that the caller can free each
 /// activation as soon as it is written (peak memory never holds every layer at once).
@@ -50,6 +58,12 @@ public:
     void setRootText(const std::string& name, const std::string& text);
     /// Flushes, closes, fsyncs and renames the file to its final name. The writer is spent.
     void commit();
+
+    /// Removes the temporaries of `finalPath` (`.<name>.tmp-<pid>-<n>`) whose writer process no
+    /// longer exists, e.g. one killed with SIGKILL mid-write, and returns them. create() and
+    /// append() do this themselves; call it first to tell the user what was removed.
+    static std::vector<StaleTemporary> removeStaleTemporaries(
+        const std::filesystem::path& finalPath);
 
     /// The temporary file being written (for diagnostics and tests).
     const std::filesystem::path& tempPath() const;

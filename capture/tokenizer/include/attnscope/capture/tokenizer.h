@@ -43,7 +43,8 @@ namespace detail {
 struct TokenizerPipeline;
 }
 
-/// A loaded tokenizer. Immutable after loading and safe to use from several threads.
+/// A loaded tokenizer. Immutable once shared (after setSplitSpecialTokens, if called) and then
+/// safe to use from several threads.
 class Tokenizer {
 public:
     /// Loads a Hugging Face tokenizer.json. Throws TokenizerError naming the file and problem.
@@ -62,6 +63,13 @@ public:
     ~Tokenizer();
     Tokenizer(const Tokenizer&) = delete;
     Tokenizer& operator=(const Tokenizer&) = delete;
+
+    /// Makes every encode() treat special-token strings in the text as plain text, whatever
+    /// EncodeOptions::parseSpecialTokens says: Hugging Face's tokenizer attribute
+    /// split_special_tokens=True, for front ends whose option applies to every prompt. Call
+    /// before the tokenizer is shared.
+    void setSplitSpecialTokens(bool split);
+    bool splitSpecialTokens() const;
 
     /// Encodes UTF-8 text; throws TokenizerError for invalid UTF-8.
     Encoding encode(std::string_view text, bool addSpecialTokens = true) const;
