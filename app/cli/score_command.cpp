@@ -14,8 +14,11 @@
 namespace attnscope::app {
 namespace {
 
-analysis::Dataset defaultDataset(const OpenedModel& opened) {
-    // Without --data: the model folder's probe prompts, else AttnScope's natural-text probe set.
+analysis::Dataset defaultDataset(const OpenedModel& opened, const analysis::MetricInfo& info) {
+    // Without --data: the model folder's data for this metric, its probe prompts, else
+    // AttnScope's natural-text probe set.
+    if (!info.modelData.empty() && std::filesystem::exists(opened.dir / "eval" / info.modelData))
+        return analysis::loadDataset(opened.dir / "eval" / info.modelData);
     for (const auto& p : {opened.dir / "eval" / "probe.txt",
                           std::filesystem::path(ATTNSCOPE_RESOURCES_DIR) / "prompts" / "probe.txt"})
         if (std::filesystem::exists(p)) return analysis::loadDataset(p);
@@ -93,11 +96,12 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
     const CliArgs args(argv, valued, {"--json", "--quiet", kSplitSpecialTokens});
     const std::string metric = args.required("--metric");
     const auto params = parseScoreParams(args.all("--param"));
-    analysis::MetricRegistry::global().find(metric);  // fail fast before loading the model
+    // Fails fast, before the model loads, for an unknown metric.
+    const analysis::MetricInfo& info = analysis::MetricRegistry::global().find(metric)->info();
     OpenedModel opened = openModelFromArgs(args);
     applyTokenizerOptions(args, opened);
-    const analysis::Dataset data =
-        args.has("--data") ? analysis::loadDataset(*args.value("--data")) : defaultDataset(opened);
+    const analysis::Dataset data = args.has("--data") ? analysis::loadDataset(*args.value("--data"))
+                                                      : defaultDataset(opened, info);
     TerminalProgress progress(err, !args.flag("--quiet"));
     const analysis::MetricContext ctx{*opened.model, opened.tokenizer.get(), data,
                                       progress.progress()};

@@ -104,5 +104,20 @@ TEST(CliAblationCurve, UnknownMetricListsTheKnownOnes) {
     EXPECT_NE(r.err.find("sink_mass"), std::string::npos) << r.err;
 }
 
+// Without --data, a retrieval metric runs on the model folder's needle prompts (the demo ships
+// eval/needle.jsonl), not on plain probe prompts that carry no needle.
+TEST(CliScore, RetrievalMetricsUseTheModelsNeedleDataByDefault) {
+    const ProcessResult r = cli({"score", "--model", demoModel(), "--metric", "retrieval_score",
+                                 "--param", "max_new_tokens=6", "--json", "--quiet"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    std::ifstream needles(demoModel() + "/eval/needle.jsonl");
+    size_t lines = 0;
+    for (std::string line; std::getline(needles, line);)
+        lines += !line.empty();
+    const json j = jsonOf(r);
+    EXPECT_EQ(j["details"]["instances"], lines);
+    EXPECT_FALSE(j["details"].contains("generated_grid"));
+}
+
 }  // namespace
 }  // namespace attnscope::test

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "attnscope/analysis/metric.h"
+#include "attnscope/capture/load_error.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
@@ -172,6 +173,54 @@ TEST(DemoAcceptance, DuoGatesAreBimodalAndOverlapRetrievalHeads) {
     // head) keep full attention.
     for (const char* h : {"L2H0", "L2H1", "L2H2"})
         EXPECT_EQ(duoHeads.count(h), 1u) << h;
+}
+
+// The defaults on a model smaller than the reference's 30 + 30 heads: K is capped at half the
+// heads (reported), and masking the top heads still hurts recall more than random ones.
+TEST(DemoRetrieval, MaskingWithDefaultsCapsKOnASmallModel) {
+    REQUIRE_DEMO();
+    const MetricResult r = run("retrieval_masking", evalItems("needle", 16), kNeedleDecode);
+    ASSERT_TRUE(r.details.contains("top_k_capped"));
+    const int heads =
+        static_cast<int>(demo().model->config().nLayers * demo().model->config().nHeads);
+    EXPECT_EQ(r.details["top_k_capped"]["asked"], 30);
+    EXPECT_EQ(r.details["top_k_capped"]["used"], heads / 2);
+    EXPECT_EQ(r.details["top_heads"].size(), static_cast<size_t>(heads / 2));
+    EXPECT_EQ(r.details["random_heads"].size(), static_cast<size_t>(heads / 2));
+    EXPECT_LT(r.details["recall_top_masked"].get<double>(),
+              r.details["recall_random_masked"].get<double>());
+}
+
+// Plain prompts (as typed in the window) carry no needle: they become the haystack of a grid
+// with the classic needle, length_count x depth_count instances.
+TEST(DemoRetrieval, PlainPromptsBecomeTheHaystackOfAGeneratedGrid) {
+    REQUIRE_DEMO();
+    Dataset plain;
+    plain.items.push_back({"alice apple bob river carol stone . carol stone alice apple bob", {}});
+    plain.items.push_back({"the cat sat on the mat .", {}});
+    auto params = kNeedleDecode;
+    params["length_count"] = "3";
+    params["depth_count"] = "2";
+    params["context_buffer"] = "0";
+    const MetricResult r = run("retrieval_score", plain, params);
+    ASSERT_TRUE(r.details.contains("generated_grid"));
+    EXPECT_NE(r.details["generated_grid"].get<std::string>().find("2 prompts"), std::string::npos);
+    EXPECT_EQ(r.details["instances"], 6);
+}
+
+TEST(DemoRetrieval, ItemsWithoutTheirNeedleSayWhatToGive) {
+    REQUIRE_DEMO();
+    Dataset mixed = evalItems("needle", 1);
+    mixed.items.push_back({"a prompt with a question but no answer", {{"needle", "x"}}});
+    try {
+        run("retrieval_score", mixed, kNeedleDecode);
+        ADD_FAILURE() << "an item without its answer was accepted";
+    } catch (const capture::InputError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("needle item 2"), std::string::npos) << what;
+        EXPECT_NE(what.find("\"answer\" (the text the model should retrieve"), std::string::npos)
+            << what;
+    }
 }
 
 }  // namespace

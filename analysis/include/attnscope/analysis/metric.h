@@ -38,6 +38,9 @@ struct MetricInfo {
     bool perDecodeStep = false;      ///< reads decoding steps rather than the prefill
     bool usesInterventions = false;  ///< runs ablated variants of the model
     bool kvHeads = false;            ///< the table is [layer, kv_head]
+    /// A file under a model folder's eval/ that suits the metric when no data is given
+    /// (the demo model ships needle.jsonl for the retrieval metrics); empty: none.
+    std::string modelData;
     std::vector<ParamSpec> params;
 };
 

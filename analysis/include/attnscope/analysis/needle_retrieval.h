@@ -24,6 +24,14 @@ namespace attnscope::analysis {
 inline constexpr const char* kRetrievalPromptTemplate =
     "{context}Based on the content of the book, Question: {question}\nAnswer:";
 
+/// The classic needle-in-a-haystack needle and question (Kamradt's test, which the Retrieval
+/// Head experiments follow), used when a dataset gives plain prompts only.
+inline constexpr const char* kDefaultNeedle =
+    "The best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a sunny "
+    "day.";
+inline constexpr const char* kDefaultNeedleQuestion =
+    "What is the best thing to do in San Francisco?";
+
 /// One needle record (RH haystack_for_detect/needles.jsonl) with its haystack text.
 struct NeedleCase {
     std::string needle;      ///< the sentence inserted into the haystack

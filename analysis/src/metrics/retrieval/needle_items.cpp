@@ -19,11 +19,38 @@ std::string idsText(const std::vector<int64_t>& ids) {
     return s;
 }
 
+// What a needle item can hold, for messages.
+constexpr const char* kNeedleItemHelp =
+    "a prompt item needs \"answer\" (the text the model should retrieve; \"needle\": its span "
+    "in the prompt, default the answer), a haystack item {\"needle\", \"question\", "
+    "\"real_needle\", \"haystack\"}; plain prompts without these become the haystack of a "
+    "generated grid";
+
 std::string textField(const nlohmann::json& f, const char* name, std::size_t item) {
     if (!f.contains(name) || !f.at(name).is_string())
         throw capture::InputError("needle item " + std::to_string(item + 1) +
-                                  " needs a text field \"" + name + "\"");
+                                  " needs a text field \"" + name + "\" (" + kNeedleItemHelp + ")");
     return f.at(name).get<std::string>();
+}
+
+// Whether an item says anything about a needle (else it is a plain prompt).
+bool hasNeedleFields(const DataItem& item) {
+    for (const char* key : {"haystack", "answer", "real_needle", "needle", "answer_ids",
+                            "real_needle_ids", "needle_ids"})
+        if (item.fields.contains(key)) return true;
+    return false;
+}
+
+// Plain prompts (typed in the window, or a text file) as one needle case: the classic needle
+// and question inserted into their concatenated text.
+NeedleCase haystackFromPrompts(const Dataset& data) {
+    NeedleCase c;
+    c.needle = kDefaultNeedle;
+    c.question = kDefaultNeedleQuestion;
+    c.realNeedle = kDefaultNeedle;
+    for (const DataItem& item : data.items)
+        c.haystack += (c.haystack.empty() ? "" : " ") + item.text;
+    return c;
 }
 
 NeedleInstance promptInstance(const MetricContext& ctx, const DataItem& item, std::size_t index) {
@@ -99,8 +126,18 @@ NeedleSetup needleSetup(const MetricContext& ctx, const MetricParams& p) {
     s.decode.cancel = ctx.cancelToken();
 
     std::vector<NeedleCase> cases;
-    std::vector<std::size_t> caseItems;
-    for (std::size_t i = 0; i < ctx.data.items.size(); ++i) {
+    const bool plain = std::none_of(ctx.data.items.begin(), ctx.data.items.end(), hasNeedleFields);
+    if (plain) {
+        if (!ctx.tokenizer)
+            throw capture::InputError(
+                "plain token-id prompts carry no needle: give needle items (" +
+                std::string(kNeedleItemHelp) + "; without a tokenizer \"real_needle_ids\")");
+        cases.push_back(haystackFromPrompts(ctx.data));
+        s.generatedFrom = "the dataset's " + std::to_string(ctx.data.items.size()) +
+                          " prompts as the haystack, with the default needle \"" +
+                          std::string(kDefaultNeedle) + "\"";
+    }
+    for (std::size_t i = 0; i < ctx.data.items.size() && !plain; ++i) {
         const auto& item = ctx.data.items[i];
         if (!item.fields.contains("haystack")) {
             s.instances.push_back(promptInstance(ctx, item, i));

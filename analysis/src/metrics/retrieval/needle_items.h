@@ -1,5 +1,6 @@
 #pragma once
 // Shared by the retrieval metrics: their parameters, and the needle instances a dataset gives.
+#include <string>
 #include <vector>
 
 #include "attnscope/analysis/metric.h"
@@ -15,6 +16,8 @@ struct NeedleSetup {
     NeedleDecodeOptions decode;
     std::vector<long long> lengths;  ///< the grid of the haystack items (empty without any)
     std::vector<long long> depths;
+    /// Set when the dataset held plain prompts and the grid was generated from them.
+    std::string generatedFrom;
 };
 
 /// Instances of the dataset. An item with a "haystack" field is a needle case ("needle",

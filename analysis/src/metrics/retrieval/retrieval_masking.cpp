@@ -42,6 +42,7 @@ public:
         m_info.citation = "spec §2.4 (needle_in_haystack_with_mask.py)";
         m_info.hooks = {"blocks.*.attn.hook_q", "blocks.*.attn.hook_pattern"};
         m_info.perDecodeStep = true;
+        m_info.modelData = "needle.jsonl";
         m_info.usesInterventions = true;
         m_info.params = needleParams();
         m_info.params.push_back(
@@ -77,6 +78,16 @@ public:
         }
         MaskingOptions o;
         o.topK = static_cast<int>(p.integer("top_k"));
+        // K random heads must lie outside the top K: on a small model (the demo has 32 heads, the
+        // default K is RH's 30) K is capped at half the heads, and the result says so.
+        if (o.topK > 0 && 2 * o.topK > layers * heads) {
+            r.details["top_k_capped"] = {
+                {"asked", o.topK},
+                {"used", layers * heads / 2},
+                {"why", "K random heads must lie outside the top K: the model has " +
+                            std::to_string(layers * heads) + " heads"}};
+            o.topK = layers * heads / 2;
+        }
         o.excludeTop = static_cast<int>(p.integer("exclude_top"));
         o.seed = static_cast<std::uint32_t>(p.integer("seed"));
         o.compatReference = p.boolean("compat_reference");
@@ -93,6 +104,7 @@ public:
             r.scores.at(h) = -1.0;
         for (const auto& h : e.top)
             r.scores.at(h) = 1.0;
+        if (!setup.generatedFrom.empty()) r.details["generated_grid"] = setup.generatedFrom;
         r.details["top_heads"] = headLabels(e.top);
         r.details["random_heads"] = headLabels(e.random);
         r.details["grid_none"] = recallGridJson(e.none);

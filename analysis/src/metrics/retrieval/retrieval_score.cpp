@@ -20,6 +20,7 @@ public:
         m_info.citation = "spec §2.1-2.3 (Wu et al. arXiv 2404.15574, retrieval_head_detection.py)";
         m_info.hooks = {"blocks.*.attn.hook_pattern"};
         m_info.perDecodeStep = true;
+        m_info.modelData = "needle.jsonl";
         m_info.params = needleParams();
         m_info.params.push_back({"threshold", ParamType::Real, "0.1",
                                  "retrieval head iff score > threshold (paper: 0.1)", false});
@@ -41,6 +42,7 @@ public:
         r.scores = acc.meanScores();
         const double threshold = p.real("threshold");
         r.details["instances"] = setup.instances.size();
+        if (!setup.generatedFrom.empty()) r.details["generated_grid"] = setup.generatedFrom;
         r.details["accepted_instances"] = acc.acceptedInstances();
         r.details["recall"] = recallGridJson(grid);
         if (acc.acceptedInstances() > 0) {
