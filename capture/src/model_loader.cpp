@@ -132,8 +132,8 @@ std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
     }
 
     source.setReadObserver([&options](uint64_t taken, uint64_t total) {
-        if (options.cancel != nullptr && options.cancel->load()) throw LoadCancelled();
-        if (options.progress) options.progress(total > 0 ? double(taken) / double(total) : 1.0);
+        options.progress.check();
+        options.progress.report(total > 0 ? double(taken) / double(total) : 1.0, "reading weights");
     });
     const bool f32 = options.dtype == ComputeDType::Float32;
     source.setTargetDType(f32 ? DType::F32 : DType::BF16);
@@ -144,7 +144,7 @@ std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
     // On another device every weight is copied there and the mappings go with `source`.
     model->setWeightsShareFiles(device.is_cpu());
     loadWeights(*model, source);
-    if (options.progress) options.progress(1.0);  // ignored tensors (buffers) are never read
+    options.progress.report(1.0, "reading weights");  // ignored tensors are never read
     model->setFingerprint(source.fingerprint());
     if (options.writableWeights) model->ownWeights();
     model->eval();

@@ -228,7 +228,7 @@ TEST(ModelLoadProgressTest, ReportsBytesReadAndStopsWhenCancelled) {
     // architecture ignores are not read), each step at most one tensor's share.
     std::vector<double> seen;
     LoadOptions options;
-    options.progress = [&](double f) { seen.push_back(f); };
+    options.progress = Progress([&](double f, const std::string&) { seen.push_back(f); });
     loadModel(dir, options);
     ASSERT_FALSE(seen.empty());
     EXPECT_LE(seen.size(), tensorCount + 1);
@@ -241,11 +241,12 @@ TEST(ModelLoadProgressTest, ReportsBytesReadAndStopsWhenCancelled) {
     // Cancelled after the third tensor: the load stops there instead of reading the rest.
     std::atomic<bool> cancel{false};
     int calls = 0;
-    options.cancel = &cancel;
-    options.progress = [&](double) {
-        if (++calls == 3) cancel.store(true);
-    };
-    EXPECT_THROW(loadModel(dir, options), LoadCancelled);
+    options.progress = Progress(
+        [&](double, const std::string&) {
+            if (++calls == 3) cancel.store(true);
+        },
+        &cancel);
+    EXPECT_THROW(loadModel(dir, options), Cancelled);
     EXPECT_EQ(calls, 3);
 }
 

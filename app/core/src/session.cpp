@@ -143,14 +143,8 @@ Session::Session(const std::filesystem::path& modelDir, const capture::Progress&
                  capture::LoadOptions options)
     : m_impl(std::make_unique<Impl>()) {
     progress.report(0.0, "reading " + modelDir.string());
-    options.cancel = progress.token();
-    const capture::Progress weights = progress.part(0.0, 0.9);
-    options.progress = [&weights](double f) { weights.report(f, "reading weights"); };
-    try {
-        m_impl->opened = openModel(modelDir, options);
-    } catch (const capture::LoadCancelled&) {
-        throw capture::Cancelled{};
-    }
+    options.progress = progress.part(0.0, 0.9);
+    m_impl->opened = openModel(modelDir, options);
     progress.report(0.9, "model loaded");
     const auto& model = *m_impl->opened.model;
     const auto& c = model.config();

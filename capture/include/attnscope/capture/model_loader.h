@@ -8,6 +8,7 @@
 #include <string>
 
 #include "attnscope/capture/model_config.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 
@@ -23,19 +24,13 @@ struct LoadOptions {
     ComputeDType dtype = ComputeDType::Float32;
     std::string device = "cpu";  ///< any LibTorch device string: "cpu", "cuda", "cuda:1"
     bool checkMemory = true;     ///< refuse to load when the weights would not fit in RAM
-    /// Called as tensors are read with the fraction of the weight bytes read so far.
-    std::function<void(double fraction)> progress;
-    /// Polled after every tensor: when set, the load stops by throwing LoadCancelled.
-    const std::atomic<bool>* cancel = nullptr;
+    /// Reports the fraction of the weight bytes read as tensors are read ("reading weights");
+    /// polled after every tensor: once cancelled, the load stops by throwing Cancelled.
+    Progress progress;
     /// On the CPU, weights already stored in the compute dtype are read-only views of the
     /// memory-mapped checkpoint (no copy, no load time; pages are read on first use). Set this
     /// to get owned, writable copies instead (training). See TransformerModel::ownWeights().
     bool writableWeights = false;
-};
-
-/// Thrown by loadModel when LoadOptions::cancel was set during the load.
-struct LoadCancelled : std::runtime_error {
-    LoadCancelled() : std::runtime_error("model load cancelled") {}
 };
 
 /// Memory the weights need in the chosen dtype, and what the machine has.
