@@ -28,6 +28,7 @@ RunRequest runRequestFromArgs(const CliArgs& args) {
     r.promptsAreIds = ids;
     r.prompt = *args.value(ids ? "--ids" : "--prompt");
     r.corruptedPrompt = args.value(ids ? "--corrupted-ids" : "--corrupted").value_or("");
+    r.splitSpecialTokens = args.flag(kSplitSpecialTokens);
     return r;
 }
 

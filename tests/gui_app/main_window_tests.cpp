@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include <QCheckBox>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -21,6 +22,7 @@
 #include "attnscope/ui/main_window.h"
 #include "attnscope/ui/predictions_model.h"
 #include "attnscope/ui/predictions_view.h"
+#include "attnscope/ui/prompt_panel.h"
 #include "expected_runs.h"
 #include "fixture_paths.h"
 #include "test_helpers.h"
@@ -208,6 +210,34 @@ TEST_F(MainWindowTest, ErrorsAreReportedNotFatal) {
     w.openSession(QStringLiteral("/nonexistent/session.h5"));
     ASSERT_TRUE(errors.wait(30000));
     EXPECT_TRUE(w.lastError().contains(QStringLiteral("session.h5")));
+}
+
+// "Special tokens as text" in the prompt panel: a special-token string glued to words is the
+// special token by default, and part of one plain (here unknown) word when the box is ticked.
+TEST(PromptPanelSwitch, SpecialTokensAsTextRetokenizesThePrompt) {
+    const auto demo = test::sourceDir() / "resources" / "models" / "demo";
+    ATTNSCOPE_REQUIRE_FIXTURE(demo / "tokenizer.json");
+    MainWindow w;
+    ASSERT_TRUE(test::openAndRun(w, {demo, QStringLiteral("alice<bos>bob"), QString()}));
+    const auto texts = [&] {
+        QStringList out;
+        for (const auto& t : w.controller()->lastRun()->tokens.tokens)
+            out << t.text;
+        return out;
+    };
+    EXPECT_EQ(texts(), (QStringList{"<bos>", "alice", "<bos>", "bob"}));
+
+    QCheckBox* box = w.promptPanel()->splitSpecialTokensBox();
+    ASSERT_NE(box, nullptr);
+    box->click();  // re-runs at once
+    ASSERT_TRUE(waitUntil([&] { return w.controller()->lastRun()->tokens.tokens.size() == 2; }))
+        << texts().join(QLatin1Char(' ')).toStdString();
+    EXPECT_TRUE(w.controller()->splitSpecialTokens());
+    EXPECT_EQ(texts(), (QStringList{"<bos>", "<unk>"}));
+
+    box->click();
+    ASSERT_TRUE(waitUntil([&] { return w.controller()->lastRun()->tokens.tokens.size() == 4; }));
+    EXPECT_FALSE(w.controller()->splitSpecialTokens());
 }
 
 }  // namespace

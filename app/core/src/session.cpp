@@ -190,6 +190,7 @@ std::shared_ptr<const RunResult> Session::run(const RunRequest& request,
     Impl& d = *m_impl;
     const ModelSummary& m = d.summary;
     progress.check();
+    setSplitSpecialTokens(request.splitSpecialTokens);
     const PromptTokens tokens = d.tokensOf(request.prompt, request.promptsAreIds);
     if (tokens.ids.empty()) throw capture::InputError("the prompt is empty");
     const CachedRun& baseline = d.unedited(d.baseline, tokens);

@@ -44,6 +44,7 @@ app::RunRequest toRequest(const RunRequest& r) {
     out.corruptedPrompt = r.corruptedPrompt.toStdString();
     out.edits = toEdits(r.interventions);
     out.topK = r.topK;
+    out.splitSpecialTokens = r.splitSpecialTokens;
     return out;
 }
 

@@ -68,6 +68,7 @@ void MainWindow::setCorruptedPrompt(const QString& prompt) {
 void MainWindow::syncPromptsToController() {
     m_controller->setPrompt(m_promptPanel->prompt());
     m_controller->setCorruptedPrompt(m_promptPanel->corruptedPrompt());
+    m_controller->setSplitSpecialTokens(m_promptPanel->splitSpecialTokens());
 }
 
 void MainWindow::runPrompt() {

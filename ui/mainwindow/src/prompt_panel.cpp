@@ -1,5 +1,6 @@
 #include "attnscope/ui/prompt_panel.h"
 
+#include <QCheckBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -22,6 +23,14 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_corrupted = new QLineEdit(this);
     m_corrupted->setObjectName(QStringLiteral("corruptedPrompt"));
     layout->addWidget(m_corrupted);
+    m_splitSpecial = new QCheckBox(tr("Special tokens as text"), this);
+    m_splitSpecial->setObjectName(QStringLiteral("splitSpecialTokens"));
+    m_splitSpecial->setToolTip(
+        tr("Tokenize special-token strings such as <|endoftext|> in the prompts as plain text "
+           "(Hugging Face's split_special_tokens) instead of as the special tokens"));
+    // A change re-runs at once, so the token strip shows the new tokenization.
+    connect(m_splitSpecial, &QCheckBox::toggled, this, &PromptPanel::runRequested);
+    layout->addWidget(m_splitSpecial);
     m_run = new QPushButton(tr("Run (Ctrl+R)"), this);
     m_run->setObjectName(QStringLiteral("runButton"));
     connect(m_run, &QPushButton::clicked, this, &PromptPanel::runRequested);
@@ -29,6 +38,14 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_tokens = new TokenStripView(this);
     layout->addWidget(m_tokens);
     layout->addStretch(1);
+}
+
+bool PromptPanel::splitSpecialTokens() const {
+    return m_splitSpecial->isChecked();
+}
+
+void PromptPanel::setSplitSpecialTokens(bool split) {
+    m_splitSpecial->setChecked(split);
 }
 
 QString PromptPanel::prompt() const {

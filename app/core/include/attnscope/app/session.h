@@ -90,6 +90,8 @@ struct RunRequest {
     int topK = 10;
     /// The prompts are "1,2,3" token ids even though the model has a tokenizer.
     bool promptsAreIds = false;
+    /// Special-token strings in the prompts as plain text (see setSplitSpecialTokens).
+    bool splitSpecialTokens = false;
 };
 
 /// Everything one run produced; immutable once built.

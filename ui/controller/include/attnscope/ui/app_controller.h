@@ -51,6 +51,9 @@ public:
     void setInterventions(const InterventionList& items);
     const InterventionList& interventions() const { return m_request.interventions; }
     void setTopK(int k) { m_request.topK = k; }
+    /// Special-token strings in the prompts as plain text (Hugging Face's split_special_tokens).
+    void setSplitSpecialTokens(bool split) { m_request.splitSpecialTokens = split; }
+    bool splitSpecialTokens() const { return m_request.splitSpecialTokens; }
 
     /// Starts a run of the current prompt and edits now (cancelling any pending one).
     void runNow();

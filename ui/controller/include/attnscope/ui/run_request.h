@@ -14,6 +14,7 @@ struct RunRequest {
     QString corruptedPrompt;
     InterventionList interventions;
     int topK = 10;
+    bool splitSpecialTokens = false;  ///< special-token strings in the prompts as plain text
 };
 
 }  // namespace attnscope::ui

@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
@@ -23,6 +24,10 @@ public:
     void setCorruptedPrompt(const QString& prompt);
     /// A hint on the prompt box (e.g. "type token ids" for a model without tokenizer).
     void setPromptHint(const QString& hint);
+    /// "Special tokens as text": special-token strings in the prompts tokenized as plain text.
+    bool splitSpecialTokens() const;
+    void setSplitSpecialTokens(bool split);
+    QCheckBox* splitSpecialTokensBox() const { return m_splitSpecial; }
     TokenStripView* tokenStrip() const { return m_tokens; }
     QPushButton* runButton() const { return m_run; }
 
@@ -32,6 +37,7 @@ Q_SIGNALS:
 private:
     QPlainTextEdit* m_prompt = nullptr;
     QLineEdit* m_corrupted = nullptr;
+    QCheckBox* m_splitSpecial = nullptr;
     QPushButton* m_run = nullptr;
     TokenStripView* m_tokens = nullptr;
 };
