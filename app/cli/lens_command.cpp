@@ -5,24 +5,16 @@
 
 #include "commands.h"
 #include "common_options.h"
-#include "edit_options.h"
 #include "session_options.h"
 
 namespace attnscope::app {
 
 int runLensCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
                    std::ostream&) {
-    auto valued = modelOptionNames();
-    valued.insert(promptOptionNames().begin(), promptOptionNames().end());
-    valued.insert(editOptionNames().begin(), editOptionNames().end());
-    const CliArgs args(argv, valued, {"--json", kSplitSpecialTokens});
-    RunRequest request = runRequestFromArgs(args);
-    const EditOptions edits(args);
-    auto session = openSessionFromArgs(args);
-    edits.check(session->model().layers, session->model().heads);
-    request.edits = edits.all();
-    request.topK = 1;
-    const auto run = session->run(request);
+    const CliArgs args(argv, editedRunOptionNames(), {"--json", kSplitSpecialTokens});
+    EditedRun edited = openEditedRun(args);
+    edited.request.topK = 1;
+    const auto run = edited.session->run(edited.request);
     const LogitLens& lens = run->lens;
     if (args.flag("--json")) {
         nlohmann::ordered_json j;

@@ -9,7 +9,6 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "common_options.h"
-#include "edit_options.h"
 #include "score_params.h"
 #include "session_options.h"
 #include "terminal_progress.h"
@@ -105,16 +104,10 @@ void writeText(const std::filesystem::path& path, const std::string& text) {
 // session the window would save for the same state.
 int saveSession(const std::string& path, const std::vector<std::string>& rest, std::ostream& out,
                 std::ostream& err) {
-    auto valued = modelOptionNames();
-    valued.insert(promptOptionNames().begin(), promptOptionNames().end());
-    valued.insert(editOptionNames().begin(), editOptionNames().end());
+    auto valued = editedRunOptionNames();
     valued.insert({"--metric", "--param", "--data"});
     const CliArgs args(rest, valued, {"--quiet", kSplitSpecialTokens});
-    RunRequest request = runRequestFromArgs(args);
-    const EditOptions edits(args);
-    auto session = openSessionFromArgs(args);
-    edits.check(session->model().layers, session->model().heads);
-    request.edits = edits.all();
+    auto [session, request] = openEditedRun(args);
     const auto run = session->run(request);
     SessionDocument doc;
     doc.modelPath = std::filesystem::absolute(args.required("--model")).string();

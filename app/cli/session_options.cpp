@@ -1,6 +1,7 @@
 #include "session_options.h"
 
 #include "common_options.h"
+#include "edit_options.h"
 
 namespace attnscope::app {
 
@@ -30,6 +31,23 @@ RunRequest runRequestFromArgs(const CliArgs& args) {
     r.corruptedPrompt = args.value(ids ? "--corrupted-ids" : "--corrupted").value_or("");
     r.splitSpecialTokens = args.flag(kSplitSpecialTokens);
     return r;
+}
+
+std::set<std::string> editedRunOptionNames() {
+    auto names = modelOptionNames();
+    names.insert(promptOptionNames().begin(), promptOptionNames().end());
+    names.insert(editOptionNames().begin(), editOptionNames().end());
+    return names;
+}
+
+EditedRun openEditedRun(const CliArgs& args) {
+    EditedRun out;
+    out.request = runRequestFromArgs(args);
+    const EditOptions edits(args);
+    out.session = openSessionFromArgs(args);
+    edits.check(out.session->model().layers, out.session->model().heads);
+    out.request.edits = edits.all();
+    return out;
 }
 
 }  // namespace attnscope::app

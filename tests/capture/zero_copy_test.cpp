@@ -14,26 +14,13 @@
 #include "attnscope/capture/transformer_block.h"
 #include "attnscope/capture/transformer_model.h"
 #include "fixture_paths.h"
+#include "temp_dir.h"
 
 namespace attnscope::capture {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
-public:
-    TempDir() {
-        m_path = fs::temp_directory_path() / ("attnscope-zero-copy-" + std::to_string(::getpid()) +
-                                              "-" + std::to_string(s_counter++));
-        fs::create_directories(m_path);
-    }
-    ~TempDir() { fs::remove_all(m_path); }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-    static inline int s_counter = 0;
-};
+using test::TempDir;
 
 // The address ranges the kernel maps from `file` into this process, read from /proc/self/maps
 // (independent of the loader's own bookkeeping).

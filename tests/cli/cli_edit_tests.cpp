@@ -35,13 +35,13 @@ TEST(CliRun, JsonSchemaHoldsTokensAndTopKInDescendingProbability) {
 
 TEST(CliRun, EditsFileGivesTheSameRunAsTheFlags) {
     TempDir dir;
-    const std::string edits = dir.file("edits.json", R"([
+    const std::string edits = dir.write("edits.json", R"([
         {"kind": "zero_ablation", "layer": 2, "head": 0},
         {"kind": "zero_ablation", "layer": 2, "head": 1},
         {"kind": "scale", "layer": 1, "head": 3, "param": 0.25}
     ])");
     // The session document form: an object whose "interventions" member is the list.
-    const std::string session = dir.file("session.json", R"({"format": "attnscope-session",
+    const std::string session = dir.write("session.json", R"({"format": "attnscope-session",
         "interventions": [{"kind": "zero_ablation", "layer": 2, "head": 0, "enabled": true},
                           {"kind": "zero_ablation", "layer": 2, "head": 1},
                           {"kind": "scale", "layer": 1, "head": 3, "param": 0.25}]})");
@@ -61,7 +61,7 @@ TEST(CliRun, EditsFileGivesTheSameRunAsTheFlags) {
 
 TEST(CliRun, DisabledEditsDoNothing) {
     TempDir dir;
-    const std::string edits = dir.file(
+    const std::string edits = dir.write(
         "off.json", R"([{"kind": "zero_ablation", "layer": 2, "head": 0, "enabled": false}])");
     const ProcessResult off = cli(runArgs({"--edits", edits}));
     const ProcessResult plain = cli(runArgs({}));
@@ -83,7 +83,7 @@ class CliBadEdits : public ::testing::TestWithParam<BadEdits> {};
 
 TEST_P(CliBadEdits, FailWithTheFileTheKeyAndTheProblem) {
     TempDir dir;
-    const std::string path = dir.file("edits.json", GetParam().content);
+    const std::string path = dir.write("edits.json", GetParam().content);
     const ProcessResult r = cli(runArgs({"--edits", path}));
     EXPECT_NE(r.exitCode, 0);
     EXPECT_TRUE(r.out.empty()) << r.out;
@@ -144,7 +144,7 @@ TEST(CliRun, MalformedFlagsAreUsageErrors) {
 TEST(CliRun, PatchEditsNeedACorruptedPromptOfEqualLength) {
     TempDir dir;
     const std::string edits =
-        dir.file("patch.json", R"([{"kind": "patch", "layer": 1, "head": 2}])");
+        dir.write("patch.json", R"([{"kind": "patch", "layer": 1, "head": 2}])");
     const ProcessResult none = cli(runArgs({"--edits", edits}));
     EXPECT_EQ(none.exitCode, 1);
     EXPECT_NE(none.err.find("corrupted"), std::string::npos) << none.err;

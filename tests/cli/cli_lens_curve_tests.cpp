@@ -57,7 +57,7 @@ TEST(CliLens, NeedsExactlyOnePrompt) {
 
 TEST(CliAblationCurve, PointsMatchSingleRunsWithThoseHeadsAblated) {
     TempDir dir;
-    const std::string data = dir.file("prompt.txt", std::string(kDemoPrompt) + "\n");
+    const std::string data = dir.write("prompt.txt", std::string(kDemoPrompt) + "\n");
     const ProcessResult r =
         cli(withPrompt({"ablation-curve", "--metric", "sink_mass", "--data", data, "--max-heads",
                         "2", "--random-orders", "3", "--json", "--quiet"}));

@@ -20,9 +20,9 @@ std::vector<std::string> saveArgs(const std::string& file, std::vector<std::stri
 }
 
 // One head's map as `run --capture` writes it to a capture file.
-std::vector<float> capturedMap(const TempDir& dir, int layer, int head,
-                               std::vector<std::string> edits) {
-    const std::string out = dir.file("capture-" + std::to_string(TempDir::counter()++) + ".h5");
+std::vector<float> capturedMap(int layer, int head, std::vector<std::string> edits) {
+    const TempDir dir;
+    const std::string out = dir.file("capture.h5");
     std::vector<std::string> args{"run",
                                   "--model",
                                   demoModel(),
@@ -80,7 +80,7 @@ TEST(CliSession, SaveShowAndExportRoundTripAgainstRun) {
     EXPECT_NE(text.out.find("zero_ablation L2 H0"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("sink_mass"), std::string::npos) << text.out;
 
-    const std::string out = (dir.path / "export").string();
+    const std::string out = (dir.path() / "export").string();
     const ProcessResult exported = cli({"session", "export", file, "--out", out});
     ASSERT_EQ(exported.exitCode, 0) << exported.err;
     std::ifstream csv(out + "/result-sink_mass.csv");
@@ -99,15 +99,15 @@ TEST(CliSession, SaveShowAndExportRoundTripAgainstRun) {
     // The saved maps equal what `run` captures, edited and unedited.
     std::ifstream runsFile(out + "/runs.json");
     const json runs = json::parse(runsFile);
-    EXPECT_EQ(flatMap(runs["baseline"], 3, 5), capturedMap(dir, 3, 5, {}));
+    EXPECT_EQ(flatMap(runs["baseline"], 3, 5), capturedMap(3, 5, {}));
     EXPECT_EQ(flatMap(runs["edited"], 3, 5),
-              capturedMap(dir, 3, 5, {"--ablate", "2.0", "--scale", "1.3=0.5"}));
+              capturedMap(3, 5, {"--ablate", "2.0", "--scale", "1.3=0.5"}));
     EXPECT_NE(flatMap(runs["edited"], 3, 5), flatMap(runs["baseline"], 3, 5));
 }
 
 TEST(CliSession, BadFilesFailWithOneLineNamingTheFile) {
     TempDir dir;
-    const std::string notes = dir.file("notes.h5", "these are not HDF5 bytes\n");
+    const std::string notes = dir.write("notes.h5", "these are not HDF5 bytes\n");
     const ProcessResult r = cli({"session", "show", notes});
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find(notes), std::string::npos) << r.err;
@@ -142,7 +142,7 @@ TEST(CliSession, BadFilesFailWithOneLineNamingTheFile) {
 bool killSaveWhenItStartsWriting(const TempDir& dir, std::vector<std::string> args) {
     const int watch = inotify_init1(IN_CLOEXEC);
     EXPECT_GE(watch, 0);
-    EXPECT_GE(inotify_add_watch(watch, dir.path.c_str(), IN_CREATE), 0);
+    EXPECT_GE(inotify_add_watch(watch, dir.path().c_str(), IN_CREATE), 0);
     args.insert(args.begin(), ATTNSCOPE_CLI);
     ChildProcess child(args);
     bool sawTemporary = false;
@@ -164,7 +164,7 @@ bool killSaveWhenItStartsWriting(const TempDir& dir, std::vector<std::string> ar
     kill(pid, SIGKILL);
     const int code = child.wait().exitCode;
     bool temporaryLeft = false;
-    for (const auto& entry : std::filesystem::directory_iterator(dir.path))
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
         temporaryLeft = temporaryLeft || entry.path().filename().string().rfind(
                                              ".s.h5.tmp-" + std::to_string(pid) + "-", 0) == 0;
     EXPECT_TRUE(code == -SIGKILL || code == 0) << "the save failed on its own: " << code;

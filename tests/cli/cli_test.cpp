@@ -5,66 +5,31 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "cli_process.h"
 #include "fixture_paths.h"
+#include "temp_dir.h"
 
 namespace attnscope::app {
 namespace {
 
 namespace fs = std::filesystem;
+using test::TempDir;
 using Json = nlohmann::json;
-
-class TempDir {
-public:
-    TempDir() {
-        m_path = fs::temp_directory_path() / ("attnscope-cli-test-" + std::to_string(::getpid()) +
-                                              "-" + std::to_string(s_counter++));
-        fs::create_directories(m_path);
-    }
-    ~TempDir() { fs::remove_all(m_path); }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-    static inline int s_counter = 0;
-};
 
 std::string readFile(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Single quotes for /bin/sh, with embedded single quotes closed and escaped.
-std::string shellQuote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-struct Result {
-    int code = -1;
-    std::string out, err;
-};
-
-Result runCli(const std::vector<std::string>& args) {
-    TempDir dir;
-    std::string command = shellQuote(ATTNSCOPE_CLI);
-    for (const auto& a : args)
-        command += " " + shellQuote(a);
-    command += " >" + shellQuote((dir.path() / "out").string()) + " 2>" +
-               shellQuote((dir.path() / "err").string()) + " </dev/null";
-    const int status = std::system(command.c_str());
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = readFile(dir.path() / "out");
-    r.err = readFile(dir.path() / "err");
-    return r;
+// attnscope-cli with `args`, as a child process.
+test::ProcessResult runCli(std::vector<std::string> args) {
+    args.insert(args.begin(), ATTNSCOPE_CLI);
+    return test::runProcess(args);
 }
 
 fs::path demoModel() {
@@ -101,24 +66,25 @@ TEST(CliTokenize, SplitSpecialTokensTokenizesThemAsText) {
         if (t.at("content") == "<|endoftext|>") special = t.at("id").get<int64_t>();
     ASSERT_GE(special, 0);
 
-    const Result split = runCli({"tokenize", "--tokenizer", file.string(), "--text", text, "--json",
-                                 "--no-special-tokens", "--split-special-tokens"});
-    ASSERT_EQ(split.code, 0) << split.err;
+    const test::ProcessResult split =
+        runCli({"tokenize", "--tokenizer", file.string(), "--text", text, "--json",
+                "--no-special-tokens", "--split-special-tokens"});
+    ASSERT_EQ(split.exitCode, 0) << split.err;
     EXPECT_EQ(idsOf(Json::parse(split.out)), asText);
 
     // The special token alone: the pieces "<|endoftext|>" has at the start of that text (the
     // GPT-2 pre-tokenizer splits before " is"), versus the one special id by default.
-    const Result alone = runCli({"tokenize", "--tokenizer", file.string(), "--text",
-                                 "<|endoftext|>", "--json", "--split-special-tokens"});
-    ASSERT_EQ(alone.code, 0) << alone.err;
+    const test::ProcessResult alone = runCli({"tokenize", "--tokenizer", file.string(), "--text",
+                                              "<|endoftext|>", "--json", "--split-special-tokens"});
+    ASSERT_EQ(alone.exitCode, 0) << alone.err;
     const std::vector<int64_t> pieces = idsOf(Json::parse(alone.out));
     ASSERT_GT(pieces.size(), 1u);
     EXPECT_EQ(pieces, std::vector<int64_t>(asText.begin(), asText.begin() + pieces.size()));
     EXPECT_EQ(Json::parse(alone.out).back().at("end"), 13);  // covers all 13 characters
 
-    const Result matched =
+    const test::ProcessResult matched =
         runCli({"tokenize", "--tokenizer", file.string(), "--text", "<|endoftext|>", "--json"});
-    ASSERT_EQ(matched.code, 0) << matched.err;
+    ASSERT_EQ(matched.exitCode, 0) << matched.err;
     EXPECT_EQ(idsOf(Json::parse(matched.out)), std::vector<int64_t>{special});
 }
 
@@ -131,19 +97,19 @@ TEST(CliRun, SplitSpecialTokensAppliesToPrompts) {
     const int64_t unk = vocab.at(tokenizer.at("model").at("unk_token").get<std::string>());
     ASSERT_FALSE(vocab.contains("the<eos>"));
 
-    const Result plain =
+    const test::ProcessResult plain =
         runCli({"run", "--model", demoModel().string(), "--prompt", "the<eos>", "--json"});
-    ASSERT_EQ(plain.code, 0) << plain.err;
+    ASSERT_EQ(plain.exitCode, 0) << plain.err;
     EXPECT_EQ(Json::parse(plain.out).at("input_ids"), (std::vector<int64_t>{bos, the, eos}));
 
-    const Result split = runCli({"run", "--model", demoModel().string(), "--prompt", "the<eos>",
-                                 "--json", "--split-special-tokens"});
-    ASSERT_EQ(split.code, 0) << split.err;
+    const test::ProcessResult split = runCli({"run", "--model", demoModel().string(), "--prompt",
+                                              "the<eos>", "--json", "--split-special-tokens"});
+    ASSERT_EQ(split.exitCode, 0) << split.err;
     EXPECT_EQ(Json::parse(split.out).at("input_ids"), (std::vector<int64_t>{bos, unk}));
 
-    const Result ids =
+    const test::ProcessResult ids =
         runCli({"run", "--model", demoModel().string(), "--ids", "1,2", "--split-special-tokens"});
-    EXPECT_EQ(ids.code, 2);
+    EXPECT_EQ(ids.exitCode, 2);
     EXPECT_NE(ids.err.find("--split-special-tokens applies to --prompt"), std::string::npos)
         << ids.err;
 }
@@ -153,8 +119,8 @@ TEST(CliRun, CudaWithoutCudaSupportIsOneLine) {
     for (const char* command : {"run", "info"}) {
         std::vector<std::string> args{command, "--model", demoModel().string(), "--device", "cuda"};
         if (std::string(command) == "run") args.insert(args.end(), {"--ids", "1,2"});
-        const Result r = runCli(args);
-        EXPECT_EQ(r.code, 1) << command;
+        const test::ProcessResult r = runCli(args);
+        EXPECT_EQ(r.exitCode, 1) << command;
         EXPECT_EQ(r.err, "error: this LibTorch build has no CUDA support, use --device cpu\n")
             << command;
         EXPECT_EQ(r.out, "") << command;
@@ -171,25 +137,26 @@ TEST(CliRun, RemovesAndReportsTemporariesOfKilledWriters) {
     const fs::path stale = dir.path() / (".capture.h5.tmp-" + std::to_string(child) + "-0");
     std::ofstream(stale, std::ios::binary) << std::string(2'500'000, 'x');
 
-    const Result r = runCli({"run", "--model", demoModel().string(), "--ids", "1,7,8", "--out",
-                             out.string(), "--capture", "blocks.0.attn.hook_pattern"});
-    ASSERT_EQ(r.code, 0) << r.err;
+    const test::ProcessResult r =
+        runCli({"run", "--model", demoModel().string(), "--ids", "1,7,8", "--out", out.string(),
+                "--capture", "blocks.0.attn.hook_pattern"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_FALSE(fs::exists(stale));
     EXPECT_TRUE(fs::exists(out));
     EXPECT_EQ(r.err, "removed " + stale.string() + " (2.5 MB), left by process " +
                          std::to_string(child) + " which no longer runs\n");
 
     // Nothing stale the second time: nothing said.
-    const Result again = runCli({"run", "--model", demoModel().string(), "--ids", "1,7,8", "--out",
-                                 out.string(), "--append"});
-    ASSERT_EQ(again.code, 0) << again.err;
+    const test::ProcessResult again = runCli({"run", "--model", demoModel().string(), "--ids",
+                                              "1,7,8", "--out", out.string(), "--append"});
+    ASSERT_EQ(again.exitCode, 0) << again.err;
     EXPECT_EQ(again.err, "");
 }
 
 TEST(CliInfo, ReportsTheConfigWithoutLoadingWeights) {
     const Json config = Json::parse(readFile(demoModel() / "config.json"));
-    const Result r = runCli({"info", "--model", demoModel().string(), "--json"});
-    ASSERT_EQ(r.code, 0) << r.err;
+    const test::ProcessResult r = runCli({"info", "--model", demoModel().string(), "--json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
     const Json info = Json::parse(r.out);
     EXPECT_EQ(info.at("layers"), config.at("num_hidden_layers"));
     EXPECT_EQ(info.at("heads"), config.at("num_attention_heads"));
@@ -204,8 +171,8 @@ TEST(CliInfo, ReportsTheConfigWithoutLoadingWeights) {
     const std::string weights = readFile(demoModel() / "model.safetensors");
     std::ofstream(dir.path() / "model.safetensors", std::ios::binary)
         << weights.substr(0, weights.size() / 2);
-    const Result cut = runCli({"info", "--model", dir.path().string()});
-    EXPECT_EQ(cut.code, 1);
+    const test::ProcessResult cut = runCli({"info", "--model", dir.path().string()});
+    EXPECT_EQ(cut.exitCode, 1);
     EXPECT_NE(cut.err.find("(truncated file?)"), std::string::npos) << cut.err;
 }
 

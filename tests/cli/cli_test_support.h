@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "cli_process.h"
 #include "fixture_paths.h"
+#include "temp_dir.h"
 
 namespace attnscope::test {
 
@@ -27,33 +27,6 @@ inline ProcessResult cli(std::vector<std::string> args) {
     }
     return runProcess(args);
 }
-
-/// A fresh folder under the system's temporary directory, removed with the object.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        path = std::filesystem::temp_directory_path() /
-               ("attnscope-cli-test-" + std::to_string(::getpid()) + "-" +
-                std::to_string(counter()++));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    /// The path of `name` in the folder; written with `content` when it is given (or is a
-    /// .json file, so that an empty one exists).
-    std::string file(const std::string& name, const std::string& content = {}) const {
-        const auto p = path / name;
-        if (!content.empty() || name.find(".json") != std::string::npos)
-            std::ofstream(p) << content;
-        return p.string();
-    }
-    static int& counter() {
-        static int n = 0;
-        return n;
-    }
-};
 
 /// The process's standard output as JSON; a test failure (and null) when it is not.
 inline nlohmann::json jsonOf(const ProcessResult& r) {

@@ -30,14 +30,9 @@ namespace {
 
 using test::waitUntil;
 
-class ControllerTest : public ::testing::Test {
+class ControllerTest : public test::AppModelTest {
 protected:
-    void SetUp() override {
-        model = test::testModel();
-        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
-    }
     void openIn(MainWindow& w) { ASSERT_TRUE(test::openAndRun(w, model)); }
-    test::TestModel model;
 };
 
 TEST_F(ControllerTest, LongAnalysisKeepsTheEventLoopResponsiveAndCancelStopsIt) {

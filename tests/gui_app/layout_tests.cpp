@@ -27,12 +27,8 @@
 namespace attnscope::ui {
 namespace {
 
-class LayoutTest : public ::testing::Test {
+class LayoutTest : public test::AppModelTest {
 protected:
-    void SetUp() override {
-        model = test::testModel();
-        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
-    }
     void open(MainWindow& w) {
         w.resize(1280, 800);
         ASSERT_TRUE(test::openAndRun(w, model));
@@ -50,7 +46,6 @@ protected:
         }
         EXPECT_FALSE(table->horizontalScrollBar()->isVisible()) << name;
     }
-    test::TestModel model;
 };
 
 TEST_F(LayoutTest, PlotsAndTablesAreLegibleAt1280x800) {

@@ -66,21 +66,13 @@ bool waitForEdits(const MainWindow& w, size_t count) {
     });
 }
 
-class MainWindowTest : public ::testing::Test {
+class MainWindowTest : public test::ExpectedRunTest {
 protected:
-    void SetUp() override {
-        model = test::testModel();
-        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
-        runner = std::make_unique<test::ExpectedRunner>(model.dir);
-    }
     void open(MainWindow& w) {
         w.resize(1400, 900);
         ASSERT_TRUE(test::openAndRun(w, model));
         ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));
     }
-
-    test::TestModel model;
-    std::unique_ptr<test::ExpectedRunner> runner;
 };
 
 TEST_F(MainWindowTest, AblatingFromTheAtlasShowsTheRuntimesValuesAndSessionsRestoreThem) {

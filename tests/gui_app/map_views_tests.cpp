@@ -37,13 +37,8 @@ QStringList tickLabels(QCPAxis* axis) {
     return ticker ? ticker->ticks().values() : QStringList();
 }
 
-class MapViewsTest : public ::testing::Test {
+class MapViewsTest : public test::ExpectedRunTest {
 protected:
-    void SetUp() override {
-        model = test::testModel();
-        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
-        runner = std::make_unique<test::ExpectedRunner>(model.dir);
-    }
     void open(MainWindow& w) {
         w.resize(1280, 800);
         w.setCorruptedPrompt(model.corruptedPrompt);
@@ -51,8 +46,6 @@ protected:
         ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));
         ASSERT_TRUE(w.controller()->lastRun()->corruptedPatterns) << "no corrupted run";
     }
-    test::TestModel model;
-    std::unique_ptr<test::ExpectedRunner> runner;
 };
 
 TEST_F(MapViewsTest, CorruptedMapShowsTheCorruptedTokensAndPromptMinusCorrupted) {

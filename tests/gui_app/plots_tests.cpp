@@ -60,16 +60,9 @@ std::vector<std::pair<int, int>> rankedHeads(const HeadScoresSnapshot& scores) {
     return out;
 }
 
-class PlotsTest : public ::testing::Test {
+class PlotsTest : public test::ExpectedRunTest {
 protected:
-    void SetUp() override {
-        model = test::testModel();
-        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
-        runner = std::make_unique<test::ExpectedRunner>(model.dir);
-    }
     void open(MainWindow& w) { ASSERT_TRUE(test::openAndRun(w, model)); }
-    test::TestModel model;
-    std::unique_ptr<test::ExpectedRunner> runner;
 };
 
 TEST_F(PlotsTest, LogitLensEndsAtThePredictionAndMatchesTheResidualStream) {

@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/main_window.h"
 #include "expected_runs.h"
+#include "fixture_paths.h"
 
 namespace attnscope::test {
 
@@ -39,6 +41,26 @@ inline void settleLayout() {
         QCoreApplication::processEvents();
     }
 }
+
+/// A test on the application tests' model (skipped when its fixture is missing).
+class AppModelTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        model = testModel();
+        ATTNSCOPE_REQUIRE_FIXTURE(model.dir);
+    }
+    TestModel model;
+};
+
+/// AppModelTest with the runtime-side expected values of the model at hand.
+class ExpectedRunTest : public AppModelTest {
+protected:
+    void SetUp() override {
+        AppModelTest::SetUp();
+        if (!IsSkipped()) runner = std::make_unique<ExpectedRunner>(model.dir);
+    }
+    std::unique_ptr<ExpectedRunner> runner;
+};
 
 /// Shows `w` (errors recorded, not shown as dialogs), types the model's prompt, opens the model
 /// and waits for the first run's results.
