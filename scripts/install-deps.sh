@@ -9,7 +9,8 @@ packages=(
   libeigen3-dev libhdf5-dev nlohmann-json3-dev libpcre2-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libgtest-dev clang-format ccache
-  python3 python3-h5py python3-numpy python3-dev
+  python3 python3-h5py python3-numpy python3-dev pybind11-dev
+  openmpi-bin libopenmpi-dev libyaml-cpp-dev
   xvfb xauth
 )
 if [ "${1:-}" = "--with-fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi
