@@ -60,8 +60,9 @@ const std::map<std::string, CommandInfo>& commands() {
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
         {"train-demo",
          {runTrainDemoCommand,
-          "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"
-          "      [--eval-count N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
+          "train-demo --out DIR [--threads N] [--dtype float32|bfloat16] [--eval-count N]\n"
+          "      (the shipped model's recipe; any option below trains one run instead)\n"
+          "      [--seed N] [--steps N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
           "      [--max-pairs N] [--eval-every N] [--log-every N] [--init DIR]\n"
           "      [--batch TASK=N,...] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X]\n"
           "      [--curriculum X] [--retrieval-heads L.H,... --retrieval-penalty X\n"

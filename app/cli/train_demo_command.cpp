@@ -7,10 +7,12 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "attnscope/app/demo/demo_evaluation.h"
 #include "attnscope/app/demo/demo_model_writer.h"
+#include "attnscope/app/demo/demo_recipe.h"
 #include "attnscope/app/demo/demo_trainer.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/runtime_settings.h"
@@ -37,32 +39,57 @@ std::string percent(double x) {
     return buf;
 }
 
-void printProgress(std::ostream& out, const demo::TrainProgress& p) {
+// The ETA comes from the fraction of the whole job's estimated work (capture::Progress), so it
+// holds across recipe phases whose steps cost differently.
+class TrainLog {
+public:
+    explicit TrainLog(std::ostream& out) : m_out(out) {}
+
+    capture::Progress progress() {
+        return capture::Progress(
+            [this](double fraction, const std::string&) { m_fraction = fraction; },
+            &interruptFlag());
+    }
+    double seconds() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    }
+    void print(const demo::TrainReport& p) const;
+
+private:
+    std::ostream& m_out;
+    double m_fraction = 0.0;
+    std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+};
+
+void TrainLog::print(const demo::TrainReport& p) const {
+    const double elapsed = seconds();
+    const double eta = m_fraction > 0 ? elapsed * (1.0 - m_fraction) / m_fraction : 0.0;
     char buf[256];
     std::snprintf(buf, sizeof buf,
-                  "step %5lld/%lld  lr %.1e  pairs %2lld  %s elapsed, ETA %s  loss",
+                  "step %5lld/%lld  lr %.1e  pairs %2lld  %s elapsed, %3.0f%% done, ETA %s  loss",
                   static_cast<long long>(p.step), static_cast<long long>(p.steps), p.learningRate,
-                  static_cast<long long>(p.mqarPairs), clock(p.seconds).c_str(),
-                  clock(p.seconds / p.step * (p.steps - p.step)).c_str());
-    out << buf;
+                  static_cast<long long>(p.mqarPairs), clock(elapsed).c_str(), 100.0 * m_fraction,
+                  clock(eta).c_str());
+    m_out << buf;
     for (const auto task : demo::kAllTasks) {
         const double loss = p.loss[demo::taskIndex(task)];
         if (std::isnan(loss)) continue;
         std::snprintf(buf, sizeof buf, " %s %.3f", demo::taskName(task), loss);
-        out << buf;
+        m_out << buf;
     }
     if (!std::isnan(p.needleAttentionElsewhere))
-        out << "  needle attention of other heads " << percent(p.needleAttentionElsewhere);
+        m_out << "  needle attention of other heads " << percent(p.needleAttentionElsewhere);
     if (!std::isnan(p.harmfulAttentionElsewhere))
-        out << "  harmful-word attention of other heads " << percent(p.harmfulAttentionElsewhere);
-    out << "\n";
+        m_out << "  harmful-word attention of other heads " << percent(p.harmfulAttentionElsewhere);
+    m_out << "\n";
     if (p.evaluated) {
-        out << "      validation accuracy:";
+        m_out << "      validation accuracy:";
         for (const auto task : demo::kAllTasks)
-            out << " " << demo::taskName(task) << " " << percent(p.accuracy[demo::taskIndex(task)]);
-        out << "\n";
+            m_out << " " << demo::taskName(task) << " "
+                  << percent(p.accuracy[demo::taskIndex(task)]);
+        m_out << "\n";
     }
-    out.flush();
+    m_out.flush();
 }
 
 double realValue(const CliArgs& args, const std::string& name, double fallback, double lo,
@@ -137,39 +164,30 @@ demo::HeadRole headRole(const CliArgs& args, const std::string& name) {
     return role;
 }
 
-}  // namespace
+// Options that describe one training run; giving any of them trains that run instead of the
+// recipe.
+const std::vector<std::string> kSingleRunOptions = {"--seed",
+                                                    "--steps",
+                                                    "--layers",
+                                                    "--heads",
+                                                    "--d-model",
+                                                    "--d-mlp",
+                                                    "--max-pairs",
+                                                    "--init",
+                                                    "--batch",
+                                                    "--lr",
+                                                    "--min-lr",
+                                                    "--warmup",
+                                                    "--weight-decay",
+                                                    "--curriculum",
+                                                    "--retrieval-heads",
+                                                    "--retrieval-penalty",
+                                                    "--retrieval-dropout",
+                                                    "--safety-heads",
+                                                    "--safety-penalty",
+                                                    "--safety-dropout"};
 
-int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
-                        std::ostream& err) {
-    const CliArgs args(argv,
-                       {"--out",
-                        "--seed",
-                        "--steps",
-                        "--threads",
-                        "--dtype",
-                        "--eval-count",
-                        "--layers",
-                        "--heads",
-                        "--d-model",
-                        "--d-mlp",
-                        "--max-pairs",
-                        "--eval-every",
-                        "--log-every",
-                        "--init",
-                        "--batch",
-                        "--lr",
-                        "--min-lr",
-                        "--warmup",
-                        "--weight-decay",
-                        "--curriculum",
-                        "--retrieval-heads",
-                        "--retrieval-penalty",
-                        "--retrieval-dropout",
-                        "--safety-heads",
-                        "--safety-penalty",
-                        "--safety-dropout"},
-                       {});
-    const std::string outDir = args.required("--out");
+demo::TrainOptions singleRunOptions(const CliArgs& args) {
     demo::TrainOptions options;
     if (const auto init = args.value("--init")) {
         // Fine-tuning: the architecture is the initial model's.
@@ -199,8 +217,6 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
     options.shape.dModel = args.integer("--d-model", options.shape.dModel, 2, 4096);
     options.shape.dMlp = args.integer("--d-mlp", options.shape.dMlp, 1, 16384);
     options.tasks.maxPairs = args.integer("--max-pairs", options.tasks.maxPairs, 2, 48);
-    options.evalEvery = args.integer("--eval-every", options.evalEvery, 0, 10000000);
-    options.logEvery = args.integer("--log-every", options.logEvery, 1, 10000000);
     if (const auto batch = args.value("--batch")) parseBatch(*batch, options.batch);
     options.learningRate = realValue(args, "--lr", options.learningRate, 1e-8, 1.0);
     options.minLearningRate =
@@ -212,48 +228,120 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
         realValue(args, "--curriculum", options.curriculumFraction, 0.0, 1.0);
     options.retrieval = headRole(args, "retrieval");
     options.safety = headRole(args, "safety");
+    if (options.shape.dModel % options.shape.heads != 0 ||
+        (options.shape.dModel / options.shape.heads) % 2 != 0)
+        throw UsageError("--d-model must split into --heads heads of even size");
+    return options;
+}
+
+nlohmann::ordered_json perTask(const std::array<double, demo::kTaskCount>& values) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (const auto task : demo::kAllTasks)
+        j[demo::taskName(task)] = values[demo::taskIndex(task)];
+    return j;
+}
+
+nlohmann::ordered_json roleJson(const demo::HeadRole& role) {
+    nlohmann::ordered_json heads = nlohmann::ordered_json::array();
+    for (const auto& [layer, head] : role.heads)
+        heads.push_back(std::to_string(layer) + "." + std::to_string(head));
+    return {{"heads", heads}, {"penalty", role.penalty}, {"dropout", role.dropout}};
+}
+
+// A phase's schedule and outcome as training.json records it.
+nlohmann::ordered_json phaseJson(const demo::TrainPhase& phase, const demo::TrainResult& r) {
+    const demo::TrainOptions& o = phase.options;
+    nlohmann::ordered_json batch = nlohmann::ordered_json::object();
+    for (const auto task : demo::kAllTasks)
+        batch[demo::taskName(task)] = o.batch[demo::taskIndex(task)];
+    nlohmann::ordered_json j = {{"name", phase.name},
+                                {"purpose", phase.purpose},
+                                {"seed", o.seed},
+                                {"steps", r.steps},
+                                {"batch", batch},
+                                {"lr", o.learningRate},
+                                {"min_lr", o.minLearningRate},
+                                {"warmup", o.warmupSteps},
+                                {"weight_decay", o.weightDecay},
+                                {"curriculum", o.curriculumFraction}};
+    if (o.retrieval.active()) j["retrieval"] = roleJson(o.retrieval);
+    if (o.safety.active()) j["safety"] = roleJson(o.safety);
+    j["seconds"] = std::round(r.seconds);
+    j["final_loss"] = perTask(r.lastLoss);
+    j["validation_accuracy"] = perTask(r.accuracy);
+    return j;
+}
+
+}  // namespace
+
+int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
+                        std::ostream& err) {
+    std::set<std::string> valued(kSingleRunOptions.begin(), kSingleRunOptions.end());
+    valued.insert({"--out", "--threads", "--dtype", "--eval-count", "--eval-every", "--log-every"});
+    const CliArgs args(argv, valued, {});
+    const std::string outDir = args.required("--out");
+    bool single = false;
+    for (const auto& option : kSingleRunOptions)
+        single = single || args.has(option);
+    std::vector<demo::TrainPhase> phases;
+    if (single)
+        phases.push_back({"single", "one run with the options given", singleRunOptions(args)});
+    else
+        phases = demo::demoRecipe();
+    for (auto& phase : phases) {
+        phase.options.evalEvery =
+            args.integer("--eval-every", phase.options.evalEvery, 0, 10000000);
+        phase.options.logEvery = args.integer("--log-every", phase.options.logEvery, 1, 10000000);
+    }
     const int64_t evalCount = args.integer("--eval-count", 200, 1, 100000);
     const std::string dtypeName = args.value("--dtype").value_or("float32");
     if (dtypeName != "float32" && dtypeName != "bfloat16")
         throw UsageError("--dtype must be float32 or bfloat16, not '" + dtypeName + "'");
-    if (options.shape.dModel % options.shape.heads != 0 ||
-        (options.shape.dModel / options.shape.heads) % 2 != 0)
-        throw UsageError("--d-model must split into --heads heads of even size");
     const int threads =
         capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
 
     const demo::DemoVocabulary vocabulary;
-    out << (options.initialModel ? "fine-tuning the demo model " + *args.value("--init") + ": "
-                                 : std::string("training the demo model: "))
-        << options.shape.layers << " layers, " << options.shape.heads << " heads, d_model "
-        << options.shape.dModel << ", d_mlp " << options.shape.dMlp << ", vocabulary "
-        << vocabulary.size() << " words, " << options.steps << " steps, seed " << options.seed
-        << ", " << threads << " threads\n";
-    const std::atomic<bool>& interrupted = interruptFlag();
-    const demo::TrainResult result = demo::trainDemoModel(
-        options, vocabulary, [&](const demo::TrainProgress& p) { printProgress(out, p); },
-        &interrupted);
-    if (interrupted.load()) {
-        err << "interrupted after " << result.steps << " steps; nothing written\n";
+    const demo::TrainOptions& first = phases.front().options;
+    int64_t totalSteps = 0;
+    for (const auto& phase : phases)
+        totalSteps += phase.options.steps;
+    out << (first.initialModel ? "fine-tuning the demo model " + *args.value("--init") + ": "
+            : single           ? std::string("training the demo model: ")
+                     : "training the demo model by its recipe (" + std::to_string(phases.size()) +
+                           " phases): ")
+        << first.shape.layers << " layers, " << first.shape.heads << " heads, d_model "
+        << first.shape.dModel << ", d_mlp " << first.shape.dMlp << ", vocabulary "
+        << vocabulary.size() << " words, " << totalSteps << " steps, " << threads << " threads\n";
+    TrainLog log(out);
+    demo::RecipeResult result;
+    try {
+        result = demo::trainDemoRecipe(
+            phases, vocabulary, log.progress(), [&](const demo::TrainReport& r) { log.print(r); },
+            [&](size_t i) {
+                if (phases.size() == 1) return;
+                const demo::TrainOptions& o = phases[i].options;
+                out << "phase " << i + 1 << "/" << phases.size() << " " << phases[i].name << ": "
+                    << phases[i].purpose << " (" << o.steps << " steps, seed " << o.seed << ")\n";
+            });
+    } catch (const capture::Cancelled&) {
+        err << "interrupted after " << clock(log.seconds()) << " of training; nothing written\n";
         return 130;
     }
 
-    const demo::TaskGenerator generator(vocabulary, options.tasks);
+    auto& model = *result.final.model;
+    const demo::TaskGenerator generator(vocabulary, first.tasks);
     const auto dtype = dtypeName == "bfloat16" ? capture::DType::BF16 : capture::DType::F32;
-    demo::writeDemoFolder(outDir, *result.model, result.configJson, generator, evalCount, dtype);
+    demo::writeDemoFolder(outDir, model, result.final.configJson, generator, evalCount, dtype);
     nlohmann::ordered_json summary = {{"command", "attnscope-cli train-demo"},
                                       {"arguments", argv},
-                                      {"seed", options.seed},
-                                      {"steps", result.steps},
                                       {"threads", threads},
+                                      {"steps", totalSteps},
                                       {"seconds", std::round(result.seconds)},
-                                      {"final_loss", nlohmann::json::object()},
-                                      {"validation_accuracy", nlohmann::json::object()}};
-    for (const auto task : demo::kAllTasks) {
-        const size_t i = demo::taskIndex(task);
-        summary["final_loss"][demo::taskName(task)] = result.lastLoss[i];
-        summary["validation_accuracy"][demo::taskName(task)] = result.accuracy[i];
-    }
+                                      {"phases", nlohmann::ordered_json::array()},
+                                      {"final_loss", perTask(result.final.lastLoss)},
+                                      {"validation_accuracy", perTask(result.final.accuracy)}};
+    for (size_t i = 0; i < phases.size(); ++i)
+        summary["phases"].push_back(phaseJson(phases[i], result.phases[i]));
     std::ofstream(std::filesystem::path(outDir) / "training.json") << summary.dump(2) << "\n";
     out << "wrote " << outDir << " (" << clock(result.seconds) << " of training)\n";
     return 0;

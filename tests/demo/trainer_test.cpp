@@ -243,8 +243,8 @@ TEST(DemoTrainer, RetrievalPenaltyIsTheOtherHeadsNeedleAttention) {
     TrainOptions tune = o;
     tune.initialModel = model;
     double reported = std::nan("");
-    trainDemoModel(tune, vocab(),
-                   [&](const TrainProgress& p) { reported = p.needleAttentionElsewhere; });
+    trainDemoModel(tune, vocab(), {},
+                   [&](const TrainReport& p) { reported = p.needleAttentionElsewhere; });
     EXPECT_GT(expected, 0.0);
     EXPECT_NEAR(reported, expected, 1e-5);
 }
@@ -266,8 +266,8 @@ TEST(DemoTrainer, RetrievalDropoutMakesTheDroppedHeadsAttendUniformly) {
         expected += perExample / static_cast<double>(ex.units.front().size()) / 4.0;
     }
     double reported = std::nan("");
-    trainDemoModel(o, vocab(),
-                   [&](const TrainProgress& p) { reported = p.needleAttentionElsewhere; });
+    trainDemoModel(o, vocab(), {},
+                   [&](const TrainReport& p) { reported = p.needleAttentionElsewhere; });
     EXPECT_NEAR(reported, expected, 1e-5);
     o.retrieval.dropout = o.shape.layers * o.shape.heads;  // one more than there are other heads
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
@@ -275,10 +275,10 @@ TEST(DemoTrainer, RetrievalDropoutMakesTheDroppedHeadsAttendUniformly) {
 
 TEST(DemoTrainer, RetrievalPenaltyDrivesOtherHeadsOffTheNeedle) {
     double withPenalty = 0, without = 0;
-    trainDemoModel(needleOptions(20.0, 40), vocab(),
-                   [&](const TrainProgress& p) { withPenalty = p.needleAttentionElsewhere; });
-    trainDemoModel(needleOptions(1e-12, 40), vocab(),
-                   [&](const TrainProgress& p) { without = p.needleAttentionElsewhere; });
+    trainDemoModel(needleOptions(20.0, 40), vocab(), {},
+                   [&](const TrainReport& p) { withPenalty = p.needleAttentionElsewhere; });
+    trainDemoModel(needleOptions(1e-12, 40), vocab(), {},
+                   [&](const TrainReport& p) { without = p.needleAttentionElsewhere; });
     EXPECT_LT(withPenalty, 0.5 * without) << "penalised " << withPenalty << ", not " << without;
 }
 

@@ -133,7 +133,7 @@ std::vector<Example> validationExamples(const TaskGenerator& generator, TaskKind
 }
 
 TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vocabulary,
-                           const TrainProgressFn& progress, const std::atomic<bool>* cancel) {
+                           const capture::Progress& progress, const TrainLogFn& log) {
     validate(options);
     const TaskGenerator generator(vocabulary, options.tasks);
     TrainResult result;
@@ -171,7 +171,7 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
         if (options.batch[taskIndex(task)] > 0)
             validation[taskIndex(task)] =
                 validationExamples(generator, task, options.evalExamples, kValidationSeed);
-    auto evaluate = [&](TrainProgress& report) {
+    auto evaluate = [&](TrainReport& report) {
         report.evaluated = true;
         for (const TaskKind task : kAllTasks) {
             const auto& set = validation[taskIndex(task)];
@@ -193,7 +193,7 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
     std::array<double, kTaskCount> elsewhereSum{};  // HeadShaping::penalty() per task
     int64_t windowSteps = 0;
     for (int64_t step = 0; step < options.steps; ++step) {
-        if (cancel != nullptr && cancel->load()) break;
+        progress.check();
         const double lr = learningRateAt(options, step);
         for (auto& group : optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
@@ -235,11 +235,13 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
         optimizer.step();
         ++windowSteps;
         result.steps = step + 1;
+        progress.report(static_cast<double>(step + 1) / static_cast<double>(options.steps),
+                        "training");
 
         const bool last = step + 1 == options.steps;
         const bool evalNow = last || (options.evalEvery > 0 && (step + 1) % options.evalEvery == 0);
         if ((step + 1) % options.logEvery == 0 || last || evalNow) {
-            TrainProgress report;
+            TrainReport report;
             report.step = step + 1;
             report.steps = options.steps;
             report.learningRate = lr;
@@ -263,7 +265,7 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             if (report.evaluated) result.accuracy = report.accuracy;
             lossSum = {};
             windowSteps = 0;
-            if (progress) progress(report);
+            if (log) log(report);
         }
     }
     for (const TaskKind task : kAllTasks)

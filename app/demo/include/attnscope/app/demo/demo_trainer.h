@@ -2,7 +2,6 @@
 // Trains the demo model with LibTorch autograd on CPU, on a mixture of the demo tasks generated
 // on the fly.
 #include <array>
-#include <atomic>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "attnscope/app/demo/demo_example.h"
 #include "attnscope/app/demo/demo_model_shape.h"
 #include "attnscope/app/demo/task_generator.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 class TransformerModel;
@@ -62,9 +62,9 @@ struct TrainOptions {
     int64_t evalExamples = 64;  ///< validation sequences per task
 };
 
-/// A progress report: mean losses since the previous report, validation accuracies when
-/// `evaluated`.
-struct TrainProgress {
+/// One line of the training log: mean losses since the previous report, validation accuracies
+/// when `evaluated`.
+struct TrainReport {
     int64_t step = 0;
     int64_t steps = 0;
     std::array<double, kTaskCount> loss{};  ///< NaN for tasks left out
@@ -85,18 +85,20 @@ struct TrainResult {
     std::array<double, kTaskCount> firstLoss{};  ///< the first step's (before any update)
     std::array<double, kTaskCount> lastLoss{};   ///< mean over the last report window
     std::array<double, kTaskCount> accuracy{};   ///< final validation accuracy
-    int64_t steps = 0;                           ///< steps done (fewer when cancelled)
+    int64_t steps = 0;                           ///< steps done
     double seconds = 0.0;
 };
 
-using TrainProgressFn = std::function<void(const TrainProgress&)>;
+/// Receives the training log every `logEvery` steps (on the training thread).
+using TrainLogFn = std::function<void(const TrainReport&)>;
 
 /// Trains a fresh model, or continues training `options.initialModel`. Deterministic for a given
 /// seed and thread count. Throws std::invalid_argument for inconsistent options (an initial model
-/// of another architecture included). `cancel` stops after the current step.
+/// of another architecture included). `progress` receives the fraction of steps done after each
+/// step; once its token is set, training stops before the next step and throws
+/// capture::Cancelled (an initial model is then left partly trained).
 TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vocabulary,
-                           const TrainProgressFn& progress = {},
-                           const std::atomic<bool>* cancel = nullptr);
+                           const capture::Progress& progress = {}, const TrainLogFn& log = {});
 
 /// Validation examples (fixed seed, held-out refusal requests), `count` per task.
 std::vector<Example> validationExamples(const TaskGenerator& generator, TaskKind task,
