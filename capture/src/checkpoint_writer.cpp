@@ -1,21 +1,17 @@
 #include "attnscope/capture/checkpoint_writer.h"
 
-#include <stdexcept>
-
-#include "architectures.h"
+#include "architecture_weights.h"
 #include "attnscope/capture/safetensors_writer.h"
 #include "attnscope/capture/transformer_model.h"
 
 namespace attnscope::capture {
 
-void writeLlamaCheckpoint(TransformerModel& model, const std::filesystem::path& dir, DType dtype) {
-    if (model.config().positions != PositionKind::Rotary)
-        throw std::invalid_argument("writeLlamaCheckpoint: not a Llama-family model");
+void writeCheckpoint(TransformerModel& model, const std::filesystem::path& dir, DType dtype) {
     const at::ScalarType scalar = dtype == DType::BF16  ? at::kBFloat16
                                   : dtype == DType::F16 ? at::kHalf
                                                         : at::kFloat;
     std::vector<std::pair<std::string, at::Tensor>> tensors;
-    for (auto& [name, t] : exportLlamaWeights(model))
+    for (auto& [name, t] : exportWeights(model))
         tensors.emplace_back(name, t.detach().to(at::kCPU, scalar).contiguous());
     std::filesystem::create_directories(dir);
     writeSafetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});

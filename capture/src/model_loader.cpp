@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "architectures.h"
+#include "architecture_weights.h"
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/capture/weight_source.h"
@@ -40,15 +40,6 @@ at::Device parseDevice(const std::string& text) {
     } catch (const std::exception&) {
         throw InputError("unknown device '" + text + "' (use cpu or cuda[:N])");
     }
-}
-
-// Fills `model` from `source` with the architecture's table and checks that nothing is left.
-void loadWeights(TransformerModel& model, WeightSource& source) {
-    if (model.config().architecture == "GPT2LMHeadModel")
-        loadGpt2Weights(model, source);
-    else
-        loadLlamaWeights(model, source);
-    source.checkAllConsumed();
 }
 
 }  // namespace

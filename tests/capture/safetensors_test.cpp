@@ -293,7 +293,7 @@ TEST(CheckpointWriterTest, LlamaCheckpointRoundTripsThroughTheLoader) {
     ATTNSCOPE_REQUIRE_FIXTURE(source);
     auto model = loadModel(source);
     TempDir dir;
-    writeLlamaCheckpoint(*model, dir.path());
+    writeCheckpoint(*model, dir.path());
     std::filesystem::copy_file(source / "config.json", dir.path() / "config.json");
     auto reloaded = loadModel(dir.path());
     const at::Tensor ids = at::arange(1, 17, at::kLong).unsqueeze(0);

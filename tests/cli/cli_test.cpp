@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "attnscope/capture/model_config.h"
 #include "cli_process.h"
 #include "fixture_paths.h"
 #include "temp_dir.h"
@@ -174,6 +175,25 @@ TEST(CliInfo, ReportsTheConfigWithoutLoadingWeights) {
     const test::ProcessResult cut = runCli({"info", "--model", dir.path().string()});
     EXPECT_EQ(cut.exitCode, 1);
     EXPECT_NE(cut.err.find("(truncated file?)"), std::string::npos) << cut.err;
+}
+
+TEST(CliInfo, UnknownArchitectureNamesTheRegisteredOnes) {
+    TempDir dir;
+    Json config = Json::parse(readFile(demoModel() / "config.json"));
+    config["architectures"] = {"FalconForCausalLM"};
+    std::ofstream(dir.path() / "config.json") << config.dump();
+    fs::copy_file(demoModel() / "model.safetensors", dir.path() / "model.safetensors");
+    for (const char* command : {"info", "run"}) {
+        std::vector<std::string> args{command, "--model", dir.path().string()};
+        if (std::string(command) == "run") args.insert(args.end(), {"--ids", "1,2"});
+        const test::ProcessResult r = runCli(args);
+        EXPECT_EQ(r.exitCode, 1) << command;
+        EXPECT_NE(r.err.find("config.json: unsupported architecture 'FalconForCausalLM'"),
+                  std::string::npos)
+            << r.err;
+        for (const auto& name : capture::supportedArchitectures())
+            EXPECT_NE(r.err.find(name), std::string::npos) << command << ": " << name;
+    }
 }
 
 }  // namespace

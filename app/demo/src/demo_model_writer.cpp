@@ -78,7 +78,7 @@ void writeDemoFolder(const std::filesystem::path& dir, capture::TransformerModel
                      const std::string& configJson, const TaskGenerator& generator,
                      int64_t evalCount, capture::DType dtype) {
     std::filesystem::create_directories(dir);
-    capture::writeLlamaCheckpoint(model, dir, dtype);
+    capture::writeCheckpoint(model, dir, dtype);
     std::string config = configJson;
     if (dtype == capture::DType::BF16) {
         auto j = nlohmann::ordered_json::parse(configJson);

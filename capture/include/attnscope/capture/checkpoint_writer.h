@@ -8,10 +8,10 @@ namespace attnscope::capture {
 
 class TransformerModel;
 
-/// Writes `dir`/model.safetensors with Hugging Face Llama tensor names, in `dtype` (F32, F16 or
-/// BF16). The model must be of the Llama family. config.json is the caller's to write: it is the
-/// config the model was built from (model.config().rawJson).
-void writeLlamaCheckpoint(TransformerModel& model, const std::filesystem::path& dir,
-                          DType dtype = DType::F32);
+/// Writes `dir`/model.safetensors with the Hugging Face tensor names of the model's architecture,
+/// in `dtype` (F32, F16 or BF16). config.json is the caller's to write: it is the config the
+/// model was built from (model.config().rawJson).
+void writeCheckpoint(TransformerModel& model, const std::filesystem::path& dir,
+                     DType dtype = DType::F32);
 
 }  // namespace attnscope::capture
