@@ -43,7 +43,7 @@ GenerationResult generate(TransformerModel& model, const at::Tensor& promptIds,
     at::Tensor sequence = promptIds;
     at::Tensor next = promptIds;
     for (int64_t step = 0; step < o.maxNewTokens; ++step) {
-        if (o.cancel && o.cancel->load()) break;
+        o.progress.check();
         at::Tensor logits =
             model.forward(o.useCache ? next : sequence, fo).select(1, -1).to(at::kCPU);
         at::Tensor tokens = chooseTokens(logits, o, gen).to(at::kLong);
@@ -51,6 +51,8 @@ GenerationResult generate(TransformerModel& model, const at::Tensor& promptIds,
         chosen.push_back(tokens);
         result.stepLogits.push_back(logits);
         if (stops.numel() > 0) finished = finished.logical_or(at::isin(tokens, stops));
+        o.progress.report(static_cast<double>(step + 1) / static_cast<double>(o.maxNewTokens),
+                          "generating");
         if (onStep && !onStep(step, tokens, logits)) break;
         if (finished.all().item<bool>()) break;
         next = tokens.unsqueeze(1);

@@ -38,7 +38,6 @@ TEST(SaharaSearch, GreedyWithTiesToFirstHead) {
     ASSERT_EQ(r.selected.size(), 2u);
     EXPECT_EQ(r.selected[0], (HeadId{0, 1}));
     EXPECT_EQ(r.selected[1], (HeadId{1, 0}));
-    EXPECT_FALSE(r.cancelled);
     ASSERT_EQ(r.stepScores.size(), 2u);
     EXPECT_EQ(r.stepScores[0].values, std::vector<double>({1, 5, 3, 5}));
     EXPECT_EQ(r.stepScores[1].at(0, 0), 6.0);
@@ -50,22 +49,27 @@ TEST(SaharaSearch, GreedyWithTiesToFirstHead) {
     EXPECT_EQ(calls[4], (std::vector<HeadId>{{0, 1}, {0, 0}}));
 }
 
-TEST(SaharaSearch, ReportsProgressAndCancels) {
-    std::vector<std::pair<int, int>> progress;
+TEST(SaharaSearch, ReportsProgressAndCancelsBeforeTheNextEvaluation) {
+    std::vector<std::pair<double, std::string>> reports;
     std::atomic<bool> cancel{false};
     int evaluations = 0;
     const auto score = [&](const std::vector<HeadId>& set) {
-        if (++evaluations == 5) cancel = true;  // during step 2
+        ++evaluations;
         return toyScore(set);
     };
-    const SaharaResult r = saharaSearch(
-        2, 2, 3, score, [&](int done, int total) { progress.emplace_back(done, total); }, &cancel);
-    EXPECT_TRUE(r.cancelled);
-    ASSERT_EQ(r.selected.size(), 1u);
-    EXPECT_EQ(r.stepScores.size(), 1u);
-    ASSERT_EQ(progress.size(), 5u);
-    EXPECT_EQ(progress.front(), std::make_pair(1, 9));  // 4 + 3 + 2 evaluations in all
-    EXPECT_EQ(progress.back(), std::make_pair(5, 9));
+    // Cancelled from the fifth report, during step 2 (4 + 3 + 2 evaluations in all).
+    const capture::Progress progress(
+        [&](double f, const std::string& what) {
+            reports.emplace_back(f, what);
+            if (reports.size() == 5) cancel = true;
+        },
+        &cancel);
+    EXPECT_THROW(saharaSearch(2, 2, 3, score, progress), capture::Cancelled);
+    EXPECT_EQ(evaluations, 5);
+    ASSERT_EQ(reports.size(), 5u);
+    EXPECT_DOUBLE_EQ(reports.front().first, 1.0 / 9.0);
+    EXPECT_DOUBLE_EQ(reports.back().first, 5.0 / 9.0);
+    EXPECT_EQ(reports.back().second, "Sahara search");
 }
 
 TEST(SaharaSearch, NaNNeverWinsAndAllNaNThrows) {

@@ -2,6 +2,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/capture_spec.h"
 #include "attnscope/capture/generation.h"
@@ -300,6 +302,28 @@ TEST_P(InterventionTest, StopTokenEndsGenerationAndIsKept) {
         ++first;
     EXPECT_EQ(stopped.tokens.size(1), first + 1);
     EXPECT_EQ(stopped.tokens[0][first].item<int64_t>(), stop);
+}
+
+TEST_P(InterventionTest, CancelledGenerationStopsBeforeTheNextStep) {
+    std::atomic<bool> cancel{false};
+    std::vector<double> reports;
+    GenerationOptions o;
+    o.maxNewTokens = 8;
+    o.progress = Progress(
+        [&](double f, const std::string&) {
+            reports.push_back(f);
+            if (reports.size() == 3) cancel = true;
+        },
+        &cancel);
+    int64_t steps = 0;
+    EXPECT_THROW(generate(*model, ids, o,
+                          [&](int64_t, const at::Tensor&, const at::Tensor&) {
+                              ++steps;
+                              return true;
+                          }),
+                 Cancelled);
+    EXPECT_EQ(steps, 3);  // cancelled after the third step's report: no fourth forward
+    EXPECT_EQ(reports, (std::vector<double>{1.0 / 8, 2.0 / 8, 3.0 / 8}));
 }
 
 TEST_P(InterventionTest, BFloat16ComputeStaysCloseToFloat32) {

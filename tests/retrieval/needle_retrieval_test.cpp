@@ -4,6 +4,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "attnscope/analysis/metric.h"
 #include "attnscope/analysis/needle_retrieval.h"
 #include "attnscope/analysis/retrieval_masking.h"
@@ -127,6 +129,77 @@ TEST_F(NeedleFixture, FailedRetrievalAddsNothing) {
     EXPECT_DOUBLE_EQ(d.recallPercent, 25.0);
     EXPECT_EQ(acc.acceptedInstances(), 0);
     EXPECT_TRUE(std::isnan(acc.meanScores().at(1, 2)));
+}
+
+// Decode steps (forward calls after the prefill) that ran, counted by a hook.
+void countDecodeSteps(capture::HookScope& scope, int& steps) {
+    scope.add("blocks.0.attn.hook_pattern", [&steps](at::Tensor&, const capture::HookContext& c) {
+        if (c.positionOffset > 0) ++steps;
+    });
+}
+
+TEST_F(NeedleFixture, CancelledDecodeStopsBeforeTheNextStep) {
+    capture::HookScope scope(model->hooks());
+    forceCopying(scope);
+    int steps = 0;
+    std::atomic<bool> cancel{false};
+    // Cancelled from inside the second decode step: the third never runs.
+    scope.add("blocks.1.attn.hook_pattern", [&](at::Tensor&, const capture::HookContext& c) {
+        if (c.positionOffset > 0 && steps == 2) cancel = true;
+    });
+    countDecodeSteps(scope, steps);
+    NeedleInstance inst;
+    inst.ids = kPrompt;
+    inst.span = {kSpanBegin, kSpanEnd};
+    inst.realNeedle = "100 101 102 103";
+    NeedleDecodeOptions o;
+    o.stopTokens = {kEos};
+    RetrievalScoreAccumulator acc(2, 4);
+    EXPECT_THROW(decodeNeedle(*model, nullptr, inst, o, &acc, capture::Progress({}, &cancel)),
+                 capture::Cancelled);
+    EXPECT_EQ(steps, 2);
+    EXPECT_EQ(acc.acceptedInstances(), 0);  // the unfinished instance is not scored
+}
+
+TEST_F(NeedleFixture, CancelledGridStopsAfterTheReportedInstance) {
+    capture::HookScope scope(model->hooks());
+    forceCopying(scope);
+    int steps = 0;
+    countDecodeSteps(scope, steps);
+    NeedleInstance inst;
+    inst.ids = kPrompt;
+    inst.span = {kSpanBegin, kSpanEnd};
+    inst.realNeedle = "100 101 102 103";
+    const std::vector<NeedleInstance> instances(3, inst);
+    NeedleDecodeOptions o;
+    o.stopTokens = {kEos};
+    std::atomic<bool> cancel{false};
+    std::vector<std::pair<double, std::string>> reports;
+    const capture::Progress progress(
+        [&](double f, const std::string& what) {
+            reports.emplace_back(f, what);
+            if (what == "needle 1 of 3") cancel = true;
+        },
+        &cancel);
+    RetrievalScoreAccumulator acc(2, 4);
+    EXPECT_THROW(decodeNeedleGrid(*model, nullptr, instances, o, &acc, progress),
+                 capture::Cancelled);
+    EXPECT_EQ(steps, 5);  // the first instance's five decode steps, none of the second's
+    ASSERT_FALSE(reports.empty());
+    EXPECT_DOUBLE_EQ(reports.back().first, 1.0 / 3.0);
+    EXPECT_EQ(acc.acceptedInstances(), 1);
+
+    // Through the registry: a cancelled metric throws, so no partial scores reach a caller.
+    Dataset data;
+    data.items.push_back({"", {{"ids", kPrompt}, {"real_needle_ids", {100, 101, 102, 103}}}});
+    data.items.push_back(data.items.front());
+    cancel = false;
+    const MetricContext ctx{
+        *model, nullptr, data,
+        capture::Progress([&](double, const std::string&) { cancel = true; }, &cancel)};
+    EXPECT_THROW(runMetric(MetricRegistry::global(), "retrieval_score",
+                           {{"stop_tokens", "2"}, {"max_new_tokens", "8"}}, ctx),
+                 capture::Cancelled);
 }
 
 TEST_F(NeedleFixture, RetrievalScoreMetricRunsPromptItems) {

@@ -8,7 +8,7 @@
 namespace attnscope::analysis {
 
 SaharaResult saharaSearch(int layers, int heads, int steps, const HeadSetScoreFn& gships,
-                          const SaharaProgressFn& progress, const std::atomic<bool>* cancel) {
+                          const capture::Progress& progress) {
     if (layers < 1 || heads < 1) {
         throw std::invalid_argument("saharaSearch: need at least one layer and one head");
     }
@@ -35,10 +35,7 @@ SaharaResult saharaSearch(int layers, int heads, int steps, const HeadSetScoreFn
         for (int l = 0; l < layers; ++l) {
             for (int h = 0; h < heads; ++h) {
                 if (inSet.at(l, h) != 0.0) continue;
-                if (cancel != nullptr && cancel->load()) {
-                    result.cancelled = true;
-                    return result;
-                }
+                progress.check();
                 candidate.back() = HeadId{l, h};
                 const double s = gships(candidate);
                 scores.at(l, h) = s;
@@ -48,7 +45,7 @@ SaharaResult saharaSearch(int layers, int heads, int steps, const HeadSetScoreFn
                     best = HeadId{l, h};
                 }
                 ++done;
-                if (progress) progress(done, evaluations);
+                progress.report(double(done) / double(evaluations), "Sahara search");
             }
         }
         if (!found) {

@@ -2,7 +2,6 @@
 // §2 needle-in-a-haystack runs on a loaded model: prompt construction (§2.3), greedy decoding
 // with the KV cache scored by the retrieval-score criterion (§2.1-2.2), and decode-only head
 // masking by zeroed queries (§2.4). Torch-free interface; the model runs behind it.
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -10,6 +9,7 @@
 
 #include "attnscope/analysis/head_table.h"
 #include "attnscope/analysis/retrieval_score.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 class TransformerModel;
@@ -83,7 +83,6 @@ struct NeedleDecodeOptions {
     /// Heads whose query is zeroed on decode steps only (§2.4): attention becomes uniform over
     /// the visible keys; the prefill of P[:-1] is left alone.
     std::vector<HeadId> maskedHeads;
-    const std::atomic<bool>* cancel = nullptr;
 };
 
 /// The outcome of one greedy decode.
@@ -98,10 +97,12 @@ struct NeedleDecode {
 /// addStep with every head's attention row of the step's query (the token fed at that step)
 /// over all cached keys and w_t, then endInstance(recall). Without a tokenizer the response is
 /// the generated ids written as decimal numbers separated by spaces (give realNeedle the same
-/// way). Throws capture::InputError for prompts shorter than 2 tokens or too long for the model.
+/// way). Throws capture::InputError for prompts shorter than 2 tokens or too long for the model,
+/// and capture::Cancelled before the first decode step after `progress` was cancelled.
 NeedleDecode decodeNeedle(capture::TransformerModel& model, const capture::Tokenizer* tokenizer,
                           const NeedleInstance& instance, const NeedleDecodeOptions& options,
-                          RetrievalScoreAccumulator* scores = nullptr);
+                          RetrievalScoreAccumulator* scores = nullptr,
+                          const capture::Progress& progress = {});
 
 /// §2.4 masking by zeroed query: adds hooks to `scope` that zero the query of `heads` on every
 /// forward call whose first query position is > 0 (cached decode steps), leaving the prefill
@@ -117,16 +118,16 @@ struct RecallGrid {
     std::vector<double> recall;      ///< [lengths x depths] row-major; NaN for empty cells
     std::vector<double> perInstance;
     double meanRecall = 0.0;  ///< mean over instances
-    bool cancelled = false;
 };
 
 /// Decodes every instance (optionally feeding `scores`) and averages recall per grid cell.
-/// `progress(done, total)` may be empty.
+/// `progress` receives the fraction of instances decoded ("needle k of n"); once cancelled, the
+/// grid stops with capture::Cancelled (no partial grid, `scores` then holds finished instances).
 RecallGrid decodeNeedleGrid(capture::TransformerModel& model, const capture::Tokenizer* tokenizer,
                             const std::vector<NeedleInstance>& instances,
                             const NeedleDecodeOptions& options,
                             RetrievalScoreAccumulator* scores = nullptr,
-                            const std::function<void(std::size_t, std::size_t)>& progress = {});
+                            const capture::Progress& progress = {});
 
 /// Stop-token list from a comma-separated spec: "eos" (the model's or tokenizer's EOS),
 /// "newline" (the single token of "\n" or "<0x0A>", when the vocabulary has one), a decimal id,

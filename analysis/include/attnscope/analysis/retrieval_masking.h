@@ -37,10 +37,10 @@ struct MaskingExperiment {
 
 /// Runs the three decodes of every instance. `scores` ranks the heads (NaN scores are never in
 /// the top set). Throws capture::InputError if topK < 1 or exceeds the number of heads.
-MaskingExperiment runMaskingExperiment(
-    capture::TransformerModel& model, const capture::Tokenizer* tokenizer,
-    const std::vector<NeedleInstance>& instances, const HeadTable& scores,
-    const MaskingOptions& options,
-    const std::function<void(std::size_t, std::size_t)>& progress = {});
+MaskingExperiment runMaskingExperiment(capture::TransformerModel& model,
+                                       const capture::Tokenizer* tokenizer,
+                                       const std::vector<NeedleInstance>& instances,
+                                       const HeadTable& scores, const MaskingOptions& options,
+                                       const capture::Progress& progress = {});
 
 }  // namespace attnscope::analysis

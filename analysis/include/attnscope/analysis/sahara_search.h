@@ -1,15 +1,12 @@
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <vector>
 
 #include "attnscope/analysis/head_table.h"
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::analysis {
-
-/// Progress sink: (evaluations done, evaluations in total).
-using SaharaProgressFn = std::function<void(int done, int total)>;
 
 /// Scores a candidate head set S (typically GShips(S), §3.4, from two forward sweeps).
 using HeadSetScoreFn = std::function<double(const std::vector<HeadId>&)>;
@@ -21,8 +18,6 @@ struct SaharaResult {
     /// One table per completed step: score[(l,h)] = gships(S u {(l,h)}); NaN for heads
     /// already in S.
     std::vector<HeadTable> stepScores;
-    /// True if the cancel token stopped the search; `selected` then holds the completed steps.
-    bool cancelled = false;
 };
 
 /// §3.5 Sahara (SH safety_head_attribution), greedy:
@@ -35,12 +30,11 @@ struct SaharaResult {
 /// Candidates are evaluated in row-major (layer, head) order and S u {(l,h)} is passed as S
 /// followed by (l,h). Ties go to the first head in that order; NaN scores never win.
 /// Default steps = 1 (the code's search_step); the paper's group size (~3) is [UNVERIFIED].
-/// `progress` (optional) is called after every evaluation; `cancel` (optional) is polled
-/// before every evaluation, and a cancelled search returns the completed steps.
+/// `progress` receives the fraction of evaluations done after each one; it is checked before
+/// every evaluation, and a cancelled search throws capture::Cancelled (no partial result).
 /// Throws std::invalid_argument if layers/heads < 1, steps not in [1, layers*heads] or gships
 /// is empty; std::runtime_error if every candidate of a step scores NaN.
 SaharaResult saharaSearch(int layers, int heads, int steps, const HeadSetScoreFn& gships,
-                          const SaharaProgressFn& progress = {},
-                          const std::atomic<bool>* cancel = nullptr);
+                          const capture::Progress& progress = {});
 
 }  // namespace attnscope::analysis

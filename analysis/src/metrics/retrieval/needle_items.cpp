@@ -123,7 +123,6 @@ NeedleSetup needleSetup(const MetricContext& ctx, const MetricParams& p) {
     s.decode.maxNewTokens = p.integer("max_new_tokens");
     if (s.decode.maxNewTokens < 1) throw capture::InputError("max_new_tokens must be >= 1");
     s.decode.stopTokens = parseStopTokens(p.text("stop_tokens"), ctx.model, ctx.tokenizer);
-    s.decode.cancel = ctx.cancelToken();
 
     std::vector<NeedleCase> cases;
     const bool plain = std::none_of(ctx.data.items.begin(), ctx.data.items.end(), hasNeedleFields);

@@ -144,7 +144,7 @@ void addDecodeQueryMask(capture::HookScope& scope, const capture::TransformerMod
 
 NeedleDecode decodeNeedle(capture::TransformerModel& model, const capture::Tokenizer* tokenizer,
                           const NeedleInstance& instance, const NeedleDecodeOptions& options,
-                          RetrievalScoreAccumulator* scores) {
+                          RetrievalScoreAccumulator* scores, const capture::Progress& progress) {
     const auto& c = model.config();
     const auto& P = instance.ids;
     const auto n = static_cast<int64_t>(P.size());
@@ -180,7 +180,7 @@ NeedleDecode decodeNeedle(capture::TransformerModel& model, const capture::Token
     int64_t next = P.back();
     std::vector<Eigen::VectorXf> rows(static_cast<std::size_t>(layers * heads));
     for (int64_t step = 0; step < options.maxNewTokens; ++step) {
-        if (options.cancel && options.cancel->load()) break;
+        progress.check();
         const at::Tensor logits = model.forward(row({next}), fo)[0][-1];
         const int64_t w = logits.argmax().item<int64_t>();
         if (scores) {
@@ -213,7 +213,7 @@ NeedleDecode decodeNeedle(capture::TransformerModel& model, const capture::Token
 RecallGrid decodeNeedleGrid(capture::TransformerModel& model, const capture::Tokenizer* tokenizer,
                             const std::vector<NeedleInstance>& instances,
                             const NeedleDecodeOptions& options, RetrievalScoreAccumulator* scores,
-                            const std::function<void(std::size_t, std::size_t)>& progress) {
+                            const capture::Progress& progress) {
     RecallGrid g;
     std::set<long long> lengths, depths;
     for (const auto& i : instances) {
@@ -226,12 +226,10 @@ RecallGrid decodeNeedleGrid(capture::TransformerModel& model, const capture::Tok
     std::vector<double> sum(g.lengths.size() * cols, 0.0), count(sum.size(), 0.0);
     double total = 0;
     for (std::size_t k = 0; k < instances.size(); ++k) {
-        if (options.cancel && options.cancel->load()) {
-            g.cancelled = true;
-            break;
-        }
+        progress.check();
         const auto& inst = instances[k];
-        const double r = decodeNeedle(model, tokenizer, inst, options, scores).recallPercent;
+        const double r =
+            decodeNeedle(model, tokenizer, inst, options, scores, progress).recallPercent;
         g.perInstance.push_back(r);
         total += r;
         const auto li = static_cast<std::size_t>(
@@ -240,7 +238,9 @@ RecallGrid decodeNeedleGrid(capture::TransformerModel& model, const capture::Tok
             std::lower_bound(g.depths.begin(), g.depths.end(), inst.depth) - g.depths.begin());
         sum[li * cols + di] += r;
         count[li * cols + di] += 1;
-        if (progress) progress(k + 1, instances.size());
+        progress.report(
+            double(k + 1) / double(instances.size()),
+            "needle " + std::to_string(k + 1) + " of " + std::to_string(instances.size()));
     }
     g.recall.resize(sum.size());
     for (std::size_t i = 0; i < sum.size(); ++i)

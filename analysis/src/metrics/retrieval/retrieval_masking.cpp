@@ -71,7 +71,8 @@ public:
                 ranking.at(given[i]) = static_cast<double>(given.size() - i);
         } else {
             RetrievalScoreAccumulator acc(layers, heads);
-            decodeNeedleGrid(ctx.model, ctx.tokenizer, setup.instances, setup.decode, &acc);
+            decodeNeedleGrid(ctx.model, ctx.tokenizer, setup.instances, setup.decode, &acc,
+                             ctx.progress.part(0.0, 0.25));
             ranking = acc.meanScores();
             r.details["retrieval_score"] = ranking.values;
             r.details["accepted_instances"] = acc.acceptedInstances();
@@ -92,13 +93,10 @@ public:
         o.seed = static_cast<std::uint32_t>(p.integer("seed"));
         o.compatReference = p.boolean("compat_reference");
         o.decode = setup.decode;
-        const MaskingExperiment e = runMaskingExperiment(
-            ctx.model, ctx.tokenizer, setup.instances, ranking, o,
-            [&](std::size_t done, std::size_t total) {
-                ctx.report(double(done) / double(total),
-                           "masking run " + std::to_string(done) + " of " + std::to_string(total));
-            });
-        r.cancelled = e.none.cancelled || e.topMasked.cancelled || e.randomMasked.cancelled;
+        // The three masking decodes follow the ranking decode when the heads were not given.
+        const MaskingExperiment e =
+            runMaskingExperiment(ctx.model, ctx.tokenizer, setup.instances, ranking, o,
+                                 ctx.progress.part(given.empty() ? 0.25 : 0.0, 1.0));
         r.scores = HeadTable(layers, heads, 0.0);
         for (const auto& h : e.random)
             r.scores.at(h) = -1.0;

@@ -26,10 +26,11 @@ std::vector<HeadId> randomHeadsOutside(int layers, int heads, const std::vector<
     return pool;
 }
 
-MaskingExperiment runMaskingExperiment(
-    capture::TransformerModel& model, const capture::Tokenizer* tokenizer,
-    const std::vector<NeedleInstance>& instances, const HeadTable& scores,
-    const MaskingOptions& options, const std::function<void(std::size_t, std::size_t)>& progress) {
+MaskingExperiment runMaskingExperiment(capture::TransformerModel& model,
+                                       const capture::Tokenizer* tokenizer,
+                                       const std::vector<NeedleInstance>& instances,
+                                       const HeadTable& scores, const MaskingOptions& options,
+                                       const capture::Progress& progress) {
     if (options.topK < 1 || options.topK > scores.size())
         throw capture::InputError("top_k must lie in 1.." + std::to_string(scores.size()) +
                                   ", got " + std::to_string(options.topK));
@@ -45,14 +46,11 @@ MaskingExperiment runMaskingExperiment(
     const auto excluded = topHeads(scores, exclusion);
     out.random = randomHeadsOutside(scores.layers, scores.heads, excluded, options.topK,
                                     options.seed, options.compatReference);
-    const std::size_t n = instances.size();
-    auto run = [&](const std::vector<HeadId>& masked, std::size_t phase) {
+    auto run = [&](const std::vector<HeadId>& masked, int phase) {
         NeedleDecodeOptions d = options.decode;
         d.maskedHeads = masked;
         return decodeNeedleGrid(model, tokenizer, instances, d, nullptr,
-                                [&](std::size_t done, std::size_t) {
-                                    if (progress) progress(phase * n + done, 3 * n);
-                                });
+                                progress.part(phase / 3.0, (phase + 1) / 3.0));
     };
     out.none = run({}, 0);
     out.topMasked = run(out.top, 1);

@@ -31,14 +31,9 @@ public:
         const NeedleSetup setup = needleSetup(ctx, p);
         const auto& c = ctx.model.config();
         RetrievalScoreAccumulator acc(static_cast<int>(c.nLayers), static_cast<int>(c.nHeads));
-        const RecallGrid grid = decodeNeedleGrid(
-            ctx.model, ctx.tokenizer, setup.instances, setup.decode, &acc,
-            [&](std::size_t done, std::size_t total) {
-                ctx.report(double(done) / double(total),
-                           "needle " + std::to_string(done) + " of " + std::to_string(total));
-            });
+        const RecallGrid grid = decodeNeedleGrid(ctx.model, ctx.tokenizer, setup.instances,
+                                                 setup.decode, &acc, ctx.progress);
         MetricResult r;
-        r.cancelled = grid.cancelled;
         r.scores = acc.meanScores();
         const double threshold = p.real("threshold");
         r.details["instances"] = setup.instances.size();

@@ -33,7 +33,8 @@ std::vector<std::vector<std::string>> generateAblated(
     capture::GenerationOptions options;
     options.maxNewTokens = settings.maxNewTokens;
     options.greedy = true;
-    options.cancel = settings.progress.token();
+    // Generation stops with Cancelled when the job is cancelled; the batches report progress.
+    options.progress = capture::Progress({}, settings.progress.token());
     std::optional<int64_t> eos = model.config().eosTokenId;
     if (!eos) eos = tokenizer.eosId();
     if (eos) options.stopTokens = {*eos};

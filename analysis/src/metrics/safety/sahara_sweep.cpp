@@ -129,10 +129,13 @@ SaharaSweepResult saharaSweep(capture::TransformerModel& model,
         return stepScores.at({set.back().layer, set.back().head});
     };
     try {
-        SaharaResult r = saharaSearch(layers, heads, steps, score, {}, options.progress.token());
+        // The sweeps report progress per step (above); the search only polls the token.
+        SaharaResult r = saharaSearch(layers, heads, steps, score,
+                                      capture::Progress({}, options.progress.token()));
         result.selected = r.selected;
         result.stepScores = r.stepScores;
-        result.cancelled = r.cancelled;
+    } catch (const capture::Cancelled&) {
+        result.cancelled = true;
     } catch (const std::runtime_error&) {
         if (!cancelled(options)) throw;
         result.cancelled = true;

@@ -3,10 +3,11 @@
 // stay active at every step; captures record one entry per forward call (prefill, then steps).
 #include <ATen/ATen.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
+
+#include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
 
@@ -20,7 +21,9 @@ struct GenerationOptions {
     uint64_t seed = 0;                ///< sampling only
     std::vector<int64_t> stopTokens;  ///< a sequence stops after emitting one (it is kept)
     bool useCache = true;             ///< false: re-run the whole sequence every step
-    const std::atomic<bool>* cancel = nullptr;
+    /// Receives the fraction of maxNewTokens done after each step; once cancelled, generation
+    /// stops before the next step by throwing Cancelled (no partial result).
+    Progress progress;
 };
 
 struct GenerationResult {

@@ -1,0 +1,155 @@
+// The recipe runs its phases in one process exactly as separate `train-demo --init` runs would,
+// and every training path stops on cancel without publishing a model.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "attnscope/app/demo/demo_model_writer.h"
+#include "attnscope/app/demo/demo_recipe.h"
+#include "attnscope/app/demo/demo_trainer.h"
+#include "attnscope/capture/model_loader.h"
+#include "attnscope/capture/transformer_model.h"
+#include "temp_dir.h"
+
+using namespace attnscope::app::demo;
+using attnscope::capture::Cancelled;
+using attnscope::capture::Progress;
+
+namespace {
+
+const DemoVocabulary& vocab() {
+    static const DemoVocabulary v;
+    return v;
+}
+
+// A tiny model and task sizes: a step takes milliseconds.
+TrainOptions tiny(uint64_t seed, int64_t steps) {
+    TrainOptions o;
+    o.seed = seed;
+    o.steps = steps;
+    o.shape.layers = 2;
+    o.shape.heads = 2;
+    o.shape.dModel = 16;
+    o.shape.dMlp = 16;
+    o.shape.context = 128;
+    o.tasks.maxPairs = 4;
+    o.tasks.maxFiller = 16;
+    o.tasks.maxTextLength = 32;
+    o.batch = {2, 1, 1, 2};
+    o.warmupSteps = 2;
+    o.logEvery = 1;
+    o.evalEvery = 0;
+    o.evalExamples = 4;
+    return o;
+}
+
+// Phase 2 differs from phase 1 in everything a recipe phase sets.
+std::vector<TrainPhase> twoPhases() {
+    TrainOptions second = tiny(5, 3);
+    second.batch = {1, 2, 3, 1};
+    second.learningRate = second.minLearningRate = 1e-3;
+    second.weightDecay = 0.1;
+    second.curriculumFraction = 0.0;
+    second.retrieval = {{{1, 0}}, 2.0, 1};
+    return {{"one", "fresh", tiny(3, 4)}, {"two", "fine-tune", second}};
+}
+
+TEST(DemoRecipe, PhasesInOneProcessEqualSeparateFineTuningRuns) {
+    const auto phases = twoPhases();
+    const RecipeResult together = trainDemoRecipe(phases, vocab());
+    ASSERT_EQ(together.phases.size(), 2u);
+    EXPECT_EQ(together.phases[0].steps, 4);
+    EXPECT_EQ(together.final.steps, 3);
+
+    // The same two runs as separate commands: the first written to a folder, the second
+    // loaded from it with writable weights (train-demo --init).
+    const TrainResult first = trainDemoModel(phases[0].options, vocab());
+    attnscope::test::TempDir dir;
+    writeDemoFolder(dir.path(), *first.model, first.configJson,
+                    TaskGenerator(vocab(), phases[0].options.tasks), 2);
+    TrainOptions second = phases[1].options;
+    attnscope::capture::LoadOptions load;
+    load.writableWeights = true;
+    second.initialModel = attnscope::capture::loadModel(dir.path(), load);
+    const TrainResult separate = trainDemoModel(second, vocab());
+
+    const auto a = together.final.model->named_parameters();
+    const auto b = separate.model->named_parameters();
+    ASSERT_EQ(a.size(), b.size());
+    for (const auto& item : a)
+        EXPECT_TRUE(at::equal(item.value(), b[item.key()])) << item.key();
+    EXPECT_EQ(together.final.lastLoss, separate.lastLoss);
+}
+
+TEST(DemoRecipe, ProgressCoversTheWholeRecipeWeightedByWork) {
+    const auto phases = twoPhases();
+    std::vector<double> fractions;
+    std::vector<size_t> started;
+    trainDemoRecipe(phases, vocab(),
+                    Progress([&](double f, const std::string&) { fractions.push_back(f); }), {},
+                    [&](size_t i) { started.push_back(i); });
+    EXPECT_EQ(started, (std::vector<size_t>{0, 1}));
+    ASSERT_EQ(fractions.size(), 7u);  // one report per step
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+    EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+    // Phase 1 ends at its share of the estimated work.
+    const double w1 = phaseWork(phases[0].options, vocab());
+    const double w2 = phaseWork(phases[1].options, vocab());
+    EXPECT_NEAR(fractions[3], w1 / (w1 + w2), 1e-12);
+    // The estimate counts tokens: phase 2's batch holds more sequences a step.
+    EXPECT_GT(w2 / 3, w1 / 4);
+}
+
+TEST(DemoRecipe, CancelStopsTheRunningPhaseAndPublishesNoModel) {
+    const auto phases = twoPhases();
+    std::atomic<bool> cancel{false};
+    std::vector<int64_t> logged;  // steps of the second phase that completed
+    size_t phase = 0;
+    const Progress progress([&](double, const std::string&) {}, &cancel);
+    EXPECT_THROW(trainDemoRecipe(
+                     phases, vocab(), progress,
+                     [&](const TrainReport& r) {
+                         if (phase == 1) logged.push_back(r.step);
+                         if (phase == 1 && r.step == 2) cancel = true;
+                     },
+                     [&](size_t i) { phase = i; }),
+                 Cancelled);
+    EXPECT_EQ(logged, (std::vector<int64_t>{1, 2}));  // the third step never ran
+}
+
+TEST(DemoTrainer, CancelFromTheProgressCallbackStopsBeforeTheNextStep) {
+    std::atomic<bool> cancel{false};
+    std::vector<double> fractions;
+    std::vector<int64_t> logged;
+    const Progress progress(
+        [&](double f, const std::string&) {
+            fractions.push_back(f);
+            if (fractions.size() == 3) cancel = true;
+        },
+        &cancel);
+    EXPECT_THROW(trainDemoModel(tiny(1, 10), vocab(), progress,
+                                [&](const TrainReport& r) { logged.push_back(r.step); }),
+                 Cancelled);
+    EXPECT_EQ(fractions, (std::vector<double>{0.1, 0.2, 0.3}));
+    EXPECT_EQ(logged, (std::vector<int64_t>{1, 2, 3}));
+}
+
+TEST(DemoRecipe, TheShippedRecipeStartsFromScratchAndFineTunesAfter) {
+    const auto recipe = demoRecipe();
+    ASSERT_GE(recipe.size(), 2u);
+    EXPECT_FALSE(recipe.front().options.initialModel);
+    EXPECT_GT(recipe.front().options.curriculumFraction, 0.0);
+    for (size_t i = 1; i < recipe.size(); ++i) {
+        const TrainOptions& o = recipe[i].options;
+        EXPECT_EQ(o.curriculumFraction, 0.0) << recipe[i].name;
+        EXPECT_EQ(o.learningRate, o.minLearningRate) << recipe[i].name;  // constant after warm-up
+        EXPECT_FALSE(recipe[i].purpose.empty()) << recipe[i].name;
+    }
+    // The roles the analyses are tested to find (tests/retrieval, tests/safety).
+    const TrainOptions& last = recipe.back().options;
+    EXPECT_EQ(last.retrieval.heads,
+              (std::vector<std::pair<int64_t, int64_t>>{{2, 0}, {2, 1}, {2, 2}}));
+    EXPECT_EQ(last.safety.heads, (std::vector<std::pair<int64_t, int64_t>>{{0, 1}}));
+}
+
+}  // namespace
