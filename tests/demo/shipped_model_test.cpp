@@ -13,6 +13,7 @@
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_model_dir.h"
 #include "fixture_paths.h"
 
 using attnscope::capture::Tokenizer;
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path demoDir() {
-    return attnscope::test::sourceDir() / "resources" / "models" / "demo";
+    return attnscope::test::demoModelDir();
 }
 
 struct Demo {

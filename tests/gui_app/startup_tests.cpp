@@ -16,6 +16,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
+#include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/intervention_list_model.h"
 #include "attnscope/ui/item_roles.h"
@@ -98,6 +99,50 @@ TEST_F(StartupTest, SessionOptionRestoresTheSessionNotTheSettings) {
 
     // The analysis result is offered as an atlas score.
     EXPECT_GE(w.scoreCombo()->findData(QStringLiteral("sink_mass")), 0);
+}
+
+// Restoring a session refills the analysis form with how its result was computed: the metric,
+// the parameters given, the dataset file; the form's previous contents do not linger.
+TEST_F(StartupTest, RestoredSessionRefillsTheAnalysisForm) {
+    const QString items = dir.filePath(QStringLiteral("items.jsonl"));
+    {
+        QFile f(items);
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+        f.write("{\"ids\": [1, 5, 6, 7, 8, 9]}\n{\"ids\": [1, 9, 8, 7, 6]}\n");
+    }
+    const QString withParams = dir.filePath(QStringLiteral("params.h5"));
+    const bool ids =
+        !QFileInfo::exists(QString::fromStdString((model.dir / "tokenizer.json").string()));
+    const test::ProcessResult cli = test::runProcess(
+        {ATTNSCOPE_CLI, "session", "save", withParams.toStdString(), "--model", model.dir.string(),
+         ids ? "--ids" : "--prompt", model.prompt.toStdString(), "--metric", "sink_mass", "--param",
+         "start_size=3", "--data", items.toStdString(), "--quiet"});
+    ASSERT_EQ(cli.exitCode, 0) << cli.err;
+
+    MainWindow w;
+    w.setQuietErrors(true);
+    AnalysisPanel* panel = w.analysisPanel();
+    ASSERT_TRUE(panel->setMetric(QStringLiteral("sink_rate")));
+    QSignalSpy restored(&w, &MainWindow::sessionRestored);
+    QString error;
+    ASSERT_TRUE(startWindow(w, {QString(), QString(), withParams}, false, &error))
+        << error.toStdString();
+    ASSERT_TRUE(test::waitUntil([&] { return restored.count() > 0; }))
+        << w.lastError().toStdString();
+    AnalysisRequest form = panel->request();
+    EXPECT_EQ(form.metric, QStringLiteral("sink_mass"));
+    EXPECT_EQ(form.params.at(QStringLiteral("start_size")), QStringLiteral("3"));
+    EXPECT_EQ(form.datasetPath, items);
+
+    // A session whose result ran on its typed prompts with the defaults: the form shows those,
+    // not the previous session's parameter and file.
+    w.openSession(session);
+    ASSERT_TRUE(test::waitUntil([&] { return restored.count() > 1; }))
+        << w.lastError().toStdString();
+    form = panel->request();
+    EXPECT_EQ(form.metric, QStringLiteral("sink_mass"));
+    EXPECT_EQ(form.params.at(QStringLiteral("start_size")), QStringLiteral("4"));  // the default
+    EXPECT_TRUE(form.datasetPath.isEmpty()) << form.datasetPath.toStdString();
 }
 
 TEST_F(StartupTest, MissingSessionFileIsAnError) {

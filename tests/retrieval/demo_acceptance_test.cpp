@@ -13,6 +13,7 @@
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_model_dir.h"
 #include "fixture_paths.h"
 
 namespace attnscope::analysis {
@@ -21,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path demoDir() {
-    return test::sourceDir() / "resources" / "models" / "demo";
+    return test::demoModelDir();
 }
 
 #define REQUIRE_DEMO()                                                      \

@@ -15,6 +15,7 @@
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_model_dir.h"
 #include "fixture_paths.h"
 
 namespace attnscope::analysis {
@@ -35,7 +36,7 @@ std::string trimmed(const std::string& s) {
 class SafetyOnDemoModel : public ::testing::Test {
 protected:
     void SetUp() override {
-        const auto dir = attnscope::test::sourceDir() / "resources" / "models" / "demo";
+        const auto dir = attnscope::test::demoModelDir();
         if (!std::filesystem::exists(dir / "config.json") ||
             !std::filesystem::exists(dir / "eval" / "refusal.jsonl"))
             GTEST_SKIP() << "demo model missing: " << dir.string()

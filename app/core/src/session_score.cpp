@@ -46,9 +46,25 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
                                   {"params", params},
                                   {"dataset", request.datasetPath.empty() ? data.description
                                                                           : request.datasetPath},
+                                  {"dataset_path", request.datasetPath},
                                   {"items", data.items.size()}}
                        .dump();
     return out;
+}
+
+ScoreRequest scoreRequestOf(const HeadScores& scores) {
+    ScoreRequest request;
+    request.metric = scores.metric;
+    const auto j = nlohmann::json::parse(scores.paramsJson, nullptr, false);
+    if (!j.is_object()) return request;
+    if (auto it = j.find("metric"); it != j.end() && it->is_string())
+        request.metric = it->get<std::string>();
+    if (auto it = j.find("params"); it != j.end() && it->is_object())
+        for (const auto& [key, value] : it->items())
+            request.params[key] = value.is_string() ? value.get<std::string>() : value.dump();
+    if (auto it = j.find("dataset_path"); it != j.end() && it->is_string())
+        request.datasetPath = it->get<std::string>();
+    return request;
 }
 
 }  // namespace attnscope::app

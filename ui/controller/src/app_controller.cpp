@@ -266,6 +266,10 @@ void AppController::startAnalysis(const AnalysisRequest& request) {
         });
 }
 
+AnalysisRequest AppController::requestOf(const HeadScoresSnapshot& scores) {
+    return bridge::toAnalysisRequest(app::scoreRequestOf(bridge::toScores(scores)));
+}
+
 void AppController::cancelAnalysis() {
     if (m_analysisCancel) m_analysisCancel->store(true);
 }

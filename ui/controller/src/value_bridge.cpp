@@ -142,6 +142,17 @@ app::ScoreRequest toRequest(const AnalysisRequest& r) {
     return out;
 }
 
+AnalysisRequest toAnalysisRequest(const app::ScoreRequest& r) {
+    AnalysisRequest out;
+    out.metric = qs(r.metric);
+    for (const auto& [k, v] : r.params)
+        out.params[qs(k)] = qs(v);
+    out.datasetPath = qs(r.datasetPath);
+    for (const std::string& p : r.prompts)
+        out.prompts << qs(p);
+    return out;
+}
+
 app::SessionDocument toDocument(const SessionState& s) {
     app::SessionDocument d;
     d.modelPath = s.modelPath.toStdString();

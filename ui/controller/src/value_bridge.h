@@ -23,6 +23,7 @@ RunSnapshot toSnapshot(const app::RunResult& r);
 AblationCurveSnapshot toSnapshot(const app::AblationCurve& c);
 app::AblationCurveRequest toRequest(const AblationCurveRequest& r);
 app::ScoreRequest toRequest(const AnalysisRequest& r);
+AnalysisRequest toAnalysisRequest(const app::ScoreRequest& r);
 app::SessionDocument toDocument(const SessionState& s);
 SessionState toState(const app::SessionDocument& d);
 

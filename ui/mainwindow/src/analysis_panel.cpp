@@ -157,6 +157,15 @@ bool AnalysisPanel::setParam(const QString& name, const QString& value) {
     return false;
 }
 
+bool AnalysisPanel::setRequest(const AnalysisRequest& request) {
+    if (!setMetric(request.metric)) return false;
+    rebuildForm();  // the defaults, also when the metric was already selected
+    for (const auto& [name, value] : request.params)
+        setParam(name, value);
+    m_dataset->setText(request.datasetPath);
+    return true;
+}
+
 AnalysisRequest AnalysisPanel::request() const {
     AnalysisRequest r;
     r.metric = metric();

@@ -182,6 +182,14 @@ void MainWindow::onSessionLoaded(const SessionState& state) {
     applyInterventions(state.interventions);
     refreshScoreChoices();
     if (!state.atlasScore.isEmpty()) setAtlasScore(state.atlasScore);
+    // The analysis form shows how the atlas's result (else the last one) was computed.
+    const auto& results = m_controller->results();
+    const auto shown = std::find_if(results.begin(), results.end(),
+                                    [&](const auto& r) { return r.metric == state.atlasScore; });
+    if (shown != results.end())
+        m_analysis->setRequest(AppController::requestOf(*shown));
+    else if (!results.empty())
+        m_analysis->setRequest(AppController::requestOf(results.back()));
     selectHead(state.selectedLayer, state.selectedHead);
     m_restoringSession = false;
     m_status->setText(tr("Session restored"));

@@ -145,6 +145,12 @@ struct ScoreRequest {
     std::string datasetPath;
     std::vector<std::string> prompts;
 };
+/// The request that computed `scores`, read back from its paramsJson: the metric, the
+/// parameters it recorded and the dataset file (empty for typed prompts, whose texts are the
+/// session's own); `prompts` stays empty. A result without readable parameters gives its metric
+/// alone.
+ScoreRequest scoreRequestOf(const HeadScores& scores);
+
 struct ScoreOutcome {
     HeadScores scores;  ///< per query head (a KV-head table is expanded)
     bool cancelled = false;

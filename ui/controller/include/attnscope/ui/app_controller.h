@@ -67,6 +67,9 @@ public:
     bool analysisRunning() const { return m_analysisRunning; }
     /// Finished analysis results by metric name (newest per metric).
     const std::vector<HeadScoresSnapshot>& results() const { return m_results; }
+    /// The analysis that computed `scores` (metric, recorded parameters, dataset file), to
+    /// refill the analysis form from a restored session.
+    static AnalysisRequest requestOf(const HeadScoresSnapshot& scores);
     void setResults(std::vector<HeadScoresSnapshot> results) { m_results = std::move(results); }
 
     /// Starts the ablation curve of `request` on the current prompt (cancelling a previous

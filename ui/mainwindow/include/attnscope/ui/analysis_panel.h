@@ -33,6 +33,9 @@ public:
     AnalysisRequest request() const;
     /// Sets one parameter's field (for tests and sessions); false when unknown.
     bool setParam(const QString& name, const QString& value);
+    /// Fills the form from `request` (a restored session's result): its metric, its parameters
+    /// over the metric's defaults, its dataset file. False when the metric is unknown here.
+    bool setRequest(const AnalysisRequest& request);
 
     void setRunning(bool running);
     void setProgress(double fraction, const QString& message);
