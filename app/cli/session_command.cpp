@@ -62,7 +62,10 @@ void printShow(std::ostream& out, const std::string& path, const SessionFileCont
     if (!d.corruptedPrompt.empty()) out << "corrupted prompt: " << d.corruptedPrompt << "\n";
     out << "edits: " << d.edits.size() << "\n";
     for (const Edit& e : d.edits)
-        out << "  " << editKindName(e.kind) << " L" << e.layer << " H" << e.head
+        out << "  " << editKindName(e.kind)
+            << (e.kind == EditKind::RemoveEdge
+                    ? " " + e.edge
+                    : " L" + std::to_string(e.layer) + " H" + std::to_string(e.head))
             << (e.kind == EditKind::Scale || e.param != 0 ? " param " + std::to_string(e.param)
                                                           : "")
             << (e.enabled ? "" : " (disabled)") << "\n";

@@ -11,6 +11,8 @@
 namespace attnscope::ui {
 
 using analysis::circuits::Circuit;
+/// Circuits are shared, never copied, between the controller and the views.
+using CircuitPtr = std::shared_ptr<const Circuit>;
 
 /// How the amount control reads its number.
 enum class CircuitAmount {
