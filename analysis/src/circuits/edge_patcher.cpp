@@ -2,6 +2,7 @@
 #include <cmath>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 #include "attnscope/analysis/circuits/circuit_selection.h"
 #include "attnscope/capture/transformer_model.h"
@@ -144,7 +145,7 @@ EdgePatcher::EdgePatcher(capture::TransformerModel& model, std::vector<TokenPair
         const auto& reference = s.options.meanReference.empty() ? pairs : s.options.meanReference;
         auto lengthOf = [](const TokenPair& p) { return p.clean.size(); };
         bool oneLength = true;
-        for (const auto* list : {&pairs, &reference})
+        for (const std::vector<TokenPair>* list : {&std::as_const(pairs), &reference})
             for (const TokenPair& p : *list)
                 oneLength = oneLength && lengthOf(p) == lengthOf(pairs.front());
         at::Tensor sum;
