@@ -61,6 +61,8 @@ public:
     const EdgePatchingOptions& options() const;
     capture::TransformerModel& model() const;
     int64_t pairCount() const;
+    /// Patched forwards over all pairs run since construction (evaluate, curves, ACDC).
+    int64_t forwardCount() const;
 
     /// The metric (mean over pairs) with only the edges where keptEdges[e] != 0.
     /// keptEdges has graph().edgeCount() entries (std::invalid_argument otherwise).
