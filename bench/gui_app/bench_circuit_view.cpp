@@ -108,7 +108,7 @@ void redraw(int repeats) {
 }
 
 void openLarge() {
-    const auto c = synthetic(32, 32, 8);
+    const auto c = synthetic(32, 32, 32);  // spec 6.6: Llama-3-8B with its GQA ungrouped
     CircuitGraphView view;
     view.resize(1600, 1000);
     view.show();

@@ -15,7 +15,7 @@ TEST(EdgeEdit, RoundTripsThroughJson) {
     const std::string text = editsToJson(edits);
     EXPECT_NE(text.find("\"edge\":\"a0.h3->a2.h1<q>\""), std::string::npos) << text;
     // Only the edge edit carries the key: files of head edits are written as before.
-    EXPECT_EQ(text.find("edge"), text.rfind("edge")) << text;
+    EXPECT_EQ(text.find("\"edge\""), text.rfind("\"edge\"")) << text;
     EXPECT_EQ(editsFromJson(text, "t.json"), edits);
 }
 

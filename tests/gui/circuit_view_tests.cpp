@@ -58,33 +58,32 @@ int64_t count(const std::vector<uint8_t>& mask) {
 
 TEST(CircuitRanking, OrdersByMagnitudeAndSelectsInEveryMode) {
     auto c = std::make_shared<Circuit>();
-    c->graph = circuits::EdgeGraph(1, 1, 1);  // input, a0.h0, m0, logits: 9 edges
-    ASSERT_EQ(c->graph.edgeCount(), 9);
-    c->scores = {0.5f, -2.0f, 1.0f, NAN, 0.25f, -0.75f, 3.0f, 0.1f, -0.1f};
+    c->graph = circuits::EdgeGraph(1, 1, 1);  // input, a0.h0, m0, logits: 8 edges
+    ASSERT_EQ(c->graph.edgeCount(), 8);
+    c->scores = {0.5f, -2.0f, 1.0f, NAN, 0.25f, -0.75f, 3.0f, 0.1f};
     const auto r = rankCircuit(c);
-    EXPECT_EQ(r->order,
-              (std::vector<int64_t>{6, 1, 2, 5, 0, 4, 7, 8, 3}));  // NaN last; ties by index
-    for (int64_t i = 0; i < 9; ++i)
+    EXPECT_EQ(r->order, (std::vector<int64_t>{6, 1, 2, 5, 0, 4, 7, 3}));  // NaN last; ties by index
+    for (int64_t i = 0; i < 8; ++i)
         EXPECT_EQ(r->rank[static_cast<size_t>(r->order[static_cast<size_t>(i)])], i);
     EXPECT_DOUBLE_EQ(r->maxAbsScore, 3.0);
 
     EXPECT_EQ(selectedEdgeCount(*r, CircuitAmount::TopEdges, 4), 4);
-    EXPECT_EQ(selectedEdgeCount(*r, CircuitAmount::TopEdges, 40), 9);
+    EXPECT_EQ(selectedEdgeCount(*r, CircuitAmount::TopEdges, 40), 8);
     EXPECT_EQ(selectedEdgeCount(*r, CircuitAmount::Percent, 100.0 / 3), 3);
     EXPECT_EQ(selectedEdgeCount(*r, CircuitAmount::Threshold, 0.75), 4);  // 3, 2, 1, 0.75
-    EXPECT_EQ(selectedEdgeCount(*r, CircuitAmount::Threshold, 0.0), 8);   // all but NaN
+    EXPECT_EQ(selectedEdgeCount(*r, CircuitAmount::Threshold, 0.0), 7);   // all but NaN
     for (CircuitAmount mode :
          {CircuitAmount::TopEdges, CircuitAmount::Percent, CircuitAmount::Threshold})
         for (int64_t n : {0, 1, 3, 5})
             EXPECT_EQ(selectedEdgeCount(*r, mode, amountForEdgeCount(*r, mode, n)), n);
 
     const auto mask = topEdgesMask(*r, 3, {1});
-    EXPECT_EQ(mask, (std::vector<uint8_t>{0, 0, 1, 0, 0, 0, 1, 0, 0}));
+    EXPECT_EQ(mask, (std::vector<uint8_t>{0, 0, 1, 0, 0, 0, 1, 0}));
 
     const auto signedRank = rankCircuit(c, false);
     EXPECT_EQ(signedRank->order.front(), 6);
-    EXPECT_EQ(signedRank->order[8], 3);  // NaN still last
-    EXPECT_EQ(signedRank->order[7], 1);  // the most negative before it
+    EXPECT_EQ(signedRank->order[7], 3);  // NaN still last
+    EXPECT_EQ(signedRank->order[6], 1);  // the most negative before it
 }
 
 TEST(CircuitRanking, NodeScoresSumTheEdgesTouchingEachNode) {
@@ -346,7 +345,7 @@ TEST(CircuitGraphView, ExportsPngSvgAndPdf) {
 }
 
 TEST(CircuitGraphView, RanksALlamaEightBSizedGraphOffTheGuiThread) {
-    auto c = syntheticCircuit(32, 32, 8, 1, 500);
+    auto c = syntheticCircuit(32, 32, 32, 1, 500);  // spec 6.6: GQA ungrouped
     ASSERT_EQ(c->graph.edgeCount(), 1592881);
     CircuitGraphView view;
     view.resize(800, 600);

@@ -59,6 +59,8 @@ protected:
         ASSERT_TRUE(waitUntil([&] { return window->controller()->lastRun() != nullptr; }))
             << window->lastError().toStdString();
         panel = window->circuitPanel();
+        window->showCircuitPanel();  // the graph gets its on-screen size
+        test::settleLayout();
     }
 
     // Fills the form and clicks Find circuit; waits for the graph and the first evaluation.
@@ -162,6 +164,15 @@ TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndo
     }
     ASSERT_GE(target, 0);
     const QString name = QString::fromStdString(panel->circuit()->graph.edgeName(target));
+    // Hovering measures the effect of removing it (one patched forward)...
+    const double faithfulnessBefore = panel->evaluation()->faithfulness;
+    QTest::mouseMove(graph, graph->edgeMidpoint(target).toPoint());
+    ASSERT_TRUE(waitUntil([&] { return std::isfinite(graph->removalEffect(target)); }));
+    const double effect = graph->removalEffect(target);
+    EXPECT_NE(
+        graph->describeEdge(target).indexOf(QStringLiteral("effect when removed: faithfulness")),
+        -1);
+    // ...which the click then makes.
     QTest::mouseClick(graph, Qt::LeftButton, {}, graph->edgeMidpoint(target).toPoint());
     ASSERT_EQ(window->undoStack()->count(), 1);
     const InterventionList& edits = window->controller()->interventions();
@@ -171,6 +182,7 @@ TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndo
     EXPECT_EQ(panel->keptEdgeCount(), keptBefore - 1);
     ASSERT_TRUE(waitForEvaluation());
     EXPECT_NE(predictionProbs(), before);
+    EXPECT_NEAR(panel->evaluation()->faithfulness, faithfulnessBefore + effect, 1e-9);
 
     window->undoStack()->undo();
     EXPECT_EQ(panel->keptEdgeCount(), keptBefore);

@@ -57,7 +57,7 @@ AppController::AppController(QObject* parent) : QObject(parent) {
 
 AppController::~AppController() {
     for (auto* token : {&m_loadCancel, &m_runCancel, &m_analysisCancel, &m_curveCancel,
-                        &m_circuitCancel, &m_evalCancel})
+                        &m_circuitCancel, &m_evalCancel, &m_effectCancel})
         if (*token) (*token)->store(true);
     m_pool.waitForDone();
 }

@@ -99,6 +99,28 @@ void AppController::evaluateCircuit(const app::CircuitRequest& request, std::vec
         });
 }
 
+void AppController::measureEdgeRemoval(const app::CircuitRequest& request,
+                                       std::vector<uint8_t> kept, qint64 edge) {
+    if (!m_session || edge < 0 || static_cast<size_t>(edge) >= kept.size()) return;
+    const quint64 gen = ++m_effectGeneration;
+    auto cancel = jobs::freshToken(m_effectCancel);
+    auto session = m_session;
+    auto circuits = m_circuitSession;
+    kept[static_cast<size_t>(edge)] = 0;
+    startJob<EvaluationResult>(
+        QStringLiteral("edge effect"), cancel,
+        [session, circuits, request, kept = std::move(kept)](const capture::Progress& progress) {
+            circuits->prepare(request.pairs, request.metric, request.ablation, progress);
+            EvaluationResult r;
+            r.evaluation = toSnapshot(circuits->evaluate(kept, progress), 0);
+            return r;
+        },
+        [this, gen, edge](EvaluationResult r) {
+            if (gen != m_effectGeneration || r.cancelled || !r.error.isEmpty()) return;
+            Q_EMIT edgeRemovalMeasured(edge, r.evaluation.faithfulness);
+        });
+}
+
 void AppController::scoreCircuit(const app::CircuitRequest& request, CircuitPtr circuit) {
     if (!m_session || !circuit) return;
     auto session = m_session;

@@ -78,6 +78,11 @@ CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
         const QString name = QString::fromStdString(m_circuit->graph.edgeName(edge));
         Q_EMIT edgeToggled(edge, name, m_removedNames.contains(name));
     });
+    connect(m_graph, &CircuitGraphView::edgeHovered, this, [this](qint64 edge) {
+        if (edge >= 0 && static_cast<size_t>(edge) < m_kept.size() &&
+            m_kept[static_cast<size_t>(edge)] && m_evaluation)
+            Q_EMIT edgeEffectRequested(m_kept, edge);
+    });
     connect(m_curve, &FaithfulnessCurvePlot::edgeCountClicked, this,
             [this](qint64 edges) { setEdgeCount(edges); });
 }
@@ -161,6 +166,8 @@ void CircuitPanel::setCircuit(CircuitPtr circuit) {
         updateOverlap();
         return;
     }
+    // A circuit from a session or a file is evaluated on its own pairs unless some are given.
+    if (m_form->hasNoPairs()) m_form->fillFromCircuit(*m_circuit);
     m_curve->setCurve(m_circuit->curve, m_circuit->cpr, m_circuit->cmd);
     m_readout->setText(
         tr("Preparing the graph of %1 edges\u2026").arg(m_circuit->graph.edgeCount()));
@@ -373,6 +380,11 @@ void CircuitPanel::setEvaluation(const CircuitEvaluationSnapshot& e) {
     m_evaluation = e;
     m_curve->setCurrent(e.keptEdges, e.totalEdges, e.faithfulness);
     m_readout->setText(readoutText());
+}
+
+void CircuitPanel::setEdgeRemovalFaithfulness(qint64 edge, double faithfulness) {
+    if (!m_evaluation) return;
+    m_graph->setRemovalEffect(edge, faithfulness - m_evaluation->faithfulness);
 }
 
 QString CircuitPanel::readoutText() const {

@@ -173,6 +173,39 @@ void CircuitRunForm::setRequest(const app::CircuitRequest& r) {
     m_wrong->setText(QString::fromStdString(r.pairs.wrong));
 }
 
+bool CircuitRunForm::hasNoPairs() const {
+    return m_pairsFile->text().trimmed().isEmpty() && m_clean->text().trimmed().isEmpty();
+}
+
+void CircuitRunForm::fillFromCircuit(const analysis::circuits::Circuit& c) {
+    app::CircuitRequest r = request();
+    if (!c.method.empty() && m_method->findData(QString::fromStdString(c.method)) >= 0)
+        r.method = c.method;
+    if (!c.metric.empty()) r.metric = c.metric;
+    if (!c.ablation.empty()) r.ablation = c.ablation;
+    const nlohmann::json& p = c.parameters;
+    // Values of the wrong type (a hand-edited file) leave the form's own.
+    const auto text = [](const nlohmann::json& o, const char* key) {
+        return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>()
+                                                                      : std::string();
+    };
+    if (p.contains("steps") && p["steps"].is_number_integer()) r.steps = p["steps"].get<int>();
+    if (p.contains("threshold") && p["threshold"].is_number())
+        r.threshold = p["threshold"].get<double>();
+    if (p.contains("pairs")) {
+        const nlohmann::json& pairs = p["pairs"];
+        r.pairs = {};
+        r.pairs.pairsPath = text(pairs, "file");
+        r.pairs.clean = text(pairs, "clean");
+        r.pairs.corrupted = text(pairs, "corrupted");
+        r.pairs.answer = text(pairs, "answer");
+        r.pairs.wrong = text(pairs, "wrong");
+        r.pairs.promptsAreIds =
+            pairs.is_object() && pairs.contains("ids") && pairs["ids"].is_boolean() && pairs["ids"];
+    }
+    setRequest(r);
+}
+
 bool CircuitRunForm::runAsComparison() const {
     return m_asComparison->isChecked();
 }

@@ -69,6 +69,12 @@ void MainWindow::connectCircuitPanel() {
         m_circuitPanel->readout()->setText(
             tr("Cannot evaluate: %1").arg(m.section(QLatin1Char('\n'), 0, 0)));
     });
+    connect(m_circuitPanel, &CircuitPanel::edgeEffectRequested, this,
+            [this, form](const std::vector<uint8_t>& kept, qint64 edge) {
+                m_controller->measureEdgeRemoval(form->request(), kept, edge);
+            });
+    connect(m_controller, &AppController::edgeRemovalMeasured, m_circuitPanel,
+            &CircuitPanel::setEdgeRemovalFaithfulness);
     connect(m_circuitPanel, &CircuitPanel::scoreRequested, this,
             [this, form](CircuitPtr c) { m_controller->scoreCircuit(form->request(), c); });
     connect(m_controller, &AppController::circuitScored, m_circuitPanel,

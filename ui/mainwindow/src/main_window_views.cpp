@@ -144,6 +144,8 @@ void MainWindow::onResults(std::shared_ptr<const RunSnapshot> run) {
 }
 
 void MainWindow::onProgress(const QString& task, double fraction, const QString& message) {
+    // Evaluations of the circuit explorer take milliseconds: the readout shows them.
+    if (task == QLatin1String("circuit evaluation") || task == QLatin1String("edge effect")) return;
     m_progress->setValue(static_cast<int>(fraction * 1000));
     if (task == QLatin1String("analysis")) m_analysis->setProgress(fraction, message);
     m_status->setText(message.isEmpty() ? tr("Running %1\u2026").arg(task)

@@ -296,10 +296,12 @@ bool CircuitGraphView::exportTo(const QString& path, QSize size, QString* error)
     if (!isReady()) return fail(tr("no circuit to export"));
     if (!size.isValid() || size.isEmpty()) size = this->size().expandedTo(QSize(800, 600));
     const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix != QLatin1String("png") && suffix != QLatin1String("svg") &&
+        suffix != QLatin1String("pdf"))
+        return fail(tr("unknown image format \"%1\" (use png, svg or pdf)").arg(suffix));
     // The export shows the whole graph: fit it to the export's size, then restore the view.
     const double scale = m_scale;
     const QPointF offset = m_offset;
-    const QSize widgetSize = this->size();
     const QRectF b = m_layout.bounds();
     const double margin = 16;
     m_scale = std::min((size.width() - 2 * margin) / b.width(),
@@ -327,7 +329,7 @@ bool CircuitGraphView::exportTo(const QString& path, QSize size, QString* error)
         QPainter p;
         ok = p.begin(&svg);
         if (ok) render(p, target);
-    } else if (suffix == QLatin1String("pdf")) {
+    } else {
         QPdfWriter pdf(path);
         pdf.setResolution(96);
         pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
@@ -341,16 +343,9 @@ bool CircuitGraphView::exportTo(const QString& path, QSize size, QString* error)
             p.scale(s, s);
             render(p, target);
         }
-    } else {
-        ok = false;
-        m_scale = scale;
-        m_offset = offset;
-        invalidate();
-        return fail(tr("unknown image format \"%1\" (use png, svg or pdf)").arg(suffix));
     }
     m_scale = scale;
     m_offset = offset;
-    Q_UNUSED(widgetSize);
     invalidate();
     return ok ? true : fail(tr("could not write %1").arg(path));
 }

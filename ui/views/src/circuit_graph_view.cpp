@@ -3,6 +3,7 @@
 #include "attnscope/ui/circuit_graph_view.h"
 
 #include <QContextMenuEvent>
+#include <QCursor>
 #include <QMenu>
 #include <QMouseEvent>
 #include <QToolTip>
@@ -103,6 +104,9 @@ void CircuitGraphView::setComparison(std::shared_ptr<const Circuit> other) {
 
 void CircuitGraphView::setRemovalEffect(int64_t edge, double delta) {
     m_effects.insert(edge, delta);
+    // The pointer still rests on the edge: show the measured effect at once.
+    if (edge == m_hoverEdge && underMouse())
+        QToolTip::showText(QCursor::pos(), describeEdge(edge), this);
 }
 
 // The shown edges, best-ranked first: one pass over the ranking's order, so a slider change on

@@ -97,6 +97,10 @@ public:
     /// newest result arrives, as circuitEvaluated).
     void evaluateCircuit(const app::CircuitRequest& request, std::vector<uint8_t> kept);
     quint64 circuitEvaluationGeneration() const { return m_evalGeneration; }
+    /// The faithfulness of `kept` without `edge` (what removing it would do), for the graph's
+    /// hover; a newer request supersedes an older one, without touching evaluateCircuit()'s.
+    void measureEdgeRemoval(const app::CircuitRequest& request, std::vector<uint8_t> kept,
+                            qint64 edge);
     /// The faithfulness curve, CPR and CMD of `circuit` (from its scores) on `request`'s
     /// pairs; ends in circuitScored with a copy of the circuit that carries them.
     void scoreCircuit(const app::CircuitRequest& request, CircuitPtr circuit);
@@ -134,6 +138,7 @@ Q_SIGNALS:
     void circuitEvaluated(const attnscope::ui::CircuitEvaluationSnapshot& evaluation);
     void circuitEvaluationFailed(const QString& message);
     void circuitScored(attnscope::ui::CircuitPtr circuit);
+    void edgeRemovalMeasured(qint64 edge, double faithfulness);
     void circuitFileOpened(attnscope::ui::CircuitPtr circuit, int slot, const QString& path);
     /// A job started or finished; busy() tells whether any is still going.
     void busyChanged(bool busy);
@@ -167,6 +172,8 @@ private:
     quint64 m_evalGeneration = 0;
     std::shared_ptr<std::atomic<bool>> m_circuitCancel;
     std::shared_ptr<std::atomic<bool>> m_evalCancel;
+    quint64 m_effectGeneration = 0;
+    std::shared_ptr<std::atomic<bool>> m_effectCancel;
     bool m_circuitRunning = false;
     std::vector<CircuitPtr> m_circuits;
     bool m_analysisRunning = false;

@@ -66,6 +66,8 @@ public:
     void setEvaluation(const CircuitEvaluationSnapshot& evaluation);
     const std::optional<CircuitEvaluationSnapshot>& evaluation() const { return m_evaluation; }
     QString readoutText() const;
+    /// The measured faithfulness without `edge` arrived (for the hover's effect when removed).
+    void setEdgeRemovalFaithfulness(qint64 edge, double faithfulness);
     QString overlapText() const;
 
     /// Writes the current circuit (by suffix: .json EAP-IG, .dot Graphviz, else HDF5).
@@ -83,6 +85,8 @@ public:
 Q_SIGNALS:
     /// The kept edges changed: evaluate them (one patched forward).
     void evaluationRequested(const std::vector<uint8_t>& kept);
+    /// The pointer rests on a kept edge: measure the circuit without it.
+    void edgeEffectRequested(const std::vector<uint8_t>& kept, qint64 edge);
     /// An edge was clicked: remove it (or restore it when an edit removed it).
     void edgeToggled(qint64 edge, const QString& name, bool removed);
     void headClicked(int layer, int head);

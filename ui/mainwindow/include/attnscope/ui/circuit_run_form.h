@@ -30,6 +30,12 @@ public:
     app::CircuitRequest request() const;
     /// Fills the form (method, parameters, pairs) from a request.
     void setRequest(const app::CircuitRequest& request);
+    /// Whether the form names no prompt pairs (neither a file nor a typed clean prompt).
+    bool hasNoPairs() const;
+    /// Fills the form from how `circuit` was found (method, metric, ablation, steps, τ and
+    /// its pairs in parameters["pairs"]: {"file"} or the typed pair), so that a circuit from a
+    /// session or a file is evaluated on its own pairs.
+    void fillFromCircuit(const analysis::circuits::Circuit& circuit);
     /// Whether the next discovery becomes the comparison circuit B instead of A.
     bool runAsComparison() const;
 

@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QWidget>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <set>
@@ -64,6 +65,8 @@ public:
     /// The exact effect on faithfulness of removing `edge` from the current circuit, once the
     /// caller measured it (shown on hover instead of the estimate).
     void setRemovalEffect(int64_t edge, double deltaFaithfulness);
+    /// The measured effect of removing `edge`, NaN until measured.
+    double removalEffect(int64_t edge) const { return m_effects.value(edge, NAN); }
 
     void setSelectedNode(int node);
     int selectedNode() const { return m_selectedNode; }
