@@ -112,7 +112,9 @@ TEST(CircuitLayout, RowsFromInputToLogitsHeadsInAtlasOrderPortsUnderTheirHeads) 
         const double y = layout.nodeRect(g.headNode(l, 0)).center().y();
         EXPECT_LT(y, inputY);
         EXPECT_GT(y, logitsY);
-        if (l > 0) EXPECT_LT(y, layout.nodeRect(g.headNode(l - 1, 0)).center().y());
+        if (l > 0) {
+            EXPECT_LT(y, layout.nodeRect(g.headNode(l - 1, 0)).center().y());
+        }
         for (int h = 1; h < 4; ++h)
             EXPECT_GT(layout.nodeRect(g.headNode(l, h)).left(),
                       layout.nodeRect(g.headNode(l, h - 1)).right());
@@ -242,7 +244,9 @@ TEST(CircuitGraphView, ClicksPickEdgesAndNodesAndHoverDescribesThem) {
     for (int64_t e = 0; e < c->graph.edgeCount(); ++e)
         if (!c->inCircuit[static_cast<size_t>(e)]) {
             const int64_t at = view.edgeAtScreen(view.edgeMidpoint(e));
-            if (at >= 0) EXPECT_TRUE(c->inCircuit[static_cast<size_t>(at)]);
+            if (at >= 0) {
+                EXPECT_TRUE(c->inCircuit[static_cast<size_t>(at)]);
+            }
         }
 
     const int node = c->graph.headNode(1, 0);

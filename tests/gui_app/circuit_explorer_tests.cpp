@@ -216,7 +216,7 @@ TEST_F(CircuitExplorerTest, ASecondCircuitShowsTheLibrarysOverlap) {
     ASSERT_TRUE(panel->overlap().has_value());
     const circuits::CircuitOverlap expected =
         circuits::overlap(*panel->currentCircuit(), *panel->comparison());
-    const circuits::CircuitOverlap& shown = *panel->overlap();
+    const circuits::CircuitOverlap shown = *panel->overlap();
     EXPECT_DOUBLE_EQ(shown.headJaccard, expected.headJaccard);
     EXPECT_DOUBLE_EQ(shown.headContainment, expected.headContainment);
     EXPECT_DOUBLE_EQ(shown.edgeJaccard, expected.edgeJaccard);
