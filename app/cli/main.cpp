@@ -52,7 +52,8 @@ const std::map<std::string, CommandInfo>& commands() {
           "  session export FILE.h5 --out DIR [--json]\n"
           "  session save FILE.h5 --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted ...]\n"
           "      [--ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--metric NAME\n"
-          "      [--param k=v]... [--data FILE]] [--quiet] [--split-special-tokens]"}},
+          "      [--param k=v]... [--data FILE]] [--circuit FILE]... [--quiet]\n"
+          "      [--split-special-tokens]"}},
         {"score",
          {runScoreCommand,
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"

@@ -214,6 +214,40 @@ TEST(CliCircuitEval, FaithfulnessOfKnownEdgeSetsOnTheDemoModel) {
     EXPECT_NEAR(full["cmd"].get<double>(), cmd, 1e-9);
 }
 
+// Sessions keep circuits: `session save --circuit` stores them, `show` lists them, `export`
+// writes them as EAP-IG JSON that reads back equal, and a circuit of another model is refused.
+TEST(CliCircuitEval, SessionsSaveShowAndExportCircuits) {
+    TempDir dir;
+    const circuits::Circuit c = demoCircuit([](int64_t e) { return e % 5 == 0; },
+                                            [](int64_t e) { return float(e % 11) - 5.0f; });
+    circuits::writeCircuitFile(dir.file("c.h5"), c);
+    const std::string session = dir.file("s.h5");
+    ProcessResult r = cli({"session", "save", session, "--model", demoModel(), "--prompt", kClean,
+                           "--circuit", dir.file("c.h5"), "--threads", "1"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    r = cli({"session", "show", session, "--json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const json shown = jsonOf(r)["circuits"];
+    ASSERT_EQ(shown.size(), 1u);
+    EXPECT_EQ(shown[0]["method"], "manual");
+    EXPECT_EQ(shown[0]["edges"], c.graph.edgeCount());
+    EXPECT_EQ(shown[0]["kept"], (c.graph.edgeCount() + 4) / 5);
+    r = cli({"session", "export", session, "--out", dir.file("out")});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(circuits::circuitToJson(circuits::readCircuitFile(dir.file("out/circuit-0.json"))),
+              circuits::circuitToJson(c));
+
+    circuits::Circuit foreign = c;
+    foreign.modelFingerprint = "sha256:other";
+    circuits::writeCircuitFile(dir.file("foreign.json"), foreign);
+    r = cli({"session", "save", dir.file("s2.h5"), "--model", demoModel(), "--prompt", kClean,
+             "--circuit", dir.file("foreign.json"), "--threads", "1"});
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("foreign.json: the circuit is for another model"), std::string::npos)
+        << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("s2.h5")));
+}
+
 // Pairs from a JSONL file: two pairs average; a bad line is named.
 TEST(CliCircuitEval, PairsFromAFile) {
     TempDir dir;
