@@ -58,6 +58,12 @@ const std::map<std::string, CommandInfo>& commands() {
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
           "      [--key NAME] [--csv FILE] [--json] [--quiet] [--split-special-tokens]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
+        {"circuit-eval",
+         {runCircuitEvalCommand,
+          "circuit-eval --model DIR --circuit FILE.h5|FILE.json [--data PAIRS.jsonl | --clean TEXT "
+          "--corrupted TEXT --answer TOKEN --wrong TOKEN | --clean-ids IDS --corrupted-ids IDS "
+          "--answer-id N --wrong-id N]\n      [--metric logit-diff|kl] [--ablation "
+          "resample|zero|mean] [--reference FILE] [--compare FILE] [--json] [--quiet]"}},
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"
