@@ -6,6 +6,7 @@
 
 #include "attnscope/analysis/circuits/edge_patching.h"
 #include "attnscope/capture/hook_registry.h"
+#include "attnscope/capture/load_error.h"
 #include "edge_test_models.h"
 
 namespace attnscope::analysis::circuits {
@@ -14,7 +15,7 @@ namespace {
 using capture::HookContext;
 using capture::HookScope;
 
-at::Tensor idsOf(const std::vector<TokenPair>& pairs, bool corrupted) {
+at::Tensor idsOf(const std::vector<PromptPair>& pairs, bool corrupted) {
     std::vector<at::Tensor> rows;
     for (const auto& p : pairs)
         rows.push_back(at::tensor(corrupted ? p.corrupted : p.clean, at::kLong));
@@ -27,7 +28,7 @@ at::Tensor lastLogits(capture::TransformerModel& model, const at::Tensor& ids) {
 }
 
 // Runs the clean prompts with activation `hook`[..., index, :] taken from the corrupted run.
-at::Tensor patchedRun(capture::TransformerModel& model, const std::vector<TokenPair>& pairs,
+at::Tensor patchedRun(capture::TransformerModel& model, const std::vector<PromptPair>& pairs,
                       const std::string& hook, int64_t index) {
     at::NoGradGuard noGrad;
     at::Tensor corruptedValue;
@@ -145,18 +146,23 @@ INSTANTIATE_TEST_SUITE_P(Architectures, EdgeExactness,
 TEST(EdgePatcher, RejectsBadInput) {
     auto model = test::randomModel(test::gpt2Config(), 1);
     auto pairs = test::randomPairs(model->config().vocabSize, 2, 5, 1);
-    EXPECT_THROW(EdgePatcher(*model, std::vector<TokenPair>{}), std::invalid_argument);
+    EXPECT_THROW(EdgePatcher(*model, std::vector<PromptPair>{}), capture::InputError);
     auto unequal = pairs;
     unequal[1].corrupted.pop_back();
+    unequal[1].line = 7;
     try {
         EdgePatcher patcher(*model, unequal);
         FAIL() << "unequal lengths accepted";
-    } catch (const std::invalid_argument& e) {
-        EXPECT_NE(std::string(e.what()).find("prompt pair 2"), std::string::npos) << e.what();
+    } catch (const capture::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("line 7"), std::string::npos) << e.what();
     }
     auto outOfRange = pairs;
     outOfRange[0].answer = 1000;
-    EXPECT_THROW(EdgePatcher(*model, outOfRange), std::invalid_argument);
+    EXPECT_THROW(EdgePatcher(*model, outOfRange), capture::InputError);
+    auto tooLong = pairs;
+    tooLong[0].clean.assign(40, 1);
+    tooLong[0].corrupted.assign(40, 2);
+    EXPECT_THROW(EdgePatcher(*model, tooLong), capture::InputError);
     EdgePatchingOptions options;
     options.ablation = "blur";
     EXPECT_THROW(EdgePatcher(*model, pairs, options), std::invalid_argument);

@@ -89,8 +89,8 @@ std::vector<int64_t> one(int64_t f) {
     return {f};
 }
 
-TokenPair pair(std::vector<int64_t> clean, std::vector<int64_t> corrupted, int64_t answer,
-               int64_t wrong) {
+PromptPair pair(std::vector<int64_t> clean, std::vector<int64_t> corrupted, int64_t answer,
+                int64_t wrong) {
     return {std::move(clean), std::move(corrupted), answer, wrong};
 }
 
@@ -112,7 +112,7 @@ std::vector<uint8_t> reference(const EdgeGraph& graph, const std::set<std::strin
 }
 
 // Recovers the constructed edges with ACDC and EAP-IG; unused heads score exactly zero.
-void expectRecovered(capture::TransformerModel& model, const std::vector<TokenPair>& pairs,
+void expectRecovered(capture::TransformerModel& model, const std::vector<PromptPair>& pairs,
                      const std::set<std::string>& expected, double threshold) {
     EdgePatcher patcher(model, pairs);
     ASSERT_GT(patcher.fullModel() - patcher.emptyCircuit(), 1.0) << "corruption has no effect";
@@ -153,7 +153,7 @@ TEST(KnownCircuits, PreviousTokenHeadFeedsInductionHead) {
         [](int64_t i) { return one(kMoved + i); }, kTok, kOut);
     // "f0 f1 A B f4 f5 A" → B. Corrupting the first A breaks the previous-token path, the B the
     // value path, the last A the query path.
-    std::vector<TokenPair> pairs;
+    std::vector<PromptPair> pairs;
     const int64_t A = 1, B = 2, D = 9;
     for (int64_t shift = 0; shift < 2; ++shift) {
         const std::vector<int64_t> clean{3 + shift, 5, A, B, 6, 7 - shift, A};
@@ -194,7 +194,7 @@ TEST(KnownCircuits, HeadCopiesTokenThatMlpMapsToAnswer) {
             writeFeature(block.wOut, kOut + (t + 3) % kVocab, t, 1.0 / (gain / 2));
         }
     }
-    std::vector<TokenPair> pairs;
+    std::vector<PromptPair> pairs;
     for (int64_t x = 0; x < 4; ++x) {
         const int64_t y = x + 4;
         pairs.push_back(pair({x, 8, 9, 8}, {y, 8, 9, 8}, (x + 3) % kVocab, (y + 3) % kVocab));
