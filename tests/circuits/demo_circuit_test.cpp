@@ -169,7 +169,8 @@ TEST_F(DemoCircuit, ContainsTheRetrievalHeadsAndTheHeadsFeedingThem) {
         }
         for (int64_t e = 0; e < graph.edgeCount(); ++e)
             if (kept[size_t(e)] && graph.receivers()[size_t(graph.edgeReceiver(e))].node == node)
-                std::printf("kept %s %g\n", graph.edgeName(e).c_str(), s_circuit->scores[size_t(e)]);
+                std::printf("kept %s %g\n", graph.edgeName(e).c_str(),
+                            s_circuit->scores[size_t(e)]);
         EXPECT_TRUE(out) << "a" << r.first << ".h" << r.second << " sends no kept edge";
         EXPECT_TRUE(fed) << "no previous-token head feeds a" << r.first << ".h" << r.second
                          << "<k>";
