@@ -58,6 +58,12 @@ const std::map<std::string, CommandInfo>& commands() {
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
           "      [--key NAME] [--csv FILE] [--json] [--quiet] [--split-special-tokens]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
+        {"patch",
+         {runPatchCommand,
+          "patch --model DIR (--clean TEXT | --clean-ids IDS) (--corrupted TEXT | --corrupted-ids "
+          "IDS)\n      (--answer TOKEN | --answer-id N) (--wrong TOKEN | --wrong-id N)\n      "
+          "--site z|q|k|v|pattern|resid_pre|attn_out|mlp_out [--positions all|last|I,J,...]\n      "
+          "[--direction noising|denoising] [--data PAIRS.jsonl] [--json] [--quiet]"}},
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"
