@@ -53,28 +53,26 @@ DirectLogitAttribution directLogitAttribution(capture::TransformerModel& model,
             layerNorm ? at::sqrt(x.var(-1, false, true) + config.normEps)
                       : at::sqrt(x.pow(2).mean(-1, true) + config.normEps);  // [batch, 1]
         const at::Tensor unembed = model.unembedWeight().to(at::kFloat);
-        const at::Tensor direction = model.finalNormWeight().to(at::kFloat) *
-                                     (unembed.index_select(0, batch.answer) -
-                                      unembed.index_select(0, batch.wrong));  // [batch, D]
+        const at::Tensor answer = batch.answer.to(unembed.device());
+        const at::Tensor wrong = batch.wrong.to(unembed.device());
+        const at::Tensor unembedDiff =
+            unembed.index_select(0, answer) - unembed.index_select(0, wrong);  // [batch, D]
+        const at::Tensor direction = model.finalNormWeight().to(at::kFloat) * unembedDiff;
         // c [batch, ..., D] → its logit-difference share [batch, ...].
         auto project = [&](at::Tensor c) {
             if (layerNorm) c = c - c.mean(-1, true);
+            // Per batch row: broadcast over the middle (head) dimensions.
             std::vector<int64_t> shape(static_cast<size_t>(c.dim()), 1);
             shape[0] = c.size(0);
-            shape.back() = c.size(-1);
-            const at::Tensor s = sigma.view({c.size(0)});
-            std::vector<int64_t> sShape(static_cast<size_t>(c.dim()), 1);
-            sShape[0] = c.size(0);
-            return (c / s.view(sShape) * direction.view(shape)).sum(-1);
+            std::vector<int64_t> directionShape = shape;
+            directionShape.back() = c.size(-1);
+            return (c / sigma.view(shape) * direction.view(directionShape)).sum(-1);
         };
         at::Tensor embed = last("hook_embed");
         if (learned) embed = embed + last("hook_pos_embed");
         embeddings += project(embed).sum().item<double>();
         if (layerNorm)
-            bias += (unembed.index_select(0, batch.answer) - unembed.index_select(0, batch.wrong))
-                        .matmul(model.finalNormBias().to(at::kFloat))
-                        .sum()
-                        .item<double>();
+            bias += unembedDiff.matmul(model.finalNormBias().to(at::kFloat)).sum().item<double>();
         std::vector<at::Tensor> h, a, m;
         for (int64_t l = 0; l < L; ++l) {
             const std::string p = "blocks." + std::to_string(l) + ".";
