@@ -58,9 +58,10 @@ struct CircuitEvaluation {
 
 /// A circuit and its evaluation summary, as `circuit-eval` reports it.
 struct CircuitScorecard {
-    std::vector<analysis::circuits::FaithfulnessPoint> curve;
-    double cpr = 0.0;
-    double cmd = 0.0;
+    std::vector<analysis::circuits::FaithfulnessPoint> curve;          ///< signed scores
+    std::vector<analysis::circuits::FaithfulnessPoint> absoluteCurve;  ///< |scores|
+    double cpr = 0.0;                                                  ///< area under `curve`
+    double cmd = 0.0;           ///< area under |1 - faithfulness| of `absoluteCurve`
     CircuitEvaluation circuit;  ///< the circuit's own kept edges
 };
 
@@ -88,14 +89,15 @@ public:
     analysis::circuits::Circuit discover(const CircuitRequest& request,
                                          const capture::Progress& progress = {});
 
-    /// One patched forward on the prepared pairs: the metric and faithfulness of the circuit
-    /// that keeps `keptEdges` (one byte per edge of graph()). Throws capture::InputError when
-    /// nothing is prepared or the size is wrong.
+    /// The metric and faithfulness of the circuit that keeps `keptEdges` (one byte per edge of
+    /// graph()) on the prepared pairs: one patched forward over the pairs on their cached
+    /// clean and corrupted activations, plus one of the first pair alone for the predictions.
+    /// Throws capture::InputError when nothing is prepared or the size is wrong.
     CircuitEvaluation evaluate(const std::vector<uint8_t>& keptEdges,
                                const capture::Progress& progress = {});
 
-    /// Faithfulness at the MIB edge-count grid (with cpr/cmd from the edge patcher) of the circuits
-    /// made of the top edges by `scores` (|score| when `absolute`), on the prepared pairs.
+    /// Faithfulness at the MIB edge-count grid of the circuits made of the top edges by `scores`
+    /// (|score| when `absolute`), on the prepared pairs.
     std::vector<analysis::circuits::FaithfulnessPoint> faithfulnessCurve(
         const std::vector<float>& scores, bool absolute, const capture::Progress& progress = {});
 

@@ -216,6 +216,7 @@ public:
               const RunResult* run) const;
 
 private:
+    friend class CircuitSession;  // edge patching runs on the session's opened model
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
