@@ -65,7 +65,10 @@ void printText(std::ostream& out, const std::string& path, const circuits::Circu
     if (extra.contains("roc_auc"))
         out << "ROC AUC against " << extra["roc_auc"]["reference"].get<std::string>() << ": edges "
             << extra["roc_auc"]["edges"].get<double>() << ", nodes "
-            << extra["roc_auc"]["nodes"].get<double>() << "\n";
+            << (extra["roc_auc"]["nodes"].is_null()
+                    ? std::string("undefined (the reference touches every node)")
+                    : extra["roc_auc"]["nodes"].dump())
+            << "\n";
     if (extra.contains("overlap")) {
         const auto& o = extra["overlap"];
         out << "overlap with " << o["with"].get<std::string>() << ": heads Jaccard "
@@ -100,15 +103,19 @@ int runCircuitEvalCommand(const std::vector<std::string>& argv, std::istream&, s
         circuits::checkCircuitFitsModel(reference, circuit.graph.layers(), circuit.graph.heads(),
                                         circuit.graph.kvHeads(), circuit.modelFingerprint,
                                         referencePath);
+        ordered_json roc{{"reference", referencePath}};
         try {
-            extra["roc_auc"] = {
-                {"reference", referencePath},
-                {"edges", circuits::rocAuc(circuit.scores, reference.inCircuit, true)},
-                {"nodes",
-                 circuits::nodeRocAuc(circuit.graph, circuit.scores, reference.inCircuit)}};
+            roc["edges"] = circuits::rocAuc(circuit.scores, reference.inCircuit, true);
         } catch (const std::invalid_argument& e) {
             throw std::runtime_error(referencePath + ": " + e.what());
         }
+        // Undefined (null) when the reference touches every node or none.
+        try {
+            roc["nodes"] = circuits::nodeRocAuc(circuit.graph, circuit.scores, reference.inCircuit);
+        } catch (const std::invalid_argument&) {
+            roc["nodes"] = nullptr;
+        }
+        extra["roc_auc"] = roc;
     }
     if (args.has("--compare")) {
         const std::string comparePath = *args.value("--compare");

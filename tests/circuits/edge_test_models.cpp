@@ -39,10 +39,10 @@ std::string qwen2Config() {
                "tie_word_embeddings":true})";
 }
 
-std::vector<TokenPair> randomPairs(int64_t vocab, int count, int length, uint64_t seed) {
+std::vector<PromptPair> randomPairs(int64_t vocab, int count, int length, uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int64_t> token(0, vocab - 1);
-    std::vector<TokenPair> pairs(static_cast<size_t>(count));
+    std::vector<PromptPair> pairs(static_cast<size_t>(count));
     for (auto& p : pairs) {
         for (int i = 0; i < length; ++i) {
             p.clean.push_back(token(rng));

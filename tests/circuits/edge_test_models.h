@@ -21,6 +21,6 @@ std::string qwen2Config();
 
 /// `count` pairs of `length` random tokens; the corrupted prompt differs in about half of the
 /// positions.
-std::vector<TokenPair> randomPairs(int64_t vocab, int count, int length, uint64_t seed);
+std::vector<PromptPair> randomPairs(int64_t vocab, int count, int length, uint64_t seed);
 
 }  // namespace attnscope::analysis::circuits::test

@@ -77,7 +77,8 @@ TEST(CliCircuitEval, RefusesACircuitForAnotherModel) {
 
 TEST(CliCircuitEval, BadFilesAndFlagsAreNamed) {
     TempDir dir;
-    const std::string garbage = dir.write("garbage.json", "{\"cfg\": {\"n_layers\": 4}}");
+    const std::string garbage =
+        dir.write("garbage.json", "{\"cfg\": {\"n_layers\": 4}, \"edges\": {}}");
     ProcessResult r = cli(evalArgs(garbage, {}));
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find(garbage + ": cfg.n_heads"), std::string::npos) << r.err;
@@ -147,6 +148,8 @@ TEST(CliCircuitEval, RocAucAndOverlapOfCircuitsWithKnownAnswers) {
     const double expectedAuc = 1.0 - 10.0 * 0.5 / static_cast<double>(negatives);
     EXPECT_NEAR(j["roc_auc"]["edges"].get<double>(), expectedAuc, 1e-12);
     EXPECT_EQ(j["roc_auc"]["reference"], dir.file("b.json"));
+    // Every head and MLP touches a reference edge: no node is outside it, node AUC undefined.
+    EXPECT_TRUE(j["roc_auc"]["nodes"].is_null());
     // A's kept edges are half of B's (the even indices among them), so |A∩B| = |A|.
     int64_t keptA = 0;
     for (uint8_t k : a.inCircuit)
@@ -209,6 +212,72 @@ TEST(CliCircuitEval, FaithfulnessOfKnownEdgeSetsOnTheDemoModel) {
     }
     EXPECT_NEAR(full["cpr"].get<double>(), cpr, 1e-9);
     EXPECT_NEAR(full["cmd"].get<double>(), cmd, 1e-9);
+}
+
+// Sessions keep circuits: `session save --circuit` stores them, `show` lists them, `export`
+// writes them as EAP-IG JSON that reads back equal, and a circuit of another model is refused.
+TEST(CliCircuitEval, SessionsSaveShowAndExportCircuits) {
+    TempDir dir;
+    const circuits::Circuit c = demoCircuit([](int64_t e) { return e % 5 == 0; },
+                                            [](int64_t e) { return float(e % 11) - 5.0f; });
+    circuits::writeCircuitFile(dir.file("c.h5"), c);
+    const std::string session = dir.file("s.h5");
+    ProcessResult r = cli({"session", "save", session, "--model", demoModel(), "--prompt", kClean,
+                           "--circuit", dir.file("c.h5"), "--threads", "1"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    r = cli({"session", "show", session, "--json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const json shown = jsonOf(r)["circuits"];
+    ASSERT_EQ(shown.size(), 1u);
+    EXPECT_EQ(shown[0]["method"], "manual");
+    EXPECT_EQ(shown[0]["edges"], c.graph.edgeCount());
+    EXPECT_EQ(shown[0]["kept"], (c.graph.edgeCount() + 4) / 5);
+    r = cli({"session", "export", session, "--out", dir.file("out")});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(circuits::circuitToJson(circuits::readCircuitFile(dir.file("out/circuit-0.json"))),
+              circuits::circuitToJson(c));
+
+    circuits::Circuit foreign = c;
+    foreign.modelFingerprint = "sha256:other";
+    circuits::writeCircuitFile(dir.file("foreign.json"), foreign);
+    r = cli({"session", "save", dir.file("s2.h5"), "--model", demoModel(), "--prompt", kClean,
+             "--circuit", dir.file("foreign.json"), "--threads", "1"});
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("foreign.json: the circuit is for another model"), std::string::npos)
+        << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("s2.h5")));
+}
+
+// Pairs from a JSONL file: two pairs average; a bad line is named.
+TEST(CliCircuitEval, PairsFromAFile) {
+    TempDir dir;
+    const std::string circuit = dir.file("c.json");
+    circuits::writeCircuitFile(circuit, demoCircuit([](int64_t e) { return e % 3 == 0; },
+                                                    [](int64_t e) { return float(e % 7); }));
+    const std::string pairs = dir.write(
+        "pairs.jsonl",
+        std::string(R"({"clean": ")") + kClean + R"(", "corrupted": ")" + kCorrupted +
+            R"(", "answer": "river", "wrong": "stone"})" + "\n" +
+            R"({"clean": "frank anchor tina stone hannah guitar . hannah guitar tina stone frank", )"
+            R"("corrupted": "frank anchor tina stone hannah guitar . hannah guitar tina stone bob", )"
+            R"("answer": "anchor", "wrong": "guitar"})"
+            "\n");
+    const ProcessResult r = cli(evalArgs(circuit, {"--data", pairs, "--json"}));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const json j = jsonOf(r);
+    EXPECT_EQ(j["edges_kept"], (j["edges_total"].get<int64_t>() + 2) / 3);
+    EXPECT_NEAR(j["faithfulness"].get<double>(),
+                (j["circuit_metric"].get<double>() - j["empty_circuit"].get<double>()) /
+                    (j["full_model"].get<double>() - j["empty_circuit"].get<double>()),
+                1e-9);
+
+    const std::string bad = dir.write(
+        "bad.jsonl", std::string(R"({"clean": ")") + kClean + R"(", "corrupted": "alice apple", )" +
+                         R"("answer": "river", "wrong": "stone"})" + "\n");
+    const ProcessResult refused = cli(evalArgs(circuit, {"--data", bad}));
+    EXPECT_EQ(refused.exitCode, 1);
+    EXPECT_NE(refused.err.find("bad.jsonl"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("line 1"), std::string::npos) << refused.err;
 }
 
 }  // namespace

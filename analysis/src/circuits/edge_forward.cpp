@@ -130,7 +130,9 @@ at::Tensor EdgeForwardPass::run() {
         resid = resid + heads.sum(2);
         if (attn.bO.defined()) resid = resid + attn.bO;
 
-        at::Tensor xm = resid;
+        // A view of its own, so that the gradient at it is the MLP's alone and not that of
+        // the residual stream flowing past.
+        at::Tensor xm = resid.view_as(resid);
         at::Tensor mlpCorr = correction(m_graph.mlpReceiver(l), 1, m_graph.mlpNode(l), t);
         if (mlpCorr.defined()) xm = xm + mlpCorr.squeeze(2);
         if (inputs) inputs->mlp.push_back(xm);

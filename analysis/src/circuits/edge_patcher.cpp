@@ -5,91 +5,39 @@
 #include <utility>
 
 #include "attnscope/analysis/circuits/circuit_selection.h"
+#include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_model.h"
 #include "edge_patcher_impl.h"
 
 namespace attnscope::analysis::circuits {
 namespace {
 
-std::string pairLabel(size_t index) {
-    return "prompt pair " + std::to_string(index + 1);
-}
-
-void validatePair(const TokenPair& pair, size_t index, const capture::ModelConfig& config) {
-    if (pair.clean.empty())
-        throw std::invalid_argument(pairLabel(index) + ": the clean prompt is empty");
-    if (pair.clean.size() != pair.corrupted.size())
-        throw std::invalid_argument(
-            pairLabel(index) + ": the clean prompt has " + std::to_string(pair.clean.size()) +
-            " tokens, the corrupted one " + std::to_string(pair.corrupted.size()) +
-            " (they must have equal lengths)");
-    if (static_cast<int64_t>(pair.clean.size()) > config.maxPositions)
-        throw std::invalid_argument(pairLabel(index) + ": " + std::to_string(pair.clean.size()) +
-                                    " tokens exceed the model's context of " +
-                                    std::to_string(config.maxPositions));
-    auto check = [&](int64_t id, const char* what) {
-        if (id < 0 || id >= config.vocabSize)
-            throw std::invalid_argument(pairLabel(index) + ": " + what + " token id " +
-                                        std::to_string(id) + " is out of range (vocabulary of " +
-                                        std::to_string(config.vocabSize) + ")");
-    };
-    for (int64_t id : pair.clean)
-        check(id, "clean");
-    for (int64_t id : pair.corrupted)
-        check(id, "corrupted");
-    check(pair.answer, "answer");
-    check(pair.wrong, "wrong");
-}
-
-at::Tensor idTensor(const std::vector<const std::vector<int64_t>*>& rows) {
-    const auto t = static_cast<int64_t>(rows.front()->size());
-    at::Tensor ids = at::empty({static_cast<int64_t>(rows.size()), t}, at::kLong);
-    for (size_t i = 0; i < rows.size(); ++i)
-        std::copy(rows[i]->begin(), rows[i]->end(),
-                  ids[static_cast<int64_t>(i)].data_ptr<int64_t>());
-    return ids;
-}
-
-// Groups pairs by length (a batch needs one length) into batches of at most `size`.
-std::vector<PairBatch> makeBatches(const std::vector<TokenPair>& pairs, int64_t size) {
-    std::map<size_t, std::vector<int64_t>> byLength;
-    for (size_t i = 0; i < pairs.size(); ++i)
-        byLength[pairs[i].clean.size()].push_back(static_cast<int64_t>(i));
+std::vector<PairBatch> makeBatches(const std::vector<PromptPair>& pairs, int64_t size) {
     std::vector<PairBatch> batches;
-    for (const auto& [length, indices] : byLength) {
-        for (size_t from = 0; from < indices.size(); from += static_cast<size_t>(size)) {
-            PairBatch batch;
-            const size_t to = std::min(indices.size(), from + static_cast<size_t>(size));
-            batch.pairIndex.assign(indices.begin() + static_cast<std::ptrdiff_t>(from),
-                                   indices.begin() + static_cast<std::ptrdiff_t>(to));
-            std::vector<const std::vector<int64_t>*> clean, corrupted;
-            std::vector<int64_t> answer, wrong;
-            for (int64_t i : batch.pairIndex) {
-                clean.push_back(&pairs[static_cast<size_t>(i)].clean);
-                corrupted.push_back(&pairs[static_cast<size_t>(i)].corrupted);
-                answer.push_back(pairs[static_cast<size_t>(i)].answer);
-                wrong.push_back(pairs[static_cast<size_t>(i)].wrong);
-            }
-            batch.clean = idTensor(clean);
-            batch.corrupted = idTensor(corrupted);
-            batch.answer = at::tensor(answer, at::kLong);
-            batch.wrong = at::tensor(wrong, at::kLong);
-            batches.push_back(std::move(batch));
-        }
-    }
+    for (PromptBatch& b : stackPromptPairs(pairs, size))
+        batches.push_back({std::move(b), {}, {}});
     return batches;
+}
+
+void validatePairs(const std::vector<PromptPair>& pairs, const capture::ModelConfig& config,
+                   const std::string& source) {
+    validatePromptPairs(pairs, config.vocabSize, source);
+    for (size_t i = 0; i < pairs.size(); ++i)
+        if (static_cast<int64_t>(pairs[i].clean.size()) > config.maxPositions)
+            throw capture::InputError(source +
+                                      (pairs[i].line > 0 ? ", line " + std::to_string(pairs[i].line)
+                                                         : ", pair " + std::to_string(i + 1)) +
+                                      ": " + std::to_string(pairs[i].clean.size()) +
+                                      " tokens exceed the model's context of " +
+                                      std::to_string(config.maxPositions));
 }
 
 }  // namespace
 
 at::Tensor EdgePatcher::Impl::metricPerPair(const PairBatch& batch,
                                             const at::Tensor& logits) const {
-    if (kl) {
-        at::Tensor logProbs = at::log_softmax(logits, -1);
-        return (batch.cleanLogProbs.exp() * (batch.cleanLogProbs - logProbs)).sum(-1);
-    }
-    return logits.gather(1, batch.answer.unsqueeze(1)).squeeze(1) -
-           logits.gather(1, batch.wrong.unsqueeze(1)).squeeze(1);
+    return kl ? klToClean(logits, batch.cleanLogProbs)
+              : logitDifference(logits, batch.answer, batch.wrong);
 }
 
 at::Tensor EdgePatcher::Impl::forward(const PairBatch& batch, const std::vector<uint8_t>* kept,
@@ -111,7 +59,7 @@ double EdgePatcher::Impl::evaluate(const std::vector<uint8_t>* kept) {
     return sum / static_cast<double>(pairs);
 }
 
-EdgePatcher::EdgePatcher(capture::TransformerModel& model, std::vector<TokenPair> pairs,
+EdgePatcher::EdgePatcher(capture::TransformerModel& model, const std::vector<PromptPair>& pairs,
                          EdgePatchingOptions options, const capture::Progress& progress)
     : m_impl(std::make_unique<Impl>(model, std::move(options))) {
     Impl& s = *m_impl;
@@ -124,11 +72,9 @@ EdgePatcher::EdgePatcher(capture::TransformerModel& model, std::vector<TokenPair
         throw std::invalid_argument("unknown circuit metric '" + s.options.metric +
                                     "' (expected logit-diff or kl)");
     if (s.options.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
-    if (pairs.empty()) throw std::invalid_argument("no prompt pairs: give at least one");
-    for (size_t i = 0; i < pairs.size(); ++i)
-        validatePair(pairs[i], i, config);
-    for (size_t i = 0; i < s.options.meanReference.size(); ++i)
-        validatePair(s.options.meanReference[i], i, config);
+    validatePairs(pairs, config, "prompt pairs");
+    if (!s.options.meanReference.empty())
+        validatePairs(s.options.meanReference, config, "mean-ablation reference");
     s.kl = s.options.metric == "kl";
     s.graph = EdgeGraph(static_cast<int>(config.nLayers), static_cast<int>(config.nHeads),
                         static_cast<int>(config.nKvHeads));
@@ -143,10 +89,10 @@ EdgePatcher::EdgePatcher(capture::TransformerModel& model, std::vector<TokenPair
     if (ablation == "zero") shared = at::zeros({senders, 1, 1, D}, model.tensorOptions());
     if (ablation == "mean") {
         const auto& reference = s.options.meanReference.empty() ? pairs : s.options.meanReference;
-        auto lengthOf = [](const TokenPair& p) { return p.clean.size(); };
+        auto lengthOf = [](const PromptPair& p) { return p.clean.size(); };
         bool oneLength = true;
-        for (const std::vector<TokenPair>* list : {&std::as_const(pairs), &reference})
-            for (const TokenPair& p : *list)
+        for (const std::vector<PromptPair>* list : {&pairs, &reference})
+            for (const PromptPair& p : *list)
                 oneLength = oneLength && lengthOf(p) == lengthOf(pairs.front());
         at::Tensor sum;
         int64_t count = 0;

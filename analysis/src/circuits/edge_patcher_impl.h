@@ -4,18 +4,16 @@
 
 #include <vector>
 
+#include "attnscope/analysis/circuits/circuit_metric.h"
 #include "attnscope/analysis/circuits/edge_patching.h"
 #include "edge_forward.h"
 
 namespace attnscope::analysis::circuits {
 
-/// Pairs of one length, evaluated in one forward.
-struct PairBatch {
-    std::vector<int64_t> pairIndex;  ///< positions in the patcher's pair list
-    at::Tensor clean, corrupted;     ///< [batch, pos] int64
-    at::Tensor answer, wrong;        ///< [batch] int64
-    at::Tensor cleanLogProbs;        ///< [batch, vocab] float32: the clean run's last position
-    at::Tensor ablated;              ///< z′ [senders, batch | 1, pos | 1, D]
+/// Pairs of one length, evaluated in one forward, with what the patcher caches for them.
+struct PairBatch : PromptBatch {
+    at::Tensor cleanLogProbs;  ///< [batch, vocab] float32: the clean run's last position
+    at::Tensor ablated;        ///< z′ [senders, batch | 1, pos | 1, D]
 };
 
 struct EdgePatcher::Impl {

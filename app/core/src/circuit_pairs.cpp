@@ -1,51 +1,48 @@
 #include "circuit_pairs.h"
 
+#include "attnscope/analysis/circuits/prompt_pairs.h"
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/tokenizer.h"
+#include "attnscope/capture/transformer_model.h"
 
 namespace attnscope::app {
 namespace {
 
-std::vector<int64_t> promptIds(const OpenedModel& opened, const std::string& text, bool ids) {
-    if (opened.tokenizer && !ids) return encodePrompt(opened, text).ids;
-    return parseIdList(text);
+namespace circuits = analysis::circuits;
+
+int64_t singleId(const std::string& text, const char* what) {
+    const std::vector<int64_t> parsed = parseIdList(text);
+    if (parsed.size() != 1)
+        throw capture::InputError(std::string(what) + " '" + text + "': expected one id");
+    return parsed.front();
 }
 
-int64_t answerId(const OpenedModel& opened, const std::string& token, bool ids, const char* what) {
-    if (token.empty()) throw capture::InputError(std::string(what) + ": missing");
-    if (!opened.tokenizer || ids) {
-        const std::vector<int64_t> parsed = parseIdList(token);
-        if (parsed.size() != 1)
-            throw capture::InputError(std::string(what) + " '" + token + "': expected one id");
-        return parsed.front();
-    }
-    const std::vector<int64_t> encoded = opened.tokenizer->encode(token, false).ids;
-    if (encoded.size() != 1)
-        throw capture::InputError(std::string(what) + " '" + token + "' is " +
-                                  std::to_string(encoded.size()) +
-                                  " tokens; it must be a single token");
-    return encoded.front();
+circuits::PromptPair typedPair(const OpenedModel& opened, const CircuitPairs& p) {
+    if (opened.tokenizer && !p.promptsAreIds)
+        return circuits::promptPairFromText(*opened.tokenizer, p.clean, p.corrupted, p.answer,
+                                            p.wrong);
+    circuits::PromptPair pair;
+    pair.clean = parseIdList(p.clean);
+    pair.corrupted = parseIdList(p.corrupted);
+    pair.answer = singleId(p.answer, "answer");
+    pair.wrong = singleId(p.wrong, "wrong answer");
+    return pair;
 }
 
 }  // namespace
 
-std::vector<analysis::circuits::TokenPair> loadTokenPairs(const OpenedModel& opened,
-                                                          const CircuitPairs& pairs) {
-    if (!pairs.pairsPath.empty())
-        throw capture::InputError(pairs.pairsPath +
-                                  ": reading prompt-pair files needs prompt_pairs.h");
-    analysis::circuits::TokenPair pair;
-    pair.clean = promptIds(opened, pairs.clean, pairs.promptsAreIds);
-    pair.corrupted = promptIds(opened, pairs.corrupted, pairs.promptsAreIds);
-    if (pair.clean.empty()) throw capture::InputError("the clean prompt is empty");
-    if (pair.clean.size() != pair.corrupted.size())
-        throw capture::InputError("the clean prompt has " + std::to_string(pair.clean.size()) +
-                                  " tokens and the corrupted one " +
-                                  std::to_string(pair.corrupted.size()) +
-                                  "; a prompt pair needs equal lengths");
-    pair.answer = answerId(opened, pairs.answer, pairs.promptsAreIds, "answer");
-    pair.wrong = answerId(opened, pairs.wrong, pairs.promptsAreIds, "wrong answer");
-    return {pair};
+std::vector<circuits::PromptPair> loadPromptPairs(const OpenedModel& opened,
+                                                  const CircuitPairs& pairs) {
+    std::vector<circuits::PromptPair> read;
+    std::string source = "prompt pair";
+    if (!pairs.pairsPath.empty()) {
+        read = circuits::readPromptPairs(pairs.pairsPath, opened.tokenizer.get());
+        source = pairs.pairsPath;
+    } else {
+        read.push_back(typedPair(opened, pairs));
+    }
+    circuits::validatePromptPairs(read, opened.model->config().vocabSize, source);
+    return read;
 }
 
 nlohmann::json describePairs(const CircuitPairs& pairs) {

@@ -13,6 +13,7 @@
 
 #include "attnscope/analysis/circuits/circuit.h"
 #include "attnscope/analysis/circuits/edge_graph.h"
+#include "attnscope/analysis/circuits/prompt_pairs.h"
 #include "attnscope/capture/progress.h"
 
 namespace attnscope::capture {
@@ -21,14 +22,8 @@ class TransformerModel;
 
 namespace attnscope::analysis::circuits {
 
-struct PromptPair;  // prompt_pairs.h
-
-/// Token ids of one clean/corrupted pair (equal lengths) with the answer and wrong tokens.
-/// The torch-free PromptPair converts to it; tests and benchmarks build it directly.
-struct TokenPair {
-    std::vector<int64_t> clean, corrupted;
-    int64_t answer = -1, wrong = -1;
-};
+/// The first name of PromptPair in this interface, kept for its callers.
+using TokenPair = PromptPair;
 
 struct EdgePatchingOptions {
     /// What a removed edge carries (z′): "resample" (the corrupted run), "zero", or "mean" (the
@@ -39,7 +34,7 @@ struct EdgePatchingOptions {
     /// last-position distribution to the patched one), averaged over pairs.
     std::string metric = "logit-diff";
     int64_t batchSize = 32;  ///< pairs per forward
-    std::vector<TokenPair> meanReference;
+    std::vector<PromptPair> meanReference;
 };
 
 /// Evaluates circuits over a fixed set of prompt pairs. The constructor runs and caches the
@@ -47,10 +42,9 @@ struct EdgePatchingOptions {
 /// patched forward per batch of pairs. Not thread-safe; the model must outlive it.
 class EdgePatcher {
 public:
-    /// Throws std::invalid_argument for an empty pair list, pairs of unequal lengths, token ids
-    /// out of range, or an unknown ablation or metric (the message names the pair or value).
-    EdgePatcher(capture::TransformerModel& model, std::vector<TokenPair> pairs,
-                EdgePatchingOptions options = {}, const capture::Progress& progress = {});
+    /// Throws capture::InputError for an empty pair list, pairs of unequal lengths, token ids
+    /// out of range or prompts longer than the context (naming the pair, and its line when it
+    /// came from a file), std::invalid_argument for an unknown ablation or metric.
     EdgePatcher(capture::TransformerModel& model, const std::vector<PromptPair>& pairs,
                 EdgePatchingOptions options = {}, const capture::Progress& progress = {});
     ~EdgePatcher();

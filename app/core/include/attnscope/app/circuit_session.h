@@ -89,9 +89,10 @@ public:
     analysis::circuits::Circuit discover(const CircuitRequest& request,
                                          const capture::Progress& progress = {});
 
-    /// One patched forward on the prepared pairs: the metric and faithfulness of the circuit
-    /// that keeps `keptEdges` (one byte per edge of graph()). Throws capture::InputError when
-    /// nothing is prepared or the size is wrong.
+    /// The metric and faithfulness of the circuit that keeps `keptEdges` (one byte per edge of
+    /// graph()) on the prepared pairs: one patched forward over the pairs on their cached
+    /// clean and corrupted activations, plus one of the first pair alone for the predictions.
+    /// Throws capture::InputError when nothing is prepared or the size is wrong.
     CircuitEvaluation evaluate(const std::vector<uint8_t>& keptEdges,
                                const capture::Progress& progress = {});
 
