@@ -23,11 +23,17 @@ int runAblationCurveCommand(const std::vector<std::string>& args, std::istream& 
 /// `session show|export FILE` (session_command.cpp).
 int runSessionCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                       std::ostream& err);
+/// Scores a circuit file: faithfulness, CPR, CMD, ROC AUC, overlap (circuit_eval_command.cpp).
+int runCircuitEvalCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                          std::ostream& err);
 /// Trains the demo model and writes it as a Hugging Face folder (train_demo_command.cpp).
 int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                         std::ostream& err);
 /// Scores a demo model folder on the demo tasks' held-out evaluation prompts.
 int runEvalDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                        std::ostream& err);
+/// Activation patching sweeps (patch_command.cpp).
+int runPatchCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err);
 
 }  // namespace attnscope::app

@@ -52,12 +52,25 @@ const std::map<std::string, CommandInfo>& commands() {
           "  session export FILE.h5 --out DIR [--json]\n"
           "  session save FILE.h5 --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted ...]\n"
           "      [--ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--metric NAME\n"
-          "      [--param k=v]... [--data FILE]] [--quiet] [--split-special-tokens]"}},
+          "      [--param k=v]... [--data FILE]] [--circuit FILE]... [--quiet]\n"
+          "      [--split-special-tokens]"}},
         {"score",
          {runScoreCommand,
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
           "      [--key NAME] [--csv FILE] [--json] [--quiet] [--split-special-tokens]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
+        {"patch",
+         {runPatchCommand,
+          "patch --model DIR (--clean TEXT | --clean-ids IDS) (--corrupted TEXT | --corrupted-ids "
+          "IDS)\n      (--answer TOKEN | --answer-id N) (--wrong TOKEN | --wrong-id N)\n      "
+          "--site z|q|k|v|pattern|resid_pre|attn_out|mlp_out [--positions all|last|I,J,...]\n      "
+          "[--direction noising|denoising] [--data PAIRS.jsonl] [--json] [--quiet]"}},
+        {"circuit-eval",
+         {runCircuitEvalCommand,
+          "circuit-eval --model DIR --circuit FILE.h5|FILE.json [--data PAIRS.jsonl | --clean TEXT "
+          "--corrupted TEXT --answer TOKEN --wrong TOKEN | --clean-ids IDS --corrupted-ids IDS "
+          "--answer-id N --wrong-id N]\n      [--metric logit-diff|kl] [--ablation "
+          "resample|zero|mean] [--reference FILE] [--compare FILE] [--json] [--quiet]"}},
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--threads N] [--dtype float32|bfloat16] [--eval-count N]\n"

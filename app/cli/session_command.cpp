@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "attnscope/analysis/circuits/circuit_files.h"
+#include "attnscope/analysis/circuits/circuit_store.h"
 #include "attnscope/analysis/result_export.h"
 #include "attnscope/app/session.h"
 #include "cli_args.h"
@@ -53,6 +55,20 @@ ordered_json documentJson(const SessionFileContents& c) {
         results.push_back(r);
     }
     j["results"] = results;
+    ordered_json circuits = ordered_json::array();
+    for (const analysis::circuits::Circuit& circuit : d.circuits) {
+        int64_t kept = 0;
+        for (uint8_t k : circuit.inCircuit)
+            kept += k;
+        circuits.push_back({{"method", circuit.method},
+                            {"metric", circuit.metric},
+                            {"ablation", circuit.ablation},
+                            {"edges", circuit.graph.edgeCount()},
+                            {"kept", kept},
+                            {"cpr", circuit.cpr},
+                            {"cmd", circuit.cmd}});
+    }
+    j["circuits"] = circuits;
     return j;
 }
 
@@ -62,7 +78,10 @@ void printShow(std::ostream& out, const std::string& path, const SessionFileCont
     if (!d.corruptedPrompt.empty()) out << "corrupted prompt: " << d.corruptedPrompt << "\n";
     out << "edits: " << d.edits.size() << "\n";
     for (const Edit& e : d.edits)
-        out << "  " << editKindName(e.kind) << " L" << e.layer << " H" << e.head
+        out << "  " << editKindName(e.kind)
+            << (e.kind == EditKind::RemoveEdge
+                    ? " " + e.edge
+                    : " L" + std::to_string(e.layer) + " H" + std::to_string(e.head))
             << (e.kind == EditKind::Scale || e.param != 0 ? " param " + std::to_string(e.param)
                                                           : "")
             << (e.enabled ? "" : " (disabled)") << "\n";
@@ -74,6 +93,13 @@ void printShow(std::ostream& out, const std::string& path, const SessionFileCont
     out << "results: " << d.results.size() << "\n";
     for (const HeadScores& s : d.results)
         out << "  " << s.metric << " [" << s.layers << " x " << s.heads << "] " << s.description
+            << "\n";
+    const ordered_json circuits = documentJson(c)["circuits"];
+    out << "circuits: " << circuits.size() << "\n";
+    for (const auto& circuit : circuits)
+        out << "  " << circuit["method"].get<std::string>() << ", "
+            << circuit["kept"].get<int64_t>() << " of " << circuit["edges"].get<int64_t>()
+            << " edges kept, CPR " << circuit["cpr"].dump() << ", CMD " << circuit["cmd"].dump()
             << "\n";
 }
 
@@ -105,15 +131,24 @@ void writeText(const std::filesystem::path& path, const std::string& text) {
 int saveSession(const std::string& path, const std::vector<std::string>& rest, std::ostream& out,
                 std::ostream& err) {
     auto valued = editedRunOptionNames();
-    valued.insert({"--metric", "--param", "--data"});
+    valued.insert({"--metric", "--param", "--data", "--circuit"});
     const CliArgs args(rest, valued, {"--quiet", kSplitSpecialTokens});
+    // Circuit files are read (and refused when malformed) before the model loads.
+    std::vector<analysis::circuits::Circuit> circuits;
+    for (const std::string& file : args.all("--circuit"))
+        circuits.push_back(analysis::circuits::readCircuitFile(file));
     auto [session, request] = openEditedRun(args);
+    const ModelSummary& m = session->model();
+    for (size_t i = 0; i < circuits.size(); ++i)
+        analysis::circuits::checkCircuitFitsModel(circuits[i], m.layers, m.heads, m.kvHeads,
+                                                  m.fingerprint, args.all("--circuit")[i]);
     const auto run = session->run(request);
     SessionDocument doc;
     doc.modelPath = std::filesystem::absolute(args.required("--model")).string();
     doc.prompt = request.prompt;
     doc.corruptedPrompt = request.corruptedPrompt;
     doc.edits = request.edits;
+    doc.circuits = std::move(circuits);
     if (auto metric = args.value("--metric")) {
         ScoreRequest score;
         score.metric = *metric;
@@ -165,6 +200,11 @@ int runSessionCommand(const std::vector<std::string>& argv, std::istream&, std::
     for (const HeadScores& s : contents.document.results) {
         const std::string name = "result-" + s.metric + ".csv";
         writeText(outDir / name, analysis::resultToCsv(asMetricResult(s)));
+        written.push_back(name);
+    }
+    for (size_t i = 0; i < contents.document.circuits.size(); ++i) {
+        const std::string name = "circuit-" + std::to_string(i) + ".json";
+        writeText(outDir / name, analysis::circuits::circuitToJson(contents.document.circuits[i]));
         written.push_back(name);
     }
     if (contents.patterns) {

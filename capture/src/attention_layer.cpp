@@ -60,6 +60,20 @@ at::Tensor AttentionLayer::forward(const at::Tensor& x, const BlockInputs& in) {
     at::Tensor q = parts[0].view({b, t, H, d});
     at::Tensor k = parts[1].view({b, t, Hkv, d});
     at::Tensor v = parts[2].view({b, t, Hkv, d});
+    at::Tensor z = attendProjected(q, k, v, in);
+    if (hookResult->active()) {
+        // Per-head writes into the residual stream: o[h] = W_O[:, h] z[h].
+        auto wOh = wO.view({m_config.dModel, H, d});
+        at::Tensor result = at::einsum("bphd,mhd->bphm", {z, wOh});  // [batch, pos, head, d_model]
+        hookResult->run(result, in.positionOffset);
+        at::Tensor out = result.sum(2);
+        return bO.defined() ? out + bO : out;
+    }
+    return at::linear(z.reshape({b, t, H * d}), wO, bO);
+}
+
+at::Tensor AttentionLayer::attendProjected(at::Tensor q, at::Tensor k, at::Tensor v,
+                                           const BlockInputs& in) {
     hookQ->run(q, in.positionOffset);
     hookK->run(k, in.positionOffset);
     hookV->run(v, in.positionOffset);
@@ -75,16 +89,7 @@ at::Tensor AttentionLayer::forward(const at::Tensor& x, const BlockInputs& in) {
 
     at::Tensor z = attend(q, kh, vh, in).transpose(1, 2);  // [batch, pos, head, d]
     hookZ->run(z, in.positionOffset);
-
-    if (hookResult->active()) {
-        // Per-head writes into the residual stream: o[h] = W_O[:, h] z[h].
-        auto wOh = wO.view({m_config.dModel, H, d});
-        at::Tensor result = at::einsum("bphd,mhd->bphm", {z, wOh});  // [batch, pos, head, d_model]
-        hookResult->run(result, in.positionOffset);
-        at::Tensor out = result.sum(2);
-        return bO.defined() ? out + bO : out;
-    }
-    return at::linear(z.reshape({b, t, H * d}), wO, bO);
+    return z;
 }
 
 at::Tensor AttentionLayer::causalMask(int64_t queries, int64_t queryOffset, int64_t keys) const {

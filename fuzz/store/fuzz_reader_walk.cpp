@@ -68,6 +68,10 @@ void touchEverything(const CaptureReader& reader) {
             tolerate([&] { reader.scoreParams(metric, key); });
         }
     }
+    std::vector<std::string> circuits;
+    tolerate([&] { circuits = reader.circuitNames(); });
+    for (const std::string& circuit : circuits)
+        tolerate([&] { reader.readCircuit(circuit); });
 }
 
 void openAndWalk(const std::filesystem::path& path) {

@@ -25,6 +25,25 @@ RunInfo smallRun(int64_t tokens) {
     return run;
 }
 
+// The edge table of a one-layer, one-head graph: input -> a0.h0 <q>, <k>, <v>; input and
+// a0.h0 -> m0; input, a0.h0 and m0 -> logits.
+CircuitRecord smallCircuit() {
+    CircuitRecord c;
+    c.layers = c.heads = c.kvHeads = 1;
+    c.method = "eap-ig";
+    c.parametersJson = R"({"steps": 5})";
+    c.nodeNames = {"input", "a0.h0", "m0", "logits"};
+    c.sender = {0, 0, 0, 0, 1, 0, 1, 2};
+    c.receiver = {1, 1, 1, 2, 2, 3, 3, 3};
+    c.port = {'q', 'k', 'v', '-', '-', '-', '-', '-'};
+    c.score = {0.5f, -0.25f, 1.0f, 2.0f, 0.0f, 1.5f, -1.0f, 0.75f};
+    c.kept = {1, 0, 1, 1, 0, 0, 1, 1};
+    c.curveFraction = {0.5, 1.0};
+    c.curveEdges = {4, 8};
+    c.curveFaithfulness = {0.8, 1.0};
+    return c;
+}
+
 void writeCapture(const fs::path& path, WriterOptions options, bool longContext) {
     CaptureWriter writer =
         CaptureWriter::create(path, options, {"LlamaForCausalLM", R"({"a": 1})", "float16", "fp"});
@@ -41,6 +60,7 @@ void writeCapture(const fs::path& path, WriterOptions options, bool longContext)
         writer.writeHook("blocks.0.hook_resid_post", {values.data(), {4, 8}});
     }
     writer.writeScores("sink_mass", "0", {2, 2, {1, 2, 3, 4}}, R"({"k": 1})");
+    writer.writeCircuit("circuit", smallCircuit());
     writer.commit();
 }
 

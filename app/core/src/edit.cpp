@@ -24,6 +24,7 @@ constexpr KindName kKinds[] = {
     {EditKind::SinkWindow, "sink_window"},
     {EditKind::ActCalibration, "act_calibration"},
     {EditKind::Patch, "patch"},
+    {EditKind::RemoveEdge, "remove_edge"},
 };
 
 // Line and column of a byte offset, for parse errors.
@@ -66,9 +67,10 @@ Edit editFromJson(const json& o, const std::string& source, const std::string& a
     if (!o.is_object()) fail(source, at, "expected an object, got " + shortDump(o));
     for (const auto& item : o.items())
         if (item.key() != "kind" && item.key() != "layer" && item.key() != "head" &&
-            item.key() != "param" && item.key() != "enabled" && item.key() != "description")
+            item.key() != "param" && item.key() != "enabled" && item.key() != "description" &&
+            item.key() != "edge")
             fail(source, at + "." + item.key(),
-                 "unknown key (expected kind, layer, head, param, enabled, description)");
+                 "unknown key (expected kind, layer, head, param, enabled, description, edge)");
     Edit e;
     if (!o.contains("kind")) fail(source, at + ".kind", "missing");
     if (!o["kind"].is_string())
@@ -79,8 +81,20 @@ Edit editFromJson(const json& o, const std::string& source, const std::string& a
              "unknown intervention '" + o["kind"].get<std::string>() +
                  "' (known: " + editKindNames() + ")");
     e.kind = *kind;
-    e.layer = integerField(o, "layer", source, at);
-    e.head = integerField(o, "head", source, at);
+    if (e.kind == EditKind::RemoveEdge) {
+        // An edge edit names its edge; layer and head, when given, are still integers.
+        if (!o.contains("edge")) fail(source, at + ".edge", "missing (remove_edge names an edge)");
+        if (!o["edge"].is_string() || o["edge"].get<std::string>().empty())
+            fail(source, at + ".edge",
+                 "expected an edge name such as \"a0.h1->m2\", got " + shortDump(o["edge"]));
+        e.edge = o["edge"].get<std::string>();
+        if (o.contains("layer")) e.layer = integerField(o, "layer", source, at);
+        if (o.contains("head")) e.head = integerField(o, "head", source, at);
+    } else {
+        if (o.contains("edge")) fail(source, at + ".edge", "only remove_edge edits name an edge");
+        e.layer = integerField(o, "layer", source, at);
+        e.head = integerField(o, "head", source, at);
+    }
     if (o.contains("param")) {
         if (!o["param"].is_number())
             fail(source, at + ".param", "expected a number, got " + shortDump(o["param"]));
@@ -124,13 +138,16 @@ std::string editKindNames() {
 
 std::string editsToJson(const EditList& edits) {
     json a = json::array();
-    for (const Edit& e : edits)
-        a.push_back(json{{"kind", editKindName(e.kind)},
-                         {"layer", e.layer},
-                         {"head", e.head},
-                         {"param", e.param},
-                         {"enabled", e.enabled},
-                         {"description", e.description}});
+    for (const Edit& e : edits) {
+        json o{{"kind", editKindName(e.kind)},
+               {"layer", e.layer},
+               {"head", e.head},
+               {"param", e.param},
+               {"enabled", e.enabled},
+               {"description", e.description}};
+        if (e.kind == EditKind::RemoveEdge) o["edge"] = e.edge;
+        a.push_back(std::move(o));
+    }
     return a.dump();
 }
 
@@ -175,6 +192,7 @@ EditList readEditsFile(const std::filesystem::path& path) {
 void checkEdits(const EditList& edits, int layers, int heads, const std::string& source) {
     for (size_t i = 0; i < edits.size(); ++i) {
         const Edit& e = edits[i];
+        if (e.kind == EditKind::RemoveEdge) continue;  // checked against the circuit graph
         const std::string at = "[" + std::to_string(i) + "]";
         if (e.layer < 0 || e.layer >= layers)
             fail(source, at + ".layer",
@@ -190,6 +208,13 @@ void checkEdits(const EditList& edits, int layers, int heads, const std::string&
         if (e.kind == EditKind::ActCalibration && (e.param < 0 || e.param >= 1))
             fail(source, at + ".param", "the ACT threshold must lie in [0, 1)");
     }
+}
+
+std::vector<std::string> removedEdges(const EditList& edits) {
+    std::vector<std::string> out;
+    for (const Edit& e : edits)
+        if (e.enabled && e.kind == EditKind::RemoveEdge) out.push_back(e.edge);
+    return out;
 }
 
 }  // namespace attnscope::app

@@ -44,6 +44,8 @@ std::vector<capture::Intervention> toInterventions(
         const int64_t layer = e.layer;
         const std::vector<int64_t> headList{e.head};
         switch (e.kind) {
+            case EditKind::RemoveEdge:
+                break;  // edges act on circuit evaluations (app/core's circuit API), not here
             case EditKind::ZeroAblation:
             case EditKind::MeanAblation: {
                 capture::HeadAblation a;

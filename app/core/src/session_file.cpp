@@ -2,6 +2,8 @@
 // the session document as the JSON string attribute `session`.
 #include <nlohmann/json.hpp>
 
+#include "attnscope/analysis/circuits/circuit_files.h"
+#include "attnscope/analysis/circuits/circuit_store.h"
 #include "attnscope/capture/load_error.h"
 #include "attnscope/store/capture_reader.h"
 #include "attnscope/store/capture_writer.h"
@@ -104,6 +106,9 @@ void Session::save(const std::filesystem::path& path, const SessionDocument& doc
         params["description"] = r.description;
         writer.writeScores(r.metric, "session", t, params.dump());
     }
+    for (size_t i = 0; i < document.circuits.size(); ++i)
+        writer.writeCircuit(std::to_string(i),
+                            analysis::circuits::circuitToRecord(document.circuits[i]));
     writer.setRootText(kSessionAttribute, sessionDocumentToJson(document));
     writer.commit();
 }
@@ -132,6 +137,11 @@ SessionFileContents readSessionFile(const std::filesystem::path& path) {
             s.description = params["description"].get<std::string>();
         out.document.results.push_back(std::move(s));
     }
+    // Circuits in the order they were saved ("0", "1", ...), each checked against the graph
+    // it declares; the model check happens where the session's model is opened.
+    for (const std::string& name : reader.circuitNames())
+        out.document.circuits.push_back(analysis::circuits::circuitFromRecord(
+            reader.readCircuit(name), path.string() + ": /results/circuits/" + name));
     if (reader.runCount() >= 2) {
         const store::RunInfo info = reader.run(0);
         for (size_t i = 0; i < info.inputIds.size(); ++i)

@@ -1,11 +1,14 @@
 #include "attnscope/store/capture_reader.h"
 
+#include <algorithm>
+
 #include "isolated_verification.h"
 
 #include <nlohmann/json.hpp>
 
 #include "attnscope/store/capture_format.h"
 #include "capture_layout.h"
+#include "circuit_table.h"
 #include "dataset_io.h"
 #include "file_context.h"
 #include "hdf5_attributes.h"
@@ -219,7 +222,29 @@ std::vector<std::string> CaptureReader::resultMetrics() const {
         if (!detail::hasLink(impl().file.get(), detail::kResultsGroup))
             return std::vector<std::string>{};
         Handle results = detail::openGroup(impl().file.get(), detail::kResultsGroup);
-        return detail::linkNames(results.get());
+        std::vector<std::string> names = detail::linkNames(results.get());
+        names.erase(std::remove(names.begin(), names.end(), detail::kCircuitsGroup), names.end());
+        return names;
+    });
+}
+
+std::vector<std::string> CaptureReader::circuitNames() const {
+    return detail::withFileContext(impl().path, [&] {
+        const hid_t file = impl().file.get();
+        if (!detail::hasLink(file, detail::kResultsGroup)) return std::vector<std::string>{};
+        Handle results = detail::openGroup(file, detail::kResultsGroup);
+        if (!detail::hasLink(results.get(), detail::kCircuitsGroup))
+            return std::vector<std::string>{};
+        Handle circuits = detail::openGroup(results.get(), detail::kCircuitsGroup);
+        return detail::linkNames(circuits.get());
+    });
+}
+
+CircuitRecord CaptureReader::readCircuit(const std::string& name) const {
+    return detail::withFileContext(impl().path, [&] {
+        Handle results = detail::openGroup(impl().file.get(), detail::kResultsGroup);
+        Handle circuits = detail::openGroup(results.get(), detail::kCircuitsGroup);
+        return detail::readCircuitGroup(circuits.get(), name);
     });
 }
 

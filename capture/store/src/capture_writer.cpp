@@ -8,6 +8,7 @@
 #include "attnscope/store/capture_format.h"
 #include "capture_layout.h"
 #include "chunk_layout.h"
+#include "circuit_table.h"
 #include "dataset_io.h"
 #include "file_context.h"
 #include "hdf5_attributes.h"
@@ -261,6 +262,21 @@ void CaptureWriter::writeScores(const std::string& metric, const std::string& ke
                                   options);
         Handle dataset = detail::openDataset(keyGroup.get(), detail::kScores);
         detail::writeStringAttribute(dataset.get(), "params", paramsJson);
+    });
+}
+
+void CaptureWriter::writeCircuit(const std::string& name, const CircuitRecord& circuit) {
+    detail::withFileContext(impl().finalPath, [&] {
+        impl().requireOpen();
+        const hid_t root = impl().file.get();
+        Handle results = detail::hasLink(root, detail::kResultsGroup)
+                             ? detail::openGroup(root, detail::kResultsGroup)
+                             : Handle(detail::createOrderedGroup(root, detail::kResultsGroup));
+        Handle circuits =
+            detail::hasLink(results.get(), detail::kCircuitsGroup)
+                ? detail::openGroup(results.get(), detail::kCircuitsGroup)
+                : Handle(detail::createOrderedGroup(results.get(), detail::kCircuitsGroup));
+        detail::writeCircuitGroup(circuits.get(), name, circuit);
     });
 }
 

@@ -38,6 +38,8 @@ constexpr auto kTimeout = std::chrono::seconds(10);
         for (const auto& metric : reader.resultMetrics())
             for (const auto& key : reader.resultKeys(metric))
                 (void)reader.scoreParams(metric, key);
+        for (const auto& circuit : reader.circuitNames())
+            (void)reader.readCircuit(circuit);
     } catch (...) {
         code = kOrdinaryError;
     }

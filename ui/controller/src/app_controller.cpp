@@ -2,29 +2,22 @@
 // thread starts jobs and receives their results; workers see only plain values and the
 // app::Session.
 #include <QFileInfo>
-#include <QFutureWatcher>
-#include <QPromise>
-#include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+#include <iterator>
+
+#include "app_controller_jobs.h"
 #include "attnscope/app/session.h"
 #include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/intervention_kinds.h"
 #include "value_bridge.h"
-
-#ifdef __linux__
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 namespace attnscope::ui {
 namespace {
 
-struct JobStatus {
-    QString error;
-    bool cancelled = false;
-};
 struct LoadResult : JobStatus {
     std::shared_ptr<app::Session> session;
+    std::shared_ptr<app::CircuitSession> circuits;
     ModelSummary summary;
 };
 struct RunResult : JobStatus {
@@ -40,24 +33,6 @@ struct SessionResult : JobStatus {
     SessionState state;
 };
 
-std::shared_ptr<std::atomic<bool>> freshToken(std::shared_ptr<std::atomic<bool>>& previous) {
-    if (previous) previous->store(true);
-    previous = std::make_shared<std::atomic<bool>>(false);
-    return previous;
-}
-
-// The worker yields to the GUI thread when the CPU is short: a nice value of 5 gives the GUI
-// thread about three times its share. Threads the worker starts (LibTorch's OpenMP pool)
-// inherit it. Called on the worker thread.
-void lowerWorkerPriority() {
-#ifdef __linux__
-    thread_local bool done = false;
-    if (done) return;
-    done = true;
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5);
-#endif
-}
-
 QString canonical(const QString& path) {
     const QString c = QFileInfo(path).canonicalFilePath();
     return c.isEmpty() ? path : c;
@@ -71,6 +46,8 @@ AppController::AppController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<HeadScoresSnapshot>();
     qRegisterMetaType<AblationCurveSnapshot>();
     qRegisterMetaType<SessionState>();
+    qRegisterMetaType<CircuitPtr>();
+    qRegisterMetaType<CircuitEvaluationSnapshot>();
     m_pool.setMaxThreadCount(1);
     m_pool.setExpiryTimeout(-1);  // keep the one worker: LibTorch warms up per thread
     m_debounce.setSingleShot(true);
@@ -79,48 +56,10 @@ AppController::AppController(QObject* parent) : QObject(parent) {
 }
 
 AppController::~AppController() {
-    for (auto* token : {&m_loadCancel, &m_runCancel, &m_analysisCancel, &m_curveCancel})
+    for (auto* token : {&m_loadCancel, &m_runCancel, &m_analysisCancel, &m_curveCancel,
+                        &m_circuitCancel, &m_evalCancel, &m_effectCancel})
         if (*token) (*token)->store(true);
     m_pool.waitForDone();
-}
-
-template <class Result, class Work, class Done>
-void AppController::startJob(const QString& task, std::shared_ptr<std::atomic<bool>> cancel,
-                             Work work, Done done) {
-    auto* watcher = new QFutureWatcher<Result>(this);
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
-            [this, watcher, task](int value) {
-                Q_EMIT progressChanged(task, value / 1000.0, watcher->progressText());
-            });
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, done]() {
-        Result r = watcher->future().resultCount() > 0 ? watcher->result() : Result{};
-        watcher->deleteLater();
-        jobEnded();
-        done(std::move(r));
-    });
-    jobStarted();
-    Q_EMIT progressChanged(task, 0.0, QString());
-    // The worker sees only the work function, its cancel token and the promise.
-    watcher->setFuture(QtConcurrent::run(&m_pool, [work, cancel](QPromise<Result>& promise) {
-        lowerWorkerPriority();
-        promise.setProgressRange(0, 1000);
-        const capture::Progress progress(
-            [&promise](double f, const std::string& what) {
-                promise.setProgressValueAndText(static_cast<int>(f * 1000),
-                                                QString::fromStdString(what));
-            },
-            cancel.get());
-        Result r;
-        try {
-            progress.check();
-            r = work(progress);
-        } catch (const capture::Cancelled&) {
-            r.cancelled = true;
-        } catch (const std::exception& e) {
-            r.error = QString::fromUtf8(e.what());
-        }
-        promise.addResult(std::move(r));
-    }));
 }
 
 void AppController::jobStarted() {
@@ -134,12 +73,13 @@ void AppController::jobEnded() {
 void AppController::openModel(const QString& dir) {
     const quint64 gen = ++m_loadGeneration;
     ++m_runGeneration;  // runs of the previous model are stale now
-    auto cancel = freshToken(m_loadCancel);
+    auto cancel = jobs::freshToken(m_loadCancel);
     startJob<LoadResult>(
         QStringLiteral("load"), cancel,
         [dir](const capture::Progress& progress) {
             LoadResult r;
             r.session = std::make_shared<app::Session>(dir.toStdString(), progress);
+            r.circuits = std::make_shared<app::CircuitSession>(*r.session);
             progress.check();
             r.summary = bridge::toSummary(r.session->model());
             return r;
@@ -151,7 +91,10 @@ void AppController::openModel(const QString& dir) {
                 Q_EMIT modelLoadFailed(QStringLiteral("Cannot open %1:\n%2").arg(dir, r.error));
                 return;
             }
+            m_circuitSession.reset();  // it refers to the previous session
             m_session = r.session;
+            m_circuitSession = r.circuits;
+            m_circuits.clear();
             m_summary = r.summary;
             m_lastRun.reset();
             m_results.clear();
@@ -177,8 +120,16 @@ void AppController::setCorruptedPrompt(const QString& prompt) {
 
 void AppController::setInterventions(const InterventionList& items) {
     if (items == m_request.interventions) return;
+    // Edge removals act on circuit evaluations only: a change of them alone needs no run.
+    const auto headEdits = [](const InterventionList& list) {
+        InterventionList out;
+        std::copy_if(list.begin(), list.end(), std::back_inserter(out),
+                     [](const InterventionItem& i) { return i.kind != kinds::kRemoveEdge; });
+        return out;
+    };
+    const bool rerun = headEdits(items) != headEdits(m_request.interventions);
     m_request.interventions = items;
-    scheduleRun();
+    if (rerun) scheduleRun();
 }
 
 void AppController::scheduleRun() {
@@ -197,7 +148,7 @@ void AppController::runNow() {
         return;
     }
     const quint64 gen = ++m_runGeneration;
-    auto cancel = freshToken(m_runCancel);
+    auto cancel = jobs::freshToken(m_runCancel);
     auto session = m_session;
     const app::RunRequest request = bridge::toRequest(m_request);
     startJob<RunResult>(
@@ -235,7 +186,7 @@ void AppController::startAnalysis(const AnalysisRequest& request) {
         return;
     }
     const quint64 gen = ++m_analysisGeneration;
-    auto cancel = freshToken(m_analysisCancel);
+    auto cancel = jobs::freshToken(m_analysisCancel);
     auto session = m_session;
     const app::ScoreRequest score = bridge::toRequest(request);
     m_analysisRunning = true;
@@ -280,7 +231,7 @@ void AppController::startAblationCurve(const AblationCurveRequest& request) {
         return;
     }
     const quint64 gen = ++m_curveGeneration;
-    auto cancel = freshToken(m_curveCancel);
+    auto cancel = jobs::freshToken(m_curveCancel);
     auto session = m_session;
     app::AblationCurveRequest curve = bridge::toRequest(request);
     curve.prompt = m_request.prompt.toStdString();
@@ -318,6 +269,7 @@ void AppController::saveSession(const QString& path, SessionState state) {
     state.corruptedPrompt = m_request.corruptedPrompt;
     state.interventions = m_request.interventions;
     state.results = m_results;
+    state.circuits = m_circuits;
     auto session = m_session;
     const app::SessionDocument document = bridge::toDocument(state);
     auto run = m_lastRun ? m_lastRun->result : nullptr;  // the run the views show
@@ -363,6 +315,7 @@ void AppController::applyPendingSession() {
     m_request.corruptedPrompt = m_pendingSession->corruptedPrompt;
     m_request.interventions = m_pendingSession->interventions;
     m_results = m_pendingSession->results;
+    m_circuits = m_pendingSession->circuits;
     runNow();
     m_sessionRun = m_runGeneration;
 }

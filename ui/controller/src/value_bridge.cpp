@@ -25,7 +25,7 @@ app::EditList toEdits(const InterventionList& items) {
         const auto kind = app::editKindFromName(item.kind.toStdString());
         if (!kind) continue;  // the views only emit known kinds
         out.push_back({*kind, item.layer, item.head, item.param, item.enabled,
-                       item.description.toStdString()});
+                       item.description.toStdString(), item.edge.toStdString()});
     }
     return out;
 }
@@ -34,7 +34,7 @@ InterventionList toItems(const app::EditList& edits) {
     InterventionList out;
     for (const app::Edit& e : edits)
         out.push_back({QString::fromLatin1(app::editKindName(e.kind)), e.layer, e.head, e.param,
-                       e.enabled, qs(e.description)});
+                       e.enabled, qs(e.description), qs(e.edge)});
     return out;
 }
 
@@ -102,8 +102,7 @@ RunSnapshot toSnapshot(const app::RunResult& r) {
     }
     for (const app::TokenInfo& t : r.corruptedTokens)
         s.corruptedTokenLabels << displayToken(qs(t.text));
-    for (const app::Prediction& p : r.predictions)
-        s.predictions.rows.push_back({p.id, qs(p.token), p.prob, p.baselineProb});
+    s.predictions = toSnapshot(r.predictions);
     s.patterns = r.patterns;
     s.baselinePatterns = r.baselinePatterns;
     s.corruptedPatterns = r.corruptedPatterns;
@@ -114,6 +113,13 @@ RunSnapshot toSnapshot(const app::RunResult& r) {
     s.logitLens.token = qs(r.lens.token);
     s.logitLens.prob = r.lens.prob;
     s.logitLens.baselineProb = r.lens.baselineProb;
+    return s;
+}
+
+PredictionsSnapshot toSnapshot(const std::vector<app::Prediction>& predictions) {
+    PredictionsSnapshot s;
+    for (const app::Prediction& p : predictions)
+        s.rows.push_back({p.id, qs(p.token), p.prob, p.baselineProb});
     return s;
 }
 
@@ -161,6 +167,8 @@ app::SessionDocument toDocument(const SessionState& s) {
     d.edits = toEdits(s.interventions);
     for (const HeadScoresSnapshot& r : s.results)
         d.results.push_back(toScores(r));
+    for (const CircuitPtr& c : s.circuits)
+        if (c) d.circuits.push_back(*c);
     d.atlasScore = s.atlasScore.toStdString();
     d.selectedLayer = s.selectedLayer;
     d.selectedHead = s.selectedHead;
@@ -175,6 +183,8 @@ SessionState toState(const app::SessionDocument& d) {
     s.interventions = toItems(d.edits);
     for (const app::HeadScores& r : d.results)
         s.results.push_back(toSnapshot(r));
+    for (const auto& c : d.circuits)
+        s.circuits.push_back(std::make_shared<const Circuit>(c));
     s.atlasScore = qs(d.atlasScore);
     s.selectedLayer = d.selectedLayer;
     s.selectedHead = d.selectedHead;

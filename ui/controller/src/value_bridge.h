@@ -20,6 +20,7 @@ ModelSummary toSummary(const app::ModelSummary& m);
 HeadScoresSnapshot toSnapshot(const app::HeadScores& s);
 app::HeadScores toScores(const HeadScoresSnapshot& s);
 RunSnapshot toSnapshot(const app::RunResult& r);
+PredictionsSnapshot toSnapshot(const std::vector<app::Prediction>& predictions);
 AblationCurveSnapshot toSnapshot(const app::AblationCurve& c);
 app::AblationCurveRequest toRequest(const AblationCurveRequest& r);
 app::ScoreRequest toRequest(const AnalysisRequest& r);

@@ -24,6 +24,8 @@
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/atlas_panel.h"
+#include "attnscope/ui/circuit_panel.h"
+#include "attnscope/ui/circuit_run_form.h"
 #include "attnscope/ui/heatmap_view.h"
 #include "attnscope/ui/intervention_list_model.h"
 #include "attnscope/ui/interventions_panel.h"
@@ -40,7 +42,7 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 // Bumped when the dock layout changes, so that an older saved layout is not restored over it.
-constexpr int kDockLayoutVersion = 2;
+constexpr int kDockLayoutVersion = 3;
 
 QDockWidget* makeDock(QMainWindow* w, const QString& title, const QString& name, QWidget* body) {
     auto* dock = new QDockWidget(title, w);
@@ -94,6 +96,7 @@ void MainWindow::buildPanels() {
     m_editsPanel = new InterventionsPanel(m_interventions, this);
     m_plots = new PlotsPanel(this);
     m_analysis = new AnalysisPanel(metricCatalog(), this);
+    m_circuitPanel = new CircuitPanel(this);
 
     m_modelDock = makeDock(this, tr("Model and prompt"), QStringLiteral("modelDock"), left);
     m_atlasDock = makeDock(this, tr("Head atlas"), QStringLiteral("atlasDock"), m_atlasPanel);
@@ -103,6 +106,7 @@ void MainWindow::buildPanels() {
     m_editsDock =
         makeDock(this, tr("Interventions"), QStringLiteral("interventionsDock"), m_editsPanel);
     m_analysisDock = makeDock(this, tr("Analysis"), QStringLiteral("analysisDock"), m_analysis);
+    m_circuitDock = makeDock(this, tr("Circuit"), QStringLiteral("circuitDock"), m_circuitPanel);
 }
 
 // Left: model and prompt. Right: the atlas above the predictions. Bottom: plots,
@@ -114,6 +118,7 @@ void MainWindow::arrangeDocks() {
     addDockWidget(Qt::BottomDockWidgetArea, m_plotsDock);
     tabifyDockWidget(m_plotsDock, m_editsDock);
     tabifyDockWidget(m_editsDock, m_analysisDock);
+    tabifyDockWidget(m_analysisDock, m_circuitDock);
     m_plotsDock->raise();
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
@@ -175,9 +180,14 @@ void MainWindow::buildMenus() {
     run->addAction(tr("Run &analysis"), QKeySequence(tr("Ctrl+Shift+R")), m_analysis->runButton(),
                    &QPushButton::click);
     run->addAction(tr("Ablation &curve of this score"), this, &MainWindow::startAblationCurve);
+    run->addAction(tr("Find &circuit"), QKeySequence(tr("Ctrl+Shift+C")), this, [this] {
+        showCircuitPanel();
+        m_circuitPanel->form()->runButton()->click();
+    });
     run->addAction(tr("&Cancel analysis"), QKeySequence(Qt::Key_Escape), this, [this] {
         m_controller->cancelAnalysis();
         m_controller->cancelAblationCurve();
+        m_controller->cancelCircuit();
     });
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
@@ -211,6 +221,7 @@ void MainWindow::buildStatusBar() {
     connect(m_cancel, &QToolButton::clicked, this, [this] {
         m_controller->cancelAnalysis();
         m_controller->cancelAblationCurve();
+        m_controller->cancelCircuit();
         m_controller->cancelLoad();
     });
     statusBar()->addWidget(m_status, 1);

@@ -8,6 +8,8 @@
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/atlas_panel.h"
+#include "attnscope/ui/circuit_graph_view.h"
+#include "attnscope/ui/circuit_panel.h"
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/intervention_list_model.h"
 #include "attnscope/ui/main_window.h"
@@ -54,6 +56,12 @@ void MainWindow::openSession(const QString& path) {
 
 void MainWindow::saveSession(const QString& path) {
     syncPromptsToController();
+    std::vector<CircuitPtr> circuits;
+    if (CircuitPtr a = m_circuitPanel->currentCircuit()) {
+        circuits.push_back(a);
+        if (m_circuitPanel->comparison()) circuits.push_back(m_circuitPanel->comparison());
+    }
+    m_controller->setCircuits(std::move(circuits));
     m_controller->saveSession(path, sessionState());
 }
 
@@ -100,6 +108,8 @@ void MainWindow::onModelOpened(const ModelSummary& m) {
     applyInterventions({});
     m_run.reset();
     m_plots->setCurve({});  // a curve of the previous model
+    m_circuitPanel->setCircuit(nullptr);
+    m_circuitPanel->setComparison(nullptr);
     refreshScoreChoices();
     // A fresh prompt that suits the model: the folder's demo prompt, else a sample.
     if (m_promptPanel->prompt().trimmed().isEmpty()) m_promptPanel->setPrompt(defaultPrompt(m));
@@ -134,6 +144,8 @@ void MainWindow::onResults(std::shared_ptr<const RunSnapshot> run) {
 }
 
 void MainWindow::onProgress(const QString& task, double fraction, const QString& message) {
+    // Evaluations of the circuit explorer take milliseconds: the readout shows them.
+    if (task == QLatin1String("circuit evaluation") || task == QLatin1String("edge effect")) return;
     m_progress->setValue(static_cast<int>(fraction * 1000));
     if (task == QLatin1String("analysis")) m_analysis->setProgress(fraction, message);
     m_status->setText(message.isEmpty() ? tr("Running %1\u2026").arg(task)
@@ -179,6 +191,10 @@ void MainWindow::onSessionLoaded(const SessionState& state) {
     m_settingItems = true;
     m_interventions->setItems(state.interventions);
     m_settingItems = false;
+    if (!state.circuits.empty()) {
+        m_circuitPanel->setCircuit(state.circuits[0]);
+        m_circuitPanel->setComparison(state.circuits.size() > 1 ? state.circuits[1] : nullptr);
+    }
     applyInterventions(state.interventions);
     refreshScoreChoices();
     if (!state.atlasScore.isEmpty()) setAtlasScore(state.atlasScore);
@@ -232,7 +248,8 @@ const HeadScoresSnapshot* MainWindow::scoresNamed(const QString& metric) const {
 void MainWindow::updateScoreViews() {
     std::vector<HeadEditMark> marks;
     for (const InterventionItem& i : m_applied)
-        if (i.enabled) marks.push_back({{i.layer, i.head}, i.kind, i.param});
+        if (i.enabled && i.kind != kinds::kRemoveEdge)
+            marks.push_back({{i.layer, i.head}, i.kind, i.param});
     const HeadScoresSnapshot* scores = currentScores();
     if (scores && scores->isValid()) {
         m_atlasPanel->setScores(*scores);
@@ -248,6 +265,7 @@ void MainWindow::selectHead(int layer, int head) {
     atlasView()->setSelectedHead(m_selected);
     m_plots->setSelectedHead(m_selected);
     m_heatmapPanel->setSelectedHead(m_selected);
+    m_circuitPanel->graph()->selectHead(layer, head);
 }
 
 void MainWindow::setMapView(MapView view) {
@@ -273,8 +291,9 @@ void MainWindow::applyInterventions(const InterventionList& items) {
         m_settingItems = false;
     }
     updateScoreViews();
+    syncRemovedEdges();
     syncPromptsToController();
-    m_controller->setInterventions(items);  // debounced re-run
+    m_controller->setInterventions(items);  // debounced re-run (not for edge edits alone)
 }
 
 void MainWindow::toggleAblation(int layer, int head) {

@@ -69,6 +69,7 @@ void MainWindow::connectPanels() {
     });
     connect(m_analysis, &AnalysisPanel::cancelRequested, m_controller,
             &AppController::cancelAnalysis);
+    connectCircuitPanel();
 }
 
 void MainWindow::connectController() {

@@ -1,5 +1,6 @@
 #include "attnscope/ui/intervention_list_model.h"
 
+#include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/item_roles.h"
 
 #include <cmath>
@@ -58,9 +59,11 @@ QVariant InterventionListModel::data(const QModelIndex& index, int role) const {
             case KindColumn:
                 return it.kind;
             case LayerColumn:
-                return it.layer;
             case HeadColumn:
-                return it.head;
+                if (it.kind == kinds::kRemoveEdge)  // an edge names no head: show its name
+                    return col == LayerColumn && role != RawValueRole ? QVariant(it.edge)
+                                                                      : QVariant();
+                return col == LayerColumn ? it.layer : it.head;
             case ParamColumn:
                 return role == Qt::DisplayRole ? QVariant(QString::number(it.param, 'g', 6))
                                                : QVariant(it.param);

@@ -29,6 +29,10 @@ public:
 
     /// x [batch, pos, d_model] (already normalised) → attention output [batch, pos, d_model].
     at::Tensor forward(const at::Tensor& x, const BlockInputs& in);
+    /// What forward() does after the q/k/v projection, for callers that project each head from
+    /// its own input (edge patching): q [batch, pos, head, d_head], k and v [batch, pos,
+    /// kv_head, d_head] → z [batch, pos, head, d_head]. Runs hook_q … hook_z and RoPE.
+    at::Tensor attendProjected(at::Tensor q, at::Tensor k, at::Tensor v, const BlockInputs& in);
 
     at::Tensor wQkv;  ///< [(H + 2·H_kv)·d_head, d_model]
     at::Tensor bQkv;  ///< [(H + 2·H_kv)·d_head] or undefined
@@ -63,6 +67,8 @@ public:
                      WeightInit init = WeightInit::Zeros);
 
     at::Tensor forward(const at::Tensor& resid, const BlockInputs& in);
+    /// The MLP alone: normalised input [..., d_model] → output [..., d_model].
+    at::Tensor mlp(const at::Tensor& x) const;
 
     std::shared_ptr<AttentionLayer> attn;
     at::Tensor norm1W, norm1B, norm2W, norm2B;  ///< [d_model]; biases for LayerNorm only
@@ -74,8 +80,6 @@ public:
     std::shared_ptr<HookPoint> hookResidPre, hookAttnOut, hookResidMid, hookMlpOut, hookResidPost;
 
 private:
-    at::Tensor mlp(const at::Tensor& x) const;
-
     ModelConfig m_config;
 };
 

@@ -7,6 +7,10 @@
 // where kind is one of editKindNames(); `param` is the scale factor (scale), the window
 // (sink_window, 0 = default), the threshold (act_calibration, 0 = default) and is ignored by
 // the other kinds; `enabled` defaults to true and `description` to "".
+// A `remove_edge` edit removes one edge of the circuit graph instead of editing a head:
+//   {"kind": "remove_edge", "edge": "a0.h3->a2.h1<q>", "enabled": true, "description": ""}
+// (`edge` is the EAP-IG edge name; `layer` and `head` are optional and ignored). It acts on
+// circuit evaluations (the circuit explorer's kept edges), not on a prompt run.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,9 +18,17 @@
 
 namespace attnscope::app {
 
-enum class EditKind { ZeroAblation, MeanAblation, Scale, SinkWindow, ActCalibration, Patch };
+enum class EditKind {
+    ZeroAblation,
+    MeanAblation,
+    Scale,
+    SinkWindow,
+    ActCalibration,
+    Patch,
+    RemoveEdge
+};
 
-/// One edit of one attention head.
+/// One edit of one attention head (or, for RemoveEdge, of one circuit edge).
 struct Edit {
     EditKind kind = EditKind::ZeroAblation;
     int layer = 0;
@@ -24,16 +36,18 @@ struct Edit {
     double param = 0.0;
     bool enabled = true;
     std::string description;
+    std::string edge = {};  ///< RemoveEdge: the edge's EAP-IG name; empty for the other kinds
 
     bool operator==(const Edit& o) const {
         return kind == o.kind && layer == o.layer && head == o.head && param == o.param &&
-               enabled == o.enabled && description == o.description;
+               enabled == o.enabled && description == o.description && edge == o.edge;
     }
     bool operator!=(const Edit& o) const { return !(*this == o); }
 };
 using EditList = std::vector<Edit>;
 
-/// "zero_ablation", "mean_ablation", "scale", "sink_window", "act_calibration", "patch".
+/// "zero_ablation", "mean_ablation", "scale", "sink_window", "act_calibration", "patch",
+/// "remove_edge".
 const char* editKindName(EditKind kind);
 std::optional<EditKind> editKindFromName(const std::string& name);
 /// Every kind name, comma-separated (for messages).
@@ -54,7 +68,10 @@ EditList editsFromJson(const std::string& text, const std::string& source);
 /// Reads an edit-list file (editsFromJson with the file's path as the source).
 EditList readEditsFile(const std::filesystem::path& path);
 /// Throws capture::InputError "SOURCE: KEY: problem" for an edit naming a layer or head the
-/// model does not have, or a parameter out of the kind's range.
+/// model does not have, or a parameter out of the kind's range. Edge edits are checked
+/// against the circuit graph where they apply, not here.
 void checkEdits(const EditList& edits, int layers, int heads, const std::string& source);
+/// The edge names of the enabled remove_edge edits, in list order.
+std::vector<std::string> removedEdges(const EditList& edits);
 
 }  // namespace attnscope::app

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "attnscope/analysis/circuits/circuit.h"
 #include "attnscope/app/edit.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/progress.h"
@@ -163,6 +164,8 @@ struct SessionDocument {
     std::string corruptedPrompt;
     EditList edits;
     std::vector<HeadScores> results;
+    /// Circuits, saved as `/results/circuits/<index>` (the first is the current one).
+    std::vector<analysis::circuits::Circuit> circuits;
     std::string atlasScore;
     int selectedLayer = 0;
     int selectedHead = 0;
@@ -219,6 +222,7 @@ public:
               const RunResult* run) const;
 
 private:
+    friend class CircuitSession;  // edge patching runs on the session's opened model
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -62,7 +62,13 @@ public:
     /// The root string attribute `name` (CaptureWriter::setRootText), or nullopt when absent.
     std::optional<std::string> rootText(const std::string& name) const;
 
-    /// Metric names under `/results` (empty when the file has none).
+    /// Names of the circuits under `/results/circuits`, in writing order.
+    std::vector<std::string> circuitNames() const;
+    /// A circuit's edge table, its columns checked for equal lengths, node indices within the
+    /// declared graph shape and ports among q, k, v and '-'.
+    CircuitRecord readCircuit(const std::string& name) const;
+
+    /// Metric names under `/results` (empty when the file has none; `circuits` is not one).
     std::vector<std::string> resultMetrics() const;
     /// Run ids or names that have a score table for `metric`.
     std::vector<std::string> resultKeys(const std::string& metric) const;

@@ -2,6 +2,7 @@
 // Plain value types shared by the capture writer and reader (no HDF5, no torch).
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,28 @@ struct ScoreTable {
     int64_t layers = 0;
     int64_t heads = 0;
     std::vector<float> values;  ///< row-major [layer, head]
+};
+
+/// A circuit's edge table (`/results/circuits/<name>`): one row per edge, plus how the
+/// circuit was found and evaluated. Node indices count in the edge graph's order (input, then
+/// per layer its heads and its MLP, then logits); `port` is 'q', 'k', 'v' or '-' (an MLP or
+/// the logits); a k/v row's receiver is the first query head of its KV-head group.
+struct CircuitRecord {
+    int64_t layers = 0;
+    int64_t heads = 0;
+    int64_t kvHeads = 0;
+    std::string method, metric, ablation;
+    std::string parametersJson = "{}";  ///< must be valid JSON
+    std::string fingerprint;
+    std::vector<std::string> nodeNames;  ///< [node] `input`, `a0.h1`, `m0`, `logits` (optional)
+    std::vector<int32_t> sender;         ///< [edge] node index
+    std::vector<int32_t> receiver;       ///< [edge] node index
+    std::vector<char> port;              ///< [edge] 'q', 'k', 'v' or '-'
+    std::vector<float> score;            ///< [edge] NaN when not scored
+    std::vector<uint8_t> kept;           ///< [edge] 1 when in the circuit
+    std::vector<double> curveFraction, curveEdges, curveFaithfulness;  ///< [point]
+    double cpr = std::numeric_limits<double>::quiet_NaN();
+    double cmd = std::numeric_limits<double>::quiet_NaN();
 };
 
 }  // namespace attnscope::store

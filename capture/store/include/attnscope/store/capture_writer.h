@@ -53,6 +53,10 @@ public:
     /// replaces an earlier table of the same metric and key.
     void writeScores(const std::string& metric, const std::string& key, const ScoreTable& table,
                      const std::string& paramsJson = "{}");
+    /// Writes a circuit's edge table to `/results/circuits/<name>`; replaces an earlier circuit
+    /// of the same name. StoreError when the columns differ in length or a port is not q, k,
+    /// v or '-'.
+    void writeCircuit(const std::string& name, const CircuitRecord& circuit);
     /// Sets the root string attribute `name` (e.g. a session file's `session` JSON), written
     /// with the rest of the file before commit(), so that nothing reopens the file afterwards.
     void setRootText(const std::string& name, const std::string& text);

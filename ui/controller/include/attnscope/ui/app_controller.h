@@ -1,8 +1,11 @@
 #pragma once
 
+#include "attnscope/app/circuit_session.h"
 #include "attnscope/ui/ablation_curve_request.h"
 #include "attnscope/ui/ablation_curve_snapshot.h"
 #include "attnscope/ui/analysis_request.h"
+#include "attnscope/ui/circuit_evaluation_snapshot.h"
+#include "attnscope/ui/circuit_ranking.h"
 #include "attnscope/ui/head_scores_snapshot.h"
 #include "attnscope/ui/model_summary.h"
 #include "attnscope/ui/run_request.h"
@@ -85,6 +88,32 @@ public:
     /// and emits sessionLoaded once the run is there.
     void loadSession(const QString& path);
 
+    // Circuits (app_controller_circuits.cpp), through app::CircuitSession on the worker.
+    /// Discovers a circuit (cancelling a previous discovery); ends in circuitFinished,
+    /// circuitCancelled or circuitFailed, with progress as task "circuit".
+    void startCircuit(const app::CircuitRequest& request);
+    void cancelCircuit();
+    bool circuitRunning() const { return m_circuitRunning; }
+    /// Evaluates the circuit that keeps `kept` (one byte per edge) on `request`'s pairs,
+    /// metric and ablation: the pairs' clean and corrupted runs are cached once, so each call
+    /// costs one patched forward. A newer call cancels and supersedes an older one (only the
+    /// newest result arrives, as circuitEvaluated).
+    void evaluateCircuit(const app::CircuitRequest& request, std::vector<uint8_t> kept);
+    quint64 circuitEvaluationGeneration() const { return m_evalGeneration; }
+    /// The faithfulness of `kept` without `edge` (what removing it would do), for the graph's
+    /// hover; a newer request supersedes an older one, without touching evaluateCircuit()'s.
+    void measureEdgeRemoval(const app::CircuitRequest& request, std::vector<uint8_t> kept,
+                            qint64 edge);
+    /// The faithfulness curve, CPR and CMD of `circuit` (from its scores) on `request`'s
+    /// pairs; ends in circuitScored with a copy of the circuit that carries them.
+    void scoreCircuit(const app::CircuitRequest& request, CircuitPtr circuit);
+    /// Reads a circuit file (EAP-IG JSON or HDF5) and checks it fits the open model; ends in
+    /// circuitFileOpened(circuit, slot, path) or circuitFailed. `slot` is the caller's tag.
+    void openCircuitFile(const QString& path, int slot);
+    /// The circuits a saved session holds (the first is the current one).
+    void setCircuits(std::vector<CircuitPtr> circuits) { m_circuits = std::move(circuits); }
+    const std::vector<CircuitPtr>& circuits() const { return m_circuits; }
+
     /// Generation of the newest live run started (for tests and the status bar).
     quint64 runGeneration() const { return m_runGeneration; }
     bool busy() const { return m_jobs > 0; }
@@ -106,6 +135,14 @@ Q_SIGNALS:
     void sessionSaved(const QString& path);
     void sessionLoaded(const attnscope::ui::SessionState& state);
     void sessionFailed(const QString& message);
+    void circuitFinished(attnscope::ui::CircuitPtr circuit);
+    void circuitCancelled();
+    void circuitFailed(const QString& message);
+    void circuitEvaluated(const attnscope::ui::CircuitEvaluationSnapshot& evaluation);
+    void circuitEvaluationFailed(const QString& message);
+    void circuitScored(attnscope::ui::CircuitPtr circuit);
+    void edgeRemovalMeasured(qint64 edge, double faithfulness);
+    void circuitFileOpened(attnscope::ui::CircuitPtr circuit, int slot, const QString& path);
     /// A job started or finished; busy() tells whether any is still going.
     void busyChanged(bool busy);
 
@@ -120,6 +157,8 @@ private:
     QThreadPool m_pool;  // one thread: jobs never overlap
     QTimer m_debounce;
     std::shared_ptr<app::Session> m_session;  // used by jobs on m_pool only
+    // On m_session, used by jobs on m_pool only; destroyed before it.
+    std::shared_ptr<app::CircuitSession> m_circuitSession;
     ModelSummary m_summary;
     RunRequest m_request;
     std::shared_ptr<const RunSnapshot> m_lastRun;
@@ -132,6 +171,14 @@ private:
     std::shared_ptr<std::atomic<bool>> m_runCancel;
     std::shared_ptr<std::atomic<bool>> m_analysisCancel;
     std::shared_ptr<std::atomic<bool>> m_curveCancel;
+    quint64 m_circuitGeneration = 0;
+    quint64 m_evalGeneration = 0;
+    std::shared_ptr<std::atomic<bool>> m_circuitCancel;
+    std::shared_ptr<std::atomic<bool>> m_evalCancel;
+    quint64 m_effectGeneration = 0;
+    std::shared_ptr<std::atomic<bool>> m_effectCancel;
+    bool m_circuitRunning = false;
+    std::vector<CircuitPtr> m_circuits;
     bool m_analysisRunning = false;
     bool m_curveRunning = false;
     int m_jobs = 0;
@@ -156,3 +203,5 @@ Q_DECLARE_METATYPE(attnscope::ui::ModelSummary)
 Q_DECLARE_METATYPE(attnscope::ui::HeadScoresSnapshot)
 Q_DECLARE_METATYPE(attnscope::ui::AblationCurveSnapshot)
 Q_DECLARE_METATYPE(attnscope::ui::SessionState)
+Q_DECLARE_METATYPE(attnscope::ui::CircuitPtr)
+Q_DECLARE_METATYPE(attnscope::ui::CircuitEvaluationSnapshot)

@@ -28,6 +28,7 @@ class AblationCurvePlot;
 class AnalysisPanel;
 class AppController;
 class AtlasPanel;
+class CircuitPanel;
 class HeadScoresTableModel;
 class HeatmapView;
 class InterventionListModel;
@@ -42,8 +43,8 @@ class TokenStripView;
 
 /// AttnScope's main window, a frame that composes the panels: model and prompt (left dock),
 /// the heatmap (centre), the head atlas and the predictions (right docks), and the plots,
-/// interventions and analyses (bottom docks, tabbed). It keeps the edit list (undoable)
-/// and routes the controller's snapshots to the panels; all model work goes through its
+/// interventions, analyses and the circuit explorer (bottom docks, tabbed). It keeps the edit list
+/// (undoable) and routes the controller's snapshots to the panels; all model work goes through its
 /// AppController. Settings (geometry, dock state, recent models, prompts) persist in
 /// QSettings. GUI thread only.
 class MainWindow : public QMainWindow {
@@ -105,6 +106,9 @@ public:
     PlotsPanel* plotsPanel() const { return m_plots; }
     PromptPanel* promptPanel() const { return m_promptPanel; }
     InterventionsPanel* interventionsPanel() const { return m_editsPanel; }
+    CircuitPanel* circuitPanel() const { return m_circuitPanel; }
+    /// Brings the circuit explorer's dock to the front.
+    void showCircuitPanel();
     QString statusText() const;
 
 Q_SIGNALS:
@@ -150,6 +154,10 @@ private:
     void applyInterventions(const InterventionList& items);
     void toggleAblation(int layer, int head);
     void requestIntervention(const QString& kind, int layer, int head);
+    // main_window_circuits.cpp: the circuit explorer between its panel and the controller
+    void connectCircuitPanel();
+    void toggleEdge(const QString& name);
+    void syncRemovedEdges();
     void syncPromptsToController();
     SessionState sessionState() const;
     // main_window_actions.cpp: file dialogs and exports
@@ -173,12 +181,15 @@ private:
     InterventionsPanel* m_editsPanel = nullptr;
     PlotsPanel* m_plots = nullptr;
     AnalysisPanel* m_analysis = nullptr;
+    CircuitPanel* m_circuitPanel = nullptr;
     QDockWidget* m_modelDock = nullptr;
     QDockWidget* m_atlasDock = nullptr;
     QDockWidget* m_predictionsDock = nullptr;
     QDockWidget* m_plotsDock = nullptr;
     QDockWidget* m_editsDock = nullptr;
     QDockWidget* m_analysisDock = nullptr;
+    QDockWidget* m_circuitDock = nullptr;
+    bool m_circuitAsComparison = false;  // the running discovery becomes circuit B
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QLabel* m_status = nullptr;

@@ -8,7 +8,8 @@ namespace attnscope::ui {
 
 /// One edit of the model as shown in the intervention list. `kind` is one of the
 /// intervention kind strings (see intervention_kinds.h); `param` is its numeric
-/// parameter (scale factor, window size, ...), ignored by kinds that take none.
+/// parameter (scale factor, window size, ...), ignored by kinds that take none. An edge
+/// removal (kRemoveEdge) names its edge in `edge` and acts on the circuit explorer only.
 struct InterventionItem {
     QString kind;
     int layer = 0;
@@ -16,10 +17,11 @@ struct InterventionItem {
     double param = 0.0;
     bool enabled = true;
     QString description;
+    QString edge = {};  ///< kRemoveEdge: the circuit edge's EAP-IG name
 
     bool operator==(const InterventionItem& o) const {
         return kind == o.kind && layer == o.layer && head == o.head && param == o.param &&
-               enabled == o.enabled && description == o.description;
+               enabled == o.enabled && description == o.description && edge == o.edge;
     }
     bool operator!=(const InterventionItem& o) const { return !(*this == o); }
 };

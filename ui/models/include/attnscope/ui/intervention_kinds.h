@@ -12,5 +12,7 @@ inline const QString kScale = QStringLiteral("scale");
 inline const QString kSinkWindow = QStringLiteral("sink_window");
 inline const QString kActCalibration = QStringLiteral("act_calibration");
 inline const QString kPatch = QStringLiteral("patch");
+/// An edge of the circuit graph removed in the circuit explorer (InterventionItem::edge).
+inline const QString kRemoveEdge = QStringLiteral("remove_edge");
 
 }  // namespace attnscope::ui::kinds

@@ -1,0 +1,166 @@
+#include "edge_forward.h"
+
+#include "attnscope/capture/transformer_block.h"
+#include "attnscope/capture/transformer_model.h"
+
+namespace attnscope::analysis::circuits {
+namespace {
+
+using capture::applyNorm;
+
+// One forward's state: the difference terms (z′ − z) of the senders seen so far and, when asked,
+// the sender outputs themselves.
+class EdgeForwardPass {
+public:
+    EdgeForwardPass(capture::TransformerModel& model, const EdgeGraph& graph,
+                    const EdgeForwardRequest& request)
+        : m_model(model), m_graph(graph), m_request(request) {
+        const auto& c = model.config();
+        m_batch = request.ids.size(0);
+        m_positions = request.ids.size(1);
+        m_dModel = c.dModel;
+        const int64_t senders = graph.logitsNode();
+        const auto options = model.tensorOptions();
+        if (anyRemoved()) m_delta = at::empty({senders, m_batch, m_positions, m_dModel}, options);
+        if (request.outputs)
+            *request.outputs = at::empty({senders, m_batch, m_positions, m_dModel}, options);
+    }
+
+    at::Tensor run();
+
+private:
+    bool anyRemoved() const {
+        if (!m_request.kept) return false;
+        for (uint8_t k : *m_request.kept)
+            if (!k) return true;
+        return false;
+    }
+
+    // Stores the outputs z [count, batch, pos, D] of senders first .. first + count - 1.
+    void record(int first, const at::Tensor& z) {
+        at::NoGradGuard noGrad;
+        const int64_t count = z.size(0);
+        if (m_delta.defined())
+            m_delta.narrow(0, first, count).copy_(m_request.ablated.narrow(0, first, count) - z);
+        if (m_request.outputs) m_request.outputs->narrow(0, first, count).copy_(z);
+    }
+
+    // Σ over removed edges of (z′_u − z_u) for `count` consecutive receivers from `first` whose
+    // senders are nodes [0, senders): [batch, pos, count, D] at the last `positions` positions,
+    // or undefined when none of these edges is removed.
+    at::Tensor correction(int first, int count, int senders, int64_t positions) const {
+        if (!m_delta.defined()) return {};
+        at::Tensor removed = at::zeros({count, senders}, at::kFloat);
+        auto cell = removed.accessor<float, 2>();
+        bool any = false;
+        for (int i = 0; i < count; ++i) {
+            const uint8_t* kept = m_request.kept->data() + m_graph.firstEdge(first + i);
+            for (int s = 0; s < senders; ++s)
+                if (!kept[s]) {
+                    cell[i][s] = 1.0f;
+                    any = true;
+                }
+        }
+        if (!any) return {};
+        at::Tensor delta = m_delta.narrow(0, 0, senders);
+        if (positions != m_positions) delta = delta.narrow(2, m_positions - positions, positions);
+        at::Tensor sum = at::matmul(removed.to(m_delta.options()), delta.reshape({senders, -1}));
+        return sum.view({count, m_batch, positions, m_dModel}).permute({1, 2, 0, 3});
+    }
+
+    capture::TransformerModel& m_model;
+    const EdgeGraph& m_graph;
+    const EdgeForwardRequest& m_request;
+    int64_t m_batch = 0, m_positions = 0, m_dModel = 0;
+    at::Tensor m_delta;  // [senders, batch, pos, D]
+};
+
+// Each head's projection of its own input: x [batch, pos, heads, D], rows of `weight` for these
+// heads [heads·d, D] → [batch, pos, heads, d].
+at::Tensor projectHeads(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                        int64_t heads, int64_t dHead) {
+    at::Tensor out = at::einsum("bthD,hdD->bthd", {x, weight.view({heads, dHead, -1})});
+    return bias.defined() ? out + bias.view({heads, dHead}) : out;
+}
+
+at::Tensor EdgeForwardPass::run() {
+    auto& model = m_model;
+    const auto& c = model.config();
+    const int64_t b = m_batch, t = m_positions, D = m_dModel;
+    const int64_t H = c.nHeads, K = c.nKvHeads, d = c.headDim;
+    ReceiverInputs* inputs = m_request.receivers;
+
+    capture::BlockInputs in;
+    if (c.positions == capture::PositionKind::Rotary)
+        std::tie(in.ropeCos, in.ropeSin) = model.rotaryTables(0, t);
+
+    at::Tensor resid = m_request.inputEmbeddings.defined()
+                           ? m_request.inputEmbeddings
+                           : inputEmbeddings(model, m_request.ids);  // [batch, pos, D]
+    record(m_graph.inputNode(), resid.unsqueeze(0));
+
+    for (int l = 0; l < c.nLayers; ++l) {
+        capture::TransformerBlock& block = model.block(l);
+        auto& attn = *block.attn;
+        const int senders = m_graph.headNode(l, 0);
+        const int receivers = static_cast<int>(H + 2 * K);
+        at::Tensor corr = correction(m_graph.qReceiver(l, 0), receivers, senders, t);
+        auto inputOf = [&](int64_t from, int64_t count) {
+            at::Tensor x = resid.unsqueeze(2).expand({b, t, count, D});
+            return corr.defined() ? x + corr.narrow(2, from, count) : x;
+        };
+        at::Tensor xq = inputOf(0, H), xk = inputOf(H, K), xv = inputOf(H + K, K);
+        if (inputs) {
+            inputs->q.push_back(xq);
+            inputs->k.push_back(xk);
+            inputs->v.push_back(xv);
+        }
+        auto weights = attn.wQkv.split_with_sizes({H * d, K * d, K * d});
+        std::vector<at::Tensor> biases(3);
+        if (attn.bQkv.defined()) biases = attn.bQkv.split_with_sizes({H * d, K * d, K * d});
+        auto norm1 = [&](const at::Tensor& x) {
+            return applyNorm(c, x, block.norm1W, block.norm1B);
+        };
+        at::Tensor q = projectHeads(norm1(xq), weights[0], biases[0], H, d);
+        at::Tensor k = projectHeads(norm1(xk), weights[1], biases[1], K, d);
+        at::Tensor v = projectHeads(norm1(xv), weights[2], biases[2], K, d);
+        at::Tensor z = attn.attendProjected(q, k, v, in);  // [batch, pos, head, d]
+        at::Tensor heads = at::einsum("bthd,Dhd->bthD", {z, attn.wO.view({D, H, d})});
+        record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
+        resid = resid + heads.sum(2);
+        if (attn.bO.defined()) resid = resid + attn.bO;
+
+        // A view of its own, so that the gradient at it is the MLP's alone and not that of
+        // the residual stream flowing past.
+        at::Tensor xm = resid.view_as(resid);
+        at::Tensor mlpCorr = correction(m_graph.mlpReceiver(l), 1, m_graph.mlpNode(l), t);
+        if (mlpCorr.defined()) xm = xm + mlpCorr.squeeze(2);
+        if (inputs) inputs->mlp.push_back(xm);
+        at::Tensor mlpOut = block.mlp(applyNorm(c, xm, block.norm2W, block.norm2B));
+        record(m_graph.mlpNode(l), mlpOut.unsqueeze(0));
+        resid = resid + mlpOut;
+    }
+
+    at::Tensor xl = resid.narrow(1, t - 1, 1);  // [batch, 1, D]
+    at::Tensor logitsCorr = correction(m_graph.logitsReceiver(), 1, m_graph.logitsNode(), 1);
+    if (logitsCorr.defined()) xl = xl + logitsCorr.squeeze(2);
+    if (inputs) inputs->logits = xl;
+    at::Tensor normed = applyNorm(c, xl, model.finalNormWeight(), model.finalNormBias());
+    return at::linear(normed, model.unembedWeight()).to(at::kFloat).squeeze(1);
+}
+
+}  // namespace
+
+at::Tensor inputEmbeddings(capture::TransformerModel& model, const at::Tensor& ids) {
+    at::Tensor x = at::embedding(model.embedWeight(), ids);
+    if (model.config().positions == capture::PositionKind::Learned)
+        x = x + model.posEmbedWeight().narrow(0, 0, ids.size(1));
+    return x;
+}
+
+at::Tensor edgeForward(capture::TransformerModel& model, const EdgeGraph& graph,
+                       const EdgeForwardRequest& request) {
+    return EdgeForwardPass(model, graph, request).run();
+}
+
+}  // namespace attnscope::analysis::circuits

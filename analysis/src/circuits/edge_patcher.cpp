@@ -1,0 +1,207 @@
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+#include "attnscope/analysis/circuits/circuit_selection.h"
+#include "attnscope/capture/load_error.h"
+#include "attnscope/capture/transformer_model.h"
+#include "edge_patcher_impl.h"
+
+namespace attnscope::analysis::circuits {
+namespace {
+
+std::vector<PairBatch> makeBatches(const std::vector<PromptPair>& pairs, int64_t size) {
+    std::vector<PairBatch> batches;
+    for (PromptBatch& b : stackPromptPairs(pairs, size))
+        batches.push_back({std::move(b), {}, {}});
+    return batches;
+}
+
+void validatePairs(const std::vector<PromptPair>& pairs, const capture::ModelConfig& config,
+                   const std::string& source) {
+    validatePromptPairs(pairs, config.vocabSize, source);
+    for (size_t i = 0; i < pairs.size(); ++i)
+        if (static_cast<int64_t>(pairs[i].clean.size()) > config.maxPositions)
+            throw capture::InputError(source +
+                                      (pairs[i].line > 0 ? ", line " + std::to_string(pairs[i].line)
+                                                         : ", pair " + std::to_string(i + 1)) +
+                                      ": " + std::to_string(pairs[i].clean.size()) +
+                                      " tokens exceed the model's context of " +
+                                      std::to_string(config.maxPositions));
+}
+
+}  // namespace
+
+at::Tensor EdgePatcher::Impl::metricPerPair(const PairBatch& batch,
+                                            const at::Tensor& logits) const {
+    return kl ? klToClean(logits, batch.cleanLogProbs)
+              : logitDifference(logits, batch.answer, batch.wrong);
+}
+
+at::Tensor EdgePatcher::Impl::forward(const PairBatch& batch, const std::vector<uint8_t>* kept,
+                                      at::Tensor* outputs) {
+    EdgeForwardRequest request;
+    request.ids = batch.clean;
+    request.kept = kept;
+    request.ablated = batch.ablated;
+    request.outputs = outputs;
+    return edgeForward(model, graph, request);
+}
+
+double EdgePatcher::Impl::evaluate(const std::vector<uint8_t>* kept) {
+    at::NoGradGuard noGrad;
+    double sum = 0.0;
+    for (const PairBatch& batch : batches)
+        sum += metricPerPair(batch, forward(batch, kept)).sum().item<double>();
+    ++forwards;
+    return sum / static_cast<double>(pairs);
+}
+
+EdgePatcher::EdgePatcher(capture::TransformerModel& model, const std::vector<PromptPair>& pairs,
+                         EdgePatchingOptions options, const capture::Progress& progress)
+    : m_impl(std::make_unique<Impl>(model, std::move(options))) {
+    Impl& s = *m_impl;
+    const auto& config = model.config();
+    if (s.options.ablation != "resample" && s.options.ablation != "zero" &&
+        s.options.ablation != "mean")
+        throw std::invalid_argument("unknown ablation '" + s.options.ablation +
+                                    "' (expected resample, zero or mean)");
+    if (s.options.metric != "logit-diff" && s.options.metric != "kl")
+        throw std::invalid_argument("unknown circuit metric '" + s.options.metric +
+                                    "' (expected logit-diff or kl)");
+    if (s.options.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
+    validatePairs(pairs, config, "prompt pairs");
+    if (!s.options.meanReference.empty())
+        validatePairs(s.options.meanReference, config, "mean-ablation reference");
+    s.kl = s.options.metric == "kl";
+    s.graph = EdgeGraph(static_cast<int>(config.nLayers), static_cast<int>(config.nHeads),
+                        static_cast<int>(config.nKvHeads));
+    s.pairs = static_cast<int64_t>(pairs.size());
+    s.batches = makeBatches(pairs, s.options.batchSize);
+
+    at::NoGradGuard noGrad;
+    const int64_t senders = s.graph.logitsNode();
+    const int64_t D = config.dModel;
+    const auto ablation = s.options.ablation;
+    at::Tensor shared;  // z′ for zero and mean ablation, the same for every batch
+    if (ablation == "zero") shared = at::zeros({senders, 1, 1, D}, model.tensorOptions());
+    if (ablation == "mean") {
+        const auto& reference = s.options.meanReference.empty() ? pairs : s.options.meanReference;
+        auto lengthOf = [](const PromptPair& p) { return p.clean.size(); };
+        bool oneLength = true;
+        for (const std::vector<PromptPair>* list : {&pairs, &reference})
+            for (const PromptPair& p : *list)
+                oneLength = oneLength && lengthOf(p) == lengthOf(pairs.front());
+        at::Tensor sum;
+        int64_t count = 0;
+        for (PairBatch& batch : makeBatches(reference, s.options.batchSize)) {
+            at::Tensor outputs;
+            s.forward(batch, nullptr, &outputs);  // [senders, batch, pos, D]
+            at::Tensor part = oneLength ? outputs.sum(1, true) : outputs.sum({1, 2}, true);
+            count += oneLength ? outputs.size(1) : outputs.size(1) * outputs.size(2);
+            sum = sum.defined() ? sum + part : part;
+        }
+        shared = sum / static_cast<double>(count);
+    }
+    s.full = 0.0;
+    for (size_t i = 0; i < s.batches.size(); ++i) {
+        progress.check();
+        progress.report(static_cast<double>(i) / static_cast<double>(s.batches.size()),
+                        "caching clean and corrupted runs");
+        PairBatch& batch = s.batches[i];
+        at::Tensor cleanLogits = s.forward(batch, nullptr);
+        batch.cleanLogProbs = at::log_softmax(cleanLogits, -1);
+        s.full += s.metricPerPair(batch, cleanLogits).sum().item<double>();
+        if (shared.defined()) {
+            batch.ablated = shared;
+        } else {
+            EdgeForwardRequest request;
+            request.ids = batch.corrupted;
+            request.outputs = &batch.ablated;
+            edgeForward(model, s.graph, request);
+        }
+    }
+    s.full /= static_cast<double>(s.pairs);
+    const std::vector<uint8_t> none(static_cast<size_t>(s.graph.edgeCount()), 0);
+    s.empty = s.evaluate(&none);
+    s.forwards = 0;
+    progress.report(1.0, "cached clean and corrupted runs");
+}
+
+EdgePatcher::~EdgePatcher() = default;
+
+const EdgeGraph& EdgePatcher::graph() const {
+    return m_impl->graph;
+}
+const EdgePatchingOptions& EdgePatcher::options() const {
+    return m_impl->options;
+}
+capture::TransformerModel& EdgePatcher::model() const {
+    return m_impl->model;
+}
+int64_t EdgePatcher::pairCount() const {
+    return m_impl->pairs;
+}
+int64_t EdgePatcher::forwardCount() const {
+    return m_impl->forwards;
+}
+double EdgePatcher::fullModel() const {
+    return m_impl->full;
+}
+double EdgePatcher::emptyCircuit() const {
+    return m_impl->empty;
+}
+
+double EdgePatcher::faithfulness(double circuitMetric) const {
+    return (circuitMetric - m_impl->empty) / (m_impl->full - m_impl->empty);
+}
+
+static void checkEdgeVector(const EdgeGraph& graph, size_t size, const char* what) {
+    if (static_cast<int64_t>(size) != graph.edgeCount())
+        throw std::invalid_argument(std::string(what) + " has " + std::to_string(size) +
+                                    " entries; the graph has " + std::to_string(graph.edgeCount()) +
+                                    " edges");
+}
+
+double EdgePatcher::evaluate(const std::vector<uint8_t>& keptEdges) {
+    checkEdgeVector(m_impl->graph, keptEdges.size(), "the kept-edge list");
+    return m_impl->evaluate(&keptEdges);
+}
+
+at::Tensor EdgePatcher::circuitLogits(const std::vector<uint8_t>& keptEdges) {
+    checkEdgeVector(m_impl->graph, keptEdges.size(), "the kept-edge list");
+    at::NoGradGuard noGrad;
+    at::Tensor out;
+    for (const PairBatch& batch : m_impl->batches) {
+        at::Tensor logits = m_impl->forward(batch, &keptEdges);
+        if (!out.defined()) out = at::empty({m_impl->pairs, logits.size(1)}, logits.options());
+        out.index_copy_(0, at::tensor(batch.pairIndex, at::kLong), logits);
+    }
+    return out;
+}
+
+std::vector<FaithfulnessPoint> EdgePatcher::faithfulnessCurve(const std::vector<float>& scores,
+                                                              bool absolute,
+                                                              const capture::Progress& progress) {
+    checkEdgeVector(m_impl->graph, scores.size(), "the score list");
+    const auto& grid = faithfulnessGridPercent();
+    const int64_t total = m_impl->graph.edgeCount();
+    std::vector<FaithfulnessPoint> curve;
+    for (size_t i = 0; i < grid.size(); ++i) {
+        progress.check();
+        progress.report(static_cast<double>(i) / static_cast<double>(grid.size()),
+                        "faithfulness at " + std::to_string(grid[i]) + "% of edges");
+        FaithfulnessPoint point;
+        point.edges = std::llround(grid[i] / 100.0 * static_cast<double>(total));
+        point.fraction = static_cast<double>(point.edges) / static_cast<double>(total);
+        const auto kept = selectTopEdges(m_impl->graph, scores, point.edges, absolute);
+        point.faithfulness = faithfulness(m_impl->evaluate(&kept));
+        curve.push_back(point);
+    }
+    progress.report(1.0, "faithfulness curve done");
+    return curve;
+}
+
+}  // namespace attnscope::analysis::circuits

@@ -1,0 +1,49 @@
+#pragma once
+// EdgePatcher's state, shared by its files (patcher, attribution, ACDC). Internal.
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "attnscope/analysis/circuits/circuit_metric.h"
+#include "attnscope/analysis/circuits/edge_patching.h"
+#include "edge_forward.h"
+
+namespace attnscope::analysis::circuits {
+
+/// Pairs of one length, evaluated in one forward, with what the patcher caches for them.
+struct PairBatch : PromptBatch {
+    at::Tensor cleanLogProbs;  ///< [batch, vocab] float32: the clean run's last position
+    at::Tensor ablated;        ///< z′ [senders, batch | 1, pos | 1, D]
+};
+
+struct EdgePatcher::Impl {
+    Impl(capture::TransformerModel& m, EdgePatchingOptions o) : model(m), options(std::move(o)) {}
+
+    /// The metric per pair [batch] (logit difference or KL to the clean run).
+    at::Tensor metricPerPair(const PairBatch& batch, const at::Tensor& logits) const;
+    /// The loss whose increase marks an important edge: −logit difference, or KL.
+    at::Tensor lossPerPair(const PairBatch& batch, const at::Tensor& logits) const {
+        at::Tensor m = metricPerPair(batch, logits);
+        return kl ? m : -m;
+    }
+    /// Mean metric over every pair with these edges kept (null: all).
+    double evaluate(const std::vector<uint8_t>* kept);
+    /// The loss counterpart of evaluate() (ACDC compares these).
+    double loss(const std::vector<uint8_t>* kept) {
+        const double m = evaluate(kept);
+        return kl ? m : -m;
+    }
+    at::Tensor forward(const PairBatch& batch, const std::vector<uint8_t>* kept,
+                       at::Tensor* outputs = nullptr);
+
+    capture::TransformerModel& model;
+    EdgePatchingOptions options;
+    EdgeGraph graph;
+    bool kl = false;
+    int64_t pairs = 0;
+    std::vector<PairBatch> batches;
+    double full = 0.0, empty = 0.0;
+    int64_t forwards = 0;  ///< patched forwards run by evaluate(), for reports
+};
+
+}  // namespace attnscope::analysis::circuits

@@ -1,0 +1,269 @@
+// Edge patching is exact (spec 6.6): keeping every edge gives the clean logits and removing every
+// edge the corrupted ones, on GPT-2, Llama-GQA and Qwen2 shaped models; removing the edges out of
+// one head, or into one q or k input, equals patching that activation with the runtime's hooks.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "attnscope/analysis/circuits/edge_patching.h"
+#include "attnscope/capture/hook_registry.h"
+#include "attnscope/capture/load_error.h"
+#include "attnscope/capture/transformer_block.h"
+#include "edge_test_models.h"
+
+namespace attnscope::analysis::circuits {
+namespace {
+
+using capture::HookContext;
+using capture::HookScope;
+
+at::Tensor idsOf(const std::vector<PromptPair>& pairs, bool corrupted) {
+    std::vector<at::Tensor> rows;
+    for (const auto& p : pairs)
+        rows.push_back(at::tensor(corrupted ? p.corrupted : p.clean, at::kLong));
+    return at::stack(rows);
+}
+
+at::Tensor lastLogits(capture::TransformerModel& model, const at::Tensor& ids) {
+    at::NoGradGuard noGrad;
+    return model.forward(ids).select(1, 0);
+}
+
+// Runs the clean prompts with activation `hook`[..., index, :] taken from the corrupted run.
+at::Tensor patchedRun(capture::TransformerModel& model, const std::vector<PromptPair>& pairs,
+                      const std::string& hook, int64_t index) {
+    at::NoGradGuard noGrad;
+    at::Tensor corruptedValue;
+    {
+        HookScope scope(model.hooks());
+        scope.add(hook, [&](at::Tensor& a, const HookContext&) { corruptedValue = a.clone(); });
+        model.forward(idsOf(pairs, true));
+    }
+    HookScope scope(model.hooks());
+    scope.add(hook, [&](at::Tensor& a, const HookContext&) {
+        at::Tensor patched = a.clone();
+        patched.select(2, index).copy_(corruptedValue.select(2, index));
+        a = patched;
+    });
+    return model.forward(idsOf(pairs, false)).select(1, 0);
+}
+
+void expectClose(const at::Tensor& actual, const at::Tensor& expected, const char* what,
+                 double tolerance = 1e-4) {
+    const double scale = expected.abs().max().item<double>();
+    const double error = (actual - expected).abs().max().item<double>();
+    EXPECT_LT(error, tolerance * std::max(1.0, scale)) << what << ": max error " << error;
+}
+
+struct Architecture {
+    const char* name;
+    std::string config;
+};
+
+class EdgeExactness : public ::testing::TestWithParam<Architecture> {};
+
+TEST_P(EdgeExactness, KeepAllGivesCleanAndRemoveAllGivesCorrupted) {
+    auto model = test::randomModel(GetParam().config, 7);
+    const auto pairs = test::randomPairs(model->config().vocabSize, 3, 9, 11);
+    EdgePatcher patcher(*model, pairs);
+    const auto edges = static_cast<size_t>(patcher.graph().edgeCount());
+    const at::Tensor clean = lastLogits(*model, idsOf(pairs, false));
+    const at::Tensor corrupted = lastLogits(*model, idsOf(pairs, true));
+    ASSERT_GT((clean - corrupted).abs().max().item<double>(), 1e-2) << "pairs too alike";
+    expectClose(patcher.circuitLogits(std::vector<uint8_t>(edges, 1)), clean, "keep all");
+    expectClose(patcher.circuitLogits(std::vector<uint8_t>(edges, 0)), corrupted, "remove all");
+
+    // The cached metric values agree with the runtime's logits.
+    auto logitDiff = [&](const at::Tensor& logits) {
+        double sum = 0;
+        for (size_t i = 0; i < pairs.size(); ++i)
+            sum += logits[static_cast<int64_t>(i)][pairs[i].answer].item<double>() -
+                   logits[static_cast<int64_t>(i)][pairs[i].wrong].item<double>();
+        return sum / static_cast<double>(pairs.size());
+    };
+    EXPECT_NEAR(patcher.fullModel(), logitDiff(clean), 1e-4);
+    EXPECT_NEAR(patcher.emptyCircuit(), logitDiff(corrupted), 1e-4);
+    EXPECT_NEAR(patcher.faithfulness(patcher.fullModel()), 1.0, 1e-9);
+}
+
+TEST_P(EdgeExactness, RemovingEdgesEqualsPatchingTheActivation) {
+    auto model = test::randomModel(GetParam().config, 5);
+    const auto& config = model->config();
+    const auto pairs = test::randomPairs(config.vocabSize, 2, 8, 3);
+    EdgePatcher patcher(*model, pairs);
+    const EdgeGraph& graph = patcher.graph();
+    const auto all = std::vector<uint8_t>(static_cast<size_t>(graph.edgeCount()), 1);
+
+    // Every edge out of head a1.h2 removed = its output (hook_result) from the corrupted run.
+    {
+        auto kept = all;
+        const int sender = graph.headNode(1, 2);
+        for (int r = 0; r < static_cast<int>(graph.receivers().size()); ++r)
+            if (const int64_t e = graph.edgeIndex(sender, r); e >= 0)
+                kept[static_cast<size_t>(e)] = 0;
+        expectClose(patcher.circuitLogits(kept),
+                    patchedRun(*model, pairs, "blocks.1.attn.hook_result", 2), "head output");
+    }
+    // Every edge into a2.h1<q> removed = that head's q from the corrupted run.
+    {
+        auto kept = all;
+        const int r = graph.qReceiver(2, 1);
+        std::fill_n(kept.begin() + graph.firstEdge(r), graph.senderCount(r), 0);
+        expectClose(patcher.circuitLogits(kept),
+                    patchedRun(*model, pairs, "blocks.2.attn.hook_q", 1), "q input");
+    }
+    // Every edge into the k input of the last KV head of layer 1 (per KV head on GQA models).
+    {
+        auto kept = all;
+        const int kv = static_cast<int>(config.nKvHeads) - 1;
+        const int r = graph.kReceiver(1, kv);
+        std::fill_n(kept.begin() + graph.firstEdge(r), graph.senderCount(r), 0);
+        expectClose(patcher.circuitLogits(kept),
+                    patchedRun(*model, pairs, "blocks.1.attn.hook_k", kv), "k input");
+    }
+}
+
+TEST_P(EdgeExactness, ZeroAblationOfEverythingLeavesOnlyBiases) {
+    auto model = test::randomModel(GetParam().config, 9);
+    const auto pairs = test::randomPairs(model->config().vocabSize, 2, 6, 5);
+    EdgePatchingOptions options;
+    options.ablation = "zero";
+    EdgePatcher patcher(*model, pairs, options);
+    const auto edges = static_cast<size_t>(patcher.graph().edgeCount());
+    // With every edge removed each receiver reads only the attention output biases, the same
+    // for every prompt: all pairs get the same logits.
+    // Each input is then R − Σ z_u, zero up to rounding, which RMSNorm (ε = 1e-6) magnifies.
+    at::Tensor logits = patcher.circuitLogits(std::vector<uint8_t>(edges, 0));
+    expectClose(logits[1], logits[0], "prompt-independent", 1e-3);
+    expectClose(patcher.circuitLogits(std::vector<uint8_t>(edges, 1)),
+                lastLogits(*model, idsOf(pairs, false)), "keep all");
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, EdgeExactness,
+                         ::testing::Values(Architecture{"gpt2", test::gpt2Config()},
+                                           Architecture{"llama_gqa", test::llamaGqaConfig()},
+                                           Architecture{"qwen2", test::qwen2Config()}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(EdgePatcher, RejectsBadInput) {
+    auto model = test::randomModel(test::gpt2Config(), 1);
+    auto pairs = test::randomPairs(model->config().vocabSize, 2, 5, 1);
+    EXPECT_THROW(EdgePatcher(*model, std::vector<PromptPair>{}), capture::InputError);
+    auto unequal = pairs;
+    unequal[1].corrupted.pop_back();
+    unequal[1].line = 7;
+    try {
+        EdgePatcher patcher(*model, unequal);
+        FAIL() << "unequal lengths accepted";
+    } catch (const capture::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("line 7"), std::string::npos) << e.what();
+    }
+    auto outOfRange = pairs;
+    outOfRange[0].answer = 1000;
+    EXPECT_THROW(EdgePatcher(*model, outOfRange), capture::InputError);
+    auto tooLong = pairs;
+    tooLong[0].clean.assign(40, 1);
+    tooLong[0].corrupted.assign(40, 2);
+    EXPECT_THROW(EdgePatcher(*model, tooLong), capture::InputError);
+    EdgePatchingOptions options;
+    options.ablation = "blur";
+    EXPECT_THROW(EdgePatcher(*model, pairs, options), std::invalid_argument);
+    EdgePatcher patcher(*model, pairs);
+    EXPECT_THROW(patcher.evaluate({1, 0}), std::invalid_argument);
+    EXPECT_THROW(eapIg(patcher, 0), std::invalid_argument);
+    EXPECT_THROW(eapIg(patcher, kMaxIgSteps + 1), std::invalid_argument);
+    EXPECT_THROW(acdc(patcher, -0.1), std::invalid_argument);
+    EXPECT_THROW(acdc(patcher, NAN), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace attnscope::analysis::circuits
+
+namespace attnscope::analysis::circuits {
+namespace {
+
+// The EAP score of an edge u→v is the derivative of the loss along in_v + α (z′_u − z_u) at
+// α = 0. Checked against central differences run through the runtime's own hooks: the hook of
+// v's projection (hook_q or hook_k) is recomputed from the layer's input plus α Δ_u.
+class EapGradient : public ::testing::Test {
+protected:
+    void SetUp() override {
+        model = test::randomModel(test::llamaGqaConfig(), 21);
+        pairs = test::randomPairs(model->config().vocabSize, 3, 7, 4);
+        patcher = std::make_unique<EdgePatcher>(*model, pairs);
+        scores = patcher->attributionScores(0);
+    }
+
+    // Sender outputs of every node in the clean and corrupted runs: [node] → [batch, pos, D].
+    at::Tensor headOutput(int layer, int head, bool corrupted) {
+        at::Tensor out;
+        capture::HookScope scope(model->hooks());
+        scope.add("blocks." + std::to_string(layer) + ".attn.hook_result",
+                  [&](at::Tensor& a, const capture::HookContext&) { out = a.select(2, head); });
+        at::NoGradGuard noGrad;
+        model->forward(idsOf(pairs, corrupted));
+        return out;
+    }
+
+    // −mean logit difference with `port` ("q" or "k") of (layer, index) computed from the
+    // layer's normalised input plus alpha · delta.
+    double loss(int layer, const char* port, int index, const at::Tensor& delta, double alpha) {
+        const auto& c = model->config();
+        auto& block = model->block(layer);
+        const int64_t d = c.headDim;
+        const int64_t row = std::string(port) == "q" ? index * d : (c.nHeads + index) * d;
+        at::Tensor residPre;
+        capture::HookScope scope(model->hooks());
+        const std::string prefix = "blocks." + std::to_string(layer);
+        scope.add(prefix + ".hook_resid_pre",
+                  [&](at::Tensor& a, const capture::HookContext&) { residPre = a; });
+        scope.add(prefix + ".attn.hook_" + port, [&](at::Tensor& a, const capture::HookContext&) {
+            at::Tensor normed =
+                capture::applyNorm(c, residPre + alpha * delta, block.norm1W, block.norm1B);
+            at::Tensor patched = a.clone();
+            patched.select(2, index).copy_(at::linear(normed, block.attn->wQkv.narrow(0, row, d)));
+            a = patched;
+        });
+        at::NoGradGuard noGrad;
+        at::Tensor logits = model->forward(idsOf(pairs, false)).select(1, 0).to(at::kDouble);
+        double sum = 0;
+        for (size_t i = 0; i < pairs.size(); ++i)
+            sum -= logits[int64_t(i)][pairs[i].answer].item<double>() -
+                   logits[int64_t(i)][pairs[i].wrong].item<double>();
+        return sum / static_cast<double>(pairs.size());
+    }
+
+    void expectDerivative(int64_t edge, int layer, const char* port, int index,
+                          const at::Tensor& delta) {
+        const double h = 1e-2;
+        const double numeric =
+            (loss(layer, port, index, delta, h) - loss(layer, port, index, delta, -h)) / (2 * h);
+        const double eap = scores[static_cast<size_t>(edge)];
+        EXPECT_NEAR(eap, numeric, 1e-3 + 1e-2 * std::fabs(numeric))
+            << patcher->graph().edgeName(edge);
+        EXPECT_GT(std::fabs(numeric), 1e-3) << "a vanishing derivative tests nothing";
+    }
+
+    std::shared_ptr<capture::TransformerModel> model;
+    std::vector<PromptPair> pairs;
+    std::unique_ptr<EdgePatcher> patcher;
+    std::vector<float> scores;
+};
+
+TEST_F(EapGradient, MatchesCentralDifferencesAtQAndKInputs) {
+    const EdgeGraph& g = patcher->graph();
+    at::Tensor inputDelta;
+    {
+        at::NoGradGuard noGrad;
+        inputDelta = at::embedding(model->embedWeight(), idsOf(pairs, true)) -
+                     at::embedding(model->embedWeight(), idsOf(pairs, false));
+    }
+    expectDerivative(g.edgeIndex(g.inputNode(), g.qReceiver(0, 1)), 0, "q", 1, inputDelta);
+    expectDerivative(g.edgeIndex(g.inputNode(), g.kReceiver(1, 1)), 1, "k", 1, inputDelta);
+    const at::Tensor headDelta = headOutput(0, 2, true) - headOutput(0, 2, false);
+    expectDerivative(g.edgeIndex(g.headNode(0, 2), g.qReceiver(1, 0)), 1, "q", 0, headDelta);
+    expectDerivative(g.edgeIndex(g.headNode(1, 3), g.kReceiver(2, 0)), 2, "k", 0,
+                     headOutput(1, 3, true) - headOutput(1, 3, false));
+}
+
+}  // namespace
+}  // namespace attnscope::analysis::circuits

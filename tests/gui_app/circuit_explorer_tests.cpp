@@ -1,0 +1,289 @@
+// The circuit explorer in the window, on the demo model: discovery from the panel, the amount
+// control against the CLI's circuit-eval (a real process), edge removal through the undoable
+// edit list, comparison with a second circuit against the analysis library, and sessions.
+#include <ATen/ATen.h>  // LibTorch before Qt
+#include <gtest/gtest.h>
+
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSet>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "attnscope/analysis/circuits/circuit_files.h"
+#include "attnscope/analysis/circuits/circuit_store.h"
+#include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/circuit_graph_view.h"
+#include "attnscope/ui/circuit_panel.h"
+#include "attnscope/ui/circuit_run_form.h"
+#include "attnscope/ui/faithfulness_curve_plot.h"
+#include "attnscope/ui/intervention_kinds.h"
+#include "attnscope/ui/main_window.h"
+#include "attnscope/ui/predictions_model.h"
+#include "attnscope/ui/predictions_view.h"
+#include "cli_process.h"
+#include "fixture_paths.h"
+#include "test_helpers.h"
+
+namespace attnscope::ui {
+namespace {
+
+using test::waitUntil;
+namespace circuits = analysis::circuits;
+
+QString demoDir() {
+    return QString::fromStdString((test::sourceDir() / "resources" / "models" / "demo").string());
+}
+
+// The demo model, its recall pairs, and a window with a circuit found by `method`.
+class CircuitExplorerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ATTNSCOPE_REQUIRE_FIXTURE(test::sourceDir() / "resources" / "models" / "demo" /
+                                  "config.json");
+        pairs = demoDir() + QStringLiteral("/eval/recall_pairs.jsonl");
+        window = std::make_unique<MainWindow>();
+        window->setQuietErrors(true);
+        window->show();
+        window->openModel(demoDir());
+        ASSERT_TRUE(waitUntil([&] { return window->controller()->lastRun() != nullptr; }))
+            << window->lastError().toStdString();
+        panel = window->circuitPanel();
+        window->showCircuitPanel();  // the graph gets its on-screen size
+        test::settleLayout();
+    }
+
+    // Fills the form and clicks Find circuit; waits for the graph and the first evaluation.
+    void discover(const QString& method) {
+        CircuitRunForm* form = panel->form();
+        form->methodCombo()->setCurrentIndex(form->methodCombo()->findData(method));
+        form->pairsFileEdit()->setText(pairs);
+        const CircuitPtr before = panel->circuit();
+        form->runButton()->click();
+        ASSERT_TRUE(waitUntil([&] {
+            return (panel->circuit() != before && panel->graph()->isReady() &&
+                    panel->evaluation().has_value()) ||
+                   !window->lastError().isEmpty();
+        })) << "no circuit";
+        ASSERT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+    }
+
+    // Waits until the evaluation of the panel's current kept edges arrived.
+    bool waitForEvaluation() {
+        return waitUntil([&] {
+            return panel->evaluation() &&
+                   panel->evaluation()->keptEdges == panel->keptEdgeCount() &&
+                   panel->evaluation()->generation ==
+                       window->controller()->circuitEvaluationGeneration();
+        });
+    }
+
+    std::vector<double> predictionProbs() const {
+        std::vector<double> out;
+        const auto& rows = window->predictionsView()->model()->snapshot().rows;
+        for (const auto& r : rows)
+            out.push_back(r.prob);
+        return out;
+    }
+
+    QTemporaryDir dir;
+    QString pairs;
+    std::unique_ptr<MainWindow> window;
+    CircuitPanel* panel = nullptr;
+};
+
+TEST_F(CircuitExplorerTest, EapIgFromThePanelShowsTheGraphAndItsCurve) {
+    discover(QStringLiteral("eap-ig"));
+    const CircuitPtr c = panel->circuit();
+    EXPECT_EQ(c->method, "eap-ig");
+    const auto& m = window->controller()->model();
+    EXPECT_EQ(c->graph.edgeCount(), circuits::EdgeGraph::countEdges(m.layers, m.heads, m.kvHeads));
+    EXPECT_GT(panel->graph()->drawnEdgeCount(), 0);
+    EXPECT_EQ(panel->graph()->keptEdges(), panel->keptEdges());
+    EXPECT_EQ(panel->curve()->curve().size(), circuits::faithfulnessGridPercent().size());
+    EXPECT_TRUE(std::isfinite(panel->evaluation()->faithfulness));
+    EXPECT_NE(panel->readoutText().indexOf(QStringLiteral("faithfulness")), -1);
+    EXPECT_FALSE(panel->grab().isNull());
+}
+
+TEST_F(CircuitExplorerTest, TheSliderReEvaluatesAndAgreesWithCircuitEval) {
+    discover(QStringLiteral("eap-ig"));
+    const double first = panel->evaluation()->faithfulness;
+    const double marker = panel->curve()->currentFaithfulness();
+    EXPECT_DOUBLE_EQ(marker, first);
+    // Move the slider to the far left part (a few edges): a different circuit.
+    panel->amountSlider()->setValue(panel->amountSlider()->maximum() / 3);
+    ASSERT_TRUE(waitForEvaluation());
+    const int64_t kept = panel->keptEdgeCount();
+    EXPECT_NE(kept, 0);
+    const double faithfulness = panel->evaluation()->faithfulness;
+    EXPECT_NE(faithfulness, first);
+    EXPECT_DOUBLE_EQ(panel->curve()->currentFaithfulness(), faithfulness);
+    EXPECT_EQ(panel->curve()->currentEdges(), kept);
+    EXPECT_NE(panel->readoutText().indexOf(QString::number(faithfulness, 'f', 4)), -1);
+
+    // The same edge set through the command line.
+    const QString file = dir.filePath(QStringLiteral("slider.json"));
+    QString error;
+    ASSERT_TRUE(panel->saveCircuit(file, &error)) << error.toStdString();
+    const auto r = test::runProcess({ATTNSCOPE_CLI, "circuit-eval", "--model",
+                                     demoDir().toStdString(), "--data", pairs.toStdString(),
+                                     "--circuit", file.toStdString(), "--json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("edges_kept").get<int64_t>(), kept) << r.out;
+    EXPECT_NEAR(j.at("faithfulness").get<double>(), faithfulness, 1e-5) << r.out;
+}
+
+TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndoRestoresThem) {
+    discover(QStringLiteral("eap-ig"));
+    ASSERT_TRUE(waitForEvaluation());
+    const std::vector<double> before = predictionProbs();
+    const int64_t keptBefore = panel->keptEdgeCount();
+    ASSERT_FALSE(before.empty());
+    // The best-ranked kept edge whose middle is free of boxes and other edges.
+    CircuitGraphView* graph = panel->graph();
+    int64_t target = -1;
+    for (int64_t e : graph->ranking()->order) {
+        if (!panel->keptEdges()[static_cast<size_t>(e)]) continue;
+        const QPointF mid = graph->edgeMidpoint(e);
+        if (graph->nodeAtScreen(mid) < 0 && graph->edgeAtScreen(mid) == e) {
+            target = e;
+            break;
+        }
+    }
+    ASSERT_GE(target, 0);
+    const QString name = QString::fromStdString(panel->circuit()->graph.edgeName(target));
+    // Hovering measures the effect of removing it (one patched forward)...
+    const double faithfulnessBefore = panel->evaluation()->faithfulness;
+    QTest::mouseMove(graph, graph->edgeMidpoint(target).toPoint());
+    ASSERT_TRUE(waitUntil([&] { return std::isfinite(graph->removalEffect(target)); }));
+    const double effect = graph->removalEffect(target);
+    EXPECT_NE(
+        graph->describeEdge(target).indexOf(QStringLiteral("effect when removed: faithfulness")),
+        -1);
+    // ...which the click then makes.
+    QTest::mouseClick(graph, Qt::LeftButton, {}, graph->edgeMidpoint(target).toPoint());
+    ASSERT_EQ(window->undoStack()->count(), 1);
+    const InterventionList& edits = window->controller()->interventions();
+    ASSERT_EQ(edits.size(), 1u);
+    EXPECT_EQ(edits[0].kind, kinds::kRemoveEdge);
+    EXPECT_EQ(edits[0].edge, name);
+    EXPECT_EQ(panel->keptEdgeCount(), keptBefore - 1);
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_NE(predictionProbs(), before);
+    EXPECT_NEAR(panel->evaluation()->faithfulness, faithfulnessBefore + effect, 1e-9);
+
+    window->undoStack()->undo();
+    EXPECT_EQ(panel->keptEdgeCount(), keptBefore);
+    ASSERT_TRUE(waitForEvaluation());
+    const std::vector<double> restored = predictionProbs();
+    ASSERT_EQ(restored.size(), before.size());
+    for (size_t i = 0; i < before.size(); ++i)
+        EXPECT_NEAR(restored[i], before[i], 1e-6) << i;
+
+    // The removed edge is drawn dashed and a click on it restores it (redo, then click).
+    window->undoStack()->redo();
+    ASSERT_TRUE(waitForEvaluation());
+    QTest::mouseClick(graph, Qt::LeftButton, {}, graph->edgeMidpoint(target).toPoint());
+    EXPECT_TRUE(window->controller()->interventions().empty());
+    EXPECT_EQ(panel->keptEdgeCount(), keptBefore);
+}
+
+TEST_F(CircuitExplorerTest, ASecondCircuitShowsTheLibrarysOverlap) {
+    discover(QStringLiteral("eap"));
+    // Circuit B: the same scores with a quarter of A's edge count, saved and opened as a file.
+    auto b = std::make_shared<Circuit>(*panel->currentCircuit());
+    const auto ranking = rankCircuit(b);
+    b->inCircuit = topEdgesMask(*ranking, std::max<int64_t>(1, panel->keptEdgeCount() / 4));
+    b->method = "eap (smaller)";
+    const QString file = dir.filePath(QStringLiteral("b.h5"));
+    circuits::writeCircuitFile(file.toStdString(), *b);
+    QSignalSpy opened(window->controller(), &AppController::circuitFileOpened);
+    Q_EMIT panel->openCircuitRequested(file, 1);
+    ASSERT_TRUE(opened.wait(60000)) << window->lastError().toStdString();
+    ASSERT_TRUE(panel->comparison() != nullptr);
+    ASSERT_TRUE(panel->overlap().has_value());
+    const circuits::CircuitOverlap expected =
+        circuits::overlap(*panel->currentCircuit(), *panel->comparison());
+    const circuits::CircuitOverlap shown = *panel->overlap();
+    EXPECT_DOUBLE_EQ(shown.headJaccard, expected.headJaccard);
+    EXPECT_DOUBLE_EQ(shown.headContainment, expected.headContainment);
+    EXPECT_DOUBLE_EQ(shown.edgeJaccard, expected.edgeJaccard);
+    EXPECT_DOUBLE_EQ(shown.edgeContainment, expected.edgeContainment);
+    EXPECT_EQ(shown.edgesBoth, expected.edgesBoth);
+    // B is a subset of A: every B edge is shared, and |A∩B|/|A| is |B|/|A|.
+    EXPECT_EQ(expected.edgesBoth, expected.edgesB);
+    EXPECT_NEAR(expected.edgeContainment, double(expected.edgesB) / double(expected.edgesA), 1e-12);
+    const QString text = panel->overlapLabel()->text();
+    EXPECT_NE(text.indexOf(QString::number(expected.edgeJaccard, 'f', 4)), -1)
+        << text.toStdString();
+    EXPECT_NE(text.indexOf(QString::number(expected.headJaccard, 'f', 4)), -1)
+        << text.toStdString();
+    EXPECT_TRUE(panel->overlapLabel()->isVisibleTo(panel));
+    EXPECT_TRUE(panel->graph()->comparing());
+}
+
+TEST_F(CircuitExplorerTest, ASessionSavesAndRestoresTheCircuits) {
+    discover(QStringLiteral("eap"));
+    panel->setComparison(panel->currentCircuit());
+    const QString session = dir.filePath(QStringLiteral("s.h5"));
+    QSignalSpy saved(window->controller(), &AppController::sessionSaved);
+    window->saveSession(session);
+    ASSERT_TRUE(saved.wait(60000)) << window->lastError().toStdString();
+
+    MainWindow other;
+    other.setQuietErrors(true);
+    QSignalSpy restored(&other, &MainWindow::sessionRestored);
+    other.openSession(session);
+    ASSERT_TRUE(restored.wait(120000)) << other.lastError().toStdString();
+    CircuitPanel* p = other.circuitPanel();
+    ASSERT_TRUE(p->circuit() != nullptr);
+    EXPECT_EQ(p->circuit()->scores, panel->circuit()->scores);
+    EXPECT_EQ(p->circuit()->inCircuit, panel->keptEdges());
+    ASSERT_TRUE(p->comparison() != nullptr);
+    ASSERT_TRUE(waitUntil([&] { return p->graph()->isReady(); }));
+    EXPECT_EQ(p->keptEdges(), panel->keptEdges());
+}
+
+// The panel on the demo model's recall circuit with the curve beside it, rendered offscreen:
+// docs/screenshots/circuit_explorer.png comes from this test with ATTNSCOPE_CIRCUIT_SCREENSHOT
+// set to that path (otherwise the image goes to a temporary folder).
+TEST_F(CircuitExplorerTest, ScreenshotOfTheRecallCircuit) {
+    auto* dock = window->findChild<QDockWidget*>(QStringLiteral("circuitDock"));
+    ASSERT_NE(dock, nullptr);
+    dock->setFloating(true);
+    dock->resize(1500, 900);
+    window->showCircuitPanel();
+    test::settleLayout();
+    discover(QStringLiteral("eap-ig"));
+    panel->setAmount(CircuitAmount::Percent, 10.0);  // the "<= 10 % of edges"
+    ASSERT_TRUE(waitForEvaluation());
+    window->selectHead(2, 1);
+    test::settleLayout();
+    const QByteArray target = qgetenv("ATTNSCOPE_CIRCUIT_SCREENSHOT");
+    const QString path = target.isEmpty() ? dir.filePath(QStringLiteral("circuit_explorer.png"))
+                                          : QString::fromLocal8Bit(target);
+    const QImage image = panel->grab().toImage();
+    ASSERT_TRUE(image.save(path));
+    EXPECT_GE(image.width(), 1000);
+    // Not blank: the graph's edges bring in the sign colours.
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
+    EXPECT_GT(colours.size(), 50);
+}
+
+}  // namespace
+}  // namespace attnscope::ui

@@ -1,0 +1,135 @@
+#pragma once
+
+#include "attnscope/analysis/circuits/circuit_files.h"
+#include "attnscope/ui/circuit_evaluation_snapshot.h"
+#include "attnscope/ui/circuit_ranking.h"
+
+#include <QStringList>
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QSlider;
+
+namespace attnscope::ui {
+
+class CircuitGraphView;
+class CircuitRunForm;
+class FaithfulnessCurvePlot;
+
+/// The circuit explorer: the discovery form, the graph (CircuitGraphView) with the
+/// faithfulness curve beside it, one "how much circuit" control (a slider and a number box
+/// reading top-N edges, % of edges or τ), the faithfulness readout, the comparison with a
+/// second circuit (Jaccard and |A∩B|/|A| over heads and edges, from the analysis library) and
+/// the exports. It owns no model work: it asks for evaluations (evaluationRequested with the
+/// kept edges, after every change) and shows what comes back (setEvaluation). Edge clicks
+/// become edits (edgeToggled); the edit list comes back through setRemovedEdges. GUI thread
+/// only.
+class CircuitPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit CircuitPanel(QWidget* parent = nullptr);
+
+    /// Shows circuit A (its graph is ranked off the GUI thread); its own selection is the
+    /// first kept set. A null circuit clears the panel.
+    void setCircuit(CircuitPtr circuit);
+    CircuitPtr circuit() const { return m_circuit; }
+    /// A with `inCircuit` = the kept edges now shown (what is saved, exported and compared),
+    /// and the amount control in parameters["explorer"].
+    CircuitPtr currentCircuit() const;
+    /// Replaces A's curve, CPR and CMD (a scored copy of the same circuit).
+    void setScoredCircuit(CircuitPtr scored);
+    /// Compares with circuit B; null ends the comparison.
+    void setComparison(CircuitPtr other);
+    CircuitPtr comparison() const { return m_other; }
+    /// The overlap of the current circuit with B (nullopt without B).
+    std::optional<analysis::circuits::CircuitOverlap> overlap() const { return m_overlap; }
+
+    /// The edges removed by edits, by EAP-IG name (unknown names are ignored).
+    void setRemovedEdges(const QStringList& names);
+
+    void setAmount(CircuitAmount mode, double value);
+    CircuitAmount amountMode() const;
+    double amountValue() const;
+    /// Selects the top `edges` edges in the current mode (a click on the curve).
+    void setEdgeCount(int64_t edges);
+    /// The kept edges now shown (one byte per edge) and their number.
+    const std::vector<uint8_t>& keptEdges() const { return m_kept; }
+    int64_t keptEdgeCount() const;
+
+    /// An evaluation of the kept edges arrived; one for an older kept set is ignored.
+    void setEvaluation(const CircuitEvaluationSnapshot& evaluation);
+    const std::optional<CircuitEvaluationSnapshot>& evaluation() const { return m_evaluation; }
+    QString readoutText() const;
+    /// The measured faithfulness without `edge` arrived (for the hover's effect when removed).
+    void setEdgeRemovalFaithfulness(qint64 edge, double faithfulness);
+    QString overlapText() const;
+
+    /// Writes the current circuit (by suffix: .json EAP-IG, .dot Graphviz, else HDF5).
+    bool saveCircuit(const QString& path, QString* error = nullptr) const;
+
+    CircuitRunForm* form() const { return m_form; }
+    CircuitGraphView* graph() const { return m_graph; }
+    FaithfulnessCurvePlot* curve() const { return m_curve; }
+    QComboBox* amountModeCombo() const { return m_mode; }
+    QSlider* amountSlider() const { return m_slider; }
+    QDoubleSpinBox* amountBox() const { return m_box; }
+    QLabel* readout() const { return m_readout; }
+    QLabel* overlapLabel() const { return m_overlapLabel; }
+
+Q_SIGNALS:
+    /// The kept edges changed: evaluate them (one patched forward).
+    void evaluationRequested(const std::vector<uint8_t>& kept);
+    /// The pointer rests on a kept edge: measure the circuit without it.
+    void edgeEffectRequested(const std::vector<uint8_t>& kept, qint64 edge);
+    /// An edge was clicked: remove it (or restore it when an edit removed it).
+    void edgeToggled(qint64 edge, const QString& name, bool removed);
+    void headClicked(int layer, int head);
+    /// A circuit file to open as A (slot 0) or as B (slot 1).
+    void openCircuitRequested(const QString& path, int slot);
+    /// A has no faithfulness curve yet (a file without one): compute it.
+    void scoreRequested(attnscope::ui::CircuitPtr circuit);
+
+private:
+    void buildAmountRow(QWidget* host);
+    void buildButtons(QWidget* host);
+    void onGraphReady();
+    void onModeChanged();
+    void onSliderMoved(int position);
+    void onBoxChanged(double value);
+    void applyAmount();
+    void applyKept(std::vector<uint8_t> kept);
+    void updateOverlap();
+    double sliderToValue(int position) const;
+    int valueToSlider(double value) const;
+    void configureBox();
+    std::vector<int64_t> removedIndices() const;
+
+    CircuitRunForm* m_form = nullptr;
+    CircuitGraphView* m_graph = nullptr;
+    FaithfulnessCurvePlot* m_curve = nullptr;
+    QComboBox* m_mode = nullptr;
+    QSlider* m_slider = nullptr;
+    QDoubleSpinBox* m_box = nullptr;
+    QLabel* m_readout = nullptr;
+    QLabel* m_overlapLabel = nullptr;
+    QPushButton* m_endCompare = nullptr;
+
+    CircuitPtr m_circuit;
+    CircuitPtr m_other;
+    std::shared_ptr<const CircuitRanking> m_ranking;
+    QStringList m_removedNames;
+    std::vector<uint8_t> m_kept;
+    std::optional<CircuitEvaluationSnapshot> m_evaluation;
+    std::optional<analysis::circuits::CircuitOverlap> m_overlap;
+    // Until the user moves the control, A's own selection (e.g. what ACDC kept) is shown.
+    bool m_ownSelection = true;
+    bool m_syncing = false;
+};
+
+}  // namespace attnscope::ui

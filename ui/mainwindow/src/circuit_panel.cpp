@@ -1,0 +1,468 @@
+#include "attnscope/ui/circuit_panel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSlider>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+#include "attnscope/analysis/circuits/circuit_store.h"
+#include "attnscope/ui/circuit_graph_view.h"
+#include "attnscope/ui/circuit_run_form.h"
+#include "attnscope/ui/faithfulness_curve_plot.h"
+
+namespace attnscope::ui {
+namespace {
+
+namespace circuits = analysis::circuits;
+
+constexpr int kSliderSteps = 1000;
+constexpr double kThresholdDecades = 6;  // τ spans max|score| down to 1e-6 of it
+
+QString percent(double share) {
+    return QString::number(100.0 * share, 'f', share < 0.01 ? 2 : 1) + QStringLiteral(" %");
+}
+
+QString modeKey(CircuitAmount mode) {
+    switch (mode) {
+        case CircuitAmount::TopEdges:
+            return QStringLiteral("top-edges");
+        case CircuitAmount::Percent:
+            return QStringLiteral("edge-percent");
+        case CircuitAmount::Threshold:
+            return QStringLiteral("threshold");
+    }
+    return {};
+}
+
+}  // namespace
+
+CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    m_form = new CircuitRunForm(this);
+    layout->addWidget(m_form);
+    buildAmountRow(this);
+    m_readout = new QLabel(tr("No circuit yet."), this);
+    m_readout->setObjectName(QStringLiteral("circuitReadout"));
+    m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_readout);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    m_graph = new CircuitGraphView(split);
+    m_curve = new FaithfulnessCurvePlot(split);
+    split->addWidget(m_graph);
+    split->addWidget(m_curve);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+    m_overlapLabel = new QLabel(this);
+    m_overlapLabel->setObjectName(QStringLiteral("circuitOverlap"));
+    m_overlapLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_overlapLabel->setVisible(false);
+    layout->addWidget(m_overlapLabel);
+    buildButtons(this);
+
+    connect(m_graph, &CircuitGraphView::graphReady, this, &CircuitPanel::onGraphReady);
+    connect(m_graph, &CircuitGraphView::headClicked, this, &CircuitPanel::headClicked);
+    connect(m_graph, &CircuitGraphView::edgeClicked, this, [this](qint64 edge) {
+        if (!m_circuit) return;
+        const QString name = QString::fromStdString(m_circuit->graph.edgeName(edge));
+        Q_EMIT edgeToggled(edge, name, m_removedNames.contains(name));
+    });
+    connect(m_graph, &CircuitGraphView::edgeHovered, this, [this](qint64 edge) {
+        if (edge >= 0 && static_cast<size_t>(edge) < m_kept.size() &&
+            m_kept[static_cast<size_t>(edge)] && m_evaluation)
+            Q_EMIT edgeEffectRequested(m_kept, edge);
+    });
+    connect(m_curve, &FaithfulnessCurvePlot::edgeCountClicked, this,
+            [this](qint64 edges) { setEdgeCount(edges); });
+}
+
+void CircuitPanel::buildAmountRow(QWidget* host) {
+    auto* row = new QHBoxLayout;
+    m_mode = new QComboBox(host);
+    m_mode->addItem(tr("top N edges"), static_cast<int>(CircuitAmount::TopEdges));
+    m_mode->addItem(tr("% of edges"), static_cast<int>(CircuitAmount::Percent));
+    m_mode->addItem(tr("score \u2265 \u03c4"), static_cast<int>(CircuitAmount::Threshold));
+    m_slider = new QSlider(Qt::Horizontal, host);
+    m_slider->setRange(0, kSliderSteps);
+    m_slider->setToolTip(tr("How much circuit: more to the right"));
+    m_box = new QDoubleSpinBox(host);
+    m_box->setKeyboardTracking(false);
+    m_box->setMinimumWidth(110);
+    row->addWidget(new QLabel(tr("Circuit:"), host));
+    row->addWidget(m_mode);
+    row->addWidget(m_slider, 1);
+    row->addWidget(m_box);
+    static_cast<QVBoxLayout*>(layout())->addLayout(row);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, &CircuitPanel::onModeChanged);
+    connect(m_slider, &QSlider::valueChanged, this, &CircuitPanel::onSliderMoved);
+    connect(m_box, &QDoubleSpinBox::valueChanged, this, &CircuitPanel::onBoxChanged);
+    configureBox();
+}
+
+void CircuitPanel::buildButtons(QWidget* host) {
+    auto* row = new QHBoxLayout;
+    auto* open = new QPushButton(tr("Open circuit\u2026"), host);
+    auto* compare = new QPushButton(tr("Compare with file\u2026"), host);
+    auto* keep = new QPushButton(tr("Keep as B"), host);
+    keep->setToolTip(tr("Compare later circuits with this one"));
+    m_endCompare = new QPushButton(tr("End comparison"), host);
+    m_endCompare->setEnabled(false);
+    auto* save = new QPushButton(tr("Save circuit\u2026"), host);
+    auto* image = new QPushButton(tr("Export graph\u2026"), host);
+    for (QPushButton* b : {open, compare, keep, m_endCompare, save, image})
+        row->addWidget(b);
+    row->addStretch(1);
+    static_cast<QVBoxLayout*>(layout())->addLayout(row);
+
+    const auto openFile = [this](int slot) {
+        const QString path = QFileDialog::getOpenFileName(
+            this, slot == 0 ? tr("Open circuit") : tr("Compare with circuit"), QString(),
+            tr("Circuits (*.json *.h5);;All (*)"));
+        if (!path.isEmpty()) Q_EMIT openCircuitRequested(path, slot);
+    };
+    connect(open, &QPushButton::clicked, this, [openFile] { openFile(0); });
+    connect(compare, &QPushButton::clicked, this, [openFile] { openFile(1); });
+    connect(keep, &QPushButton::clicked, this, [this] { setComparison(currentCircuit()); });
+    connect(m_endCompare, &QPushButton::clicked, this, [this] { setComparison(nullptr); });
+    connect(save, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save circuit"), QString(),
+            tr("EAP-IG JSON (*.json);;Graphviz DOT (*.dot);;HDF5 circuit (*.h5)"));
+        QString error;
+        if (!path.isEmpty() && !saveCircuit(path, &error))
+            QMessageBox::warning(this, tr("Save failed"), error);
+    });
+    connect(image, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export graph"), QString(), tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+        QString error;
+        if (!path.isEmpty() && !m_graph->exportTo(path, QSize(1600, 1200), &error))
+            QMessageBox::warning(this, tr("Export failed"), error);
+    });
+}
+
+void CircuitPanel::setCircuit(CircuitPtr circuit) {
+    m_circuit = std::move(circuit);
+    m_ranking.reset();
+    m_evaluation.reset();
+    m_kept.clear();
+    m_ownSelection = true;
+    m_overlap.reset();
+    m_curve->clear();
+    if (!m_circuit) {
+        m_graph->clear();
+        m_readout->setText(tr("No circuit yet."));
+        updateOverlap();
+        return;
+    }
+    // A circuit from a session or a file is evaluated on its own pairs unless some are given.
+    if (m_form->hasNoPairs()) m_form->fillFromCircuit(*m_circuit);
+    m_curve->setCurve(m_circuit->curve, m_circuit->cpr, m_circuit->cmd);
+    m_readout->setText(
+        tr("Preparing the graph of %1 edges\u2026").arg(m_circuit->graph.edgeCount()));
+    m_graph->setCircuit(m_circuit);  // ranks off the GUI thread, then onGraphReady()
+    if (m_circuit->curve.empty()) Q_EMIT scoreRequested(m_circuit);
+}
+
+void CircuitPanel::setScoredCircuit(CircuitPtr scored) {
+    if (!scored || !m_circuit) return;
+    m_curve->setCurve(scored->curve, scored->cpr, scored->cmd);
+    auto updated = std::make_shared<Circuit>(*m_circuit);
+    updated->curve = scored->curve;
+    updated->cpr = scored->cpr;
+    updated->cmd = scored->cmd;
+    m_circuit = std::move(updated);
+}
+
+void CircuitPanel::onGraphReady() {
+    m_ranking = m_graph->ranking();
+    if (!m_ranking) return;
+    configureBox();
+    // A's own selection first (what the method selected or ACDC kept), shown as its count.
+    std::vector<uint8_t> own = m_circuit->inCircuit;
+    own.resize(static_cast<size_t>(m_ranking->edgeCount()), 0);
+    const auto count = static_cast<int64_t>(std::count(own.begin(), own.end(), 1));
+    m_syncing = true;
+    m_mode->setCurrentIndex(0);
+    configureBox();
+    m_box->setValue(double(count));
+    m_slider->setValue(valueToSlider(double(count)));
+    m_syncing = false;
+    m_ownSelection = true;
+    for (int64_t e : removedIndices())
+        own[static_cast<size_t>(e)] = 0;
+    applyKept(std::move(own));
+}
+
+CircuitAmount CircuitPanel::amountMode() const {
+    return static_cast<CircuitAmount>(m_mode->currentData().toInt());
+}
+
+double CircuitPanel::amountValue() const {
+    return m_box->value();
+}
+
+void CircuitPanel::configureBox() {
+    const bool was = m_syncing;
+    m_syncing = true;
+    const int64_t all = m_ranking ? m_ranking->edgeCount() : 0;
+    switch (amountMode()) {
+        case CircuitAmount::TopEdges:
+            m_box->setDecimals(0);
+            m_box->setRange(0, double(all));
+            m_box->setSingleStep(1);
+            m_box->setSuffix(tr(" edges"));
+            break;
+        case CircuitAmount::Percent:
+            m_box->setDecimals(2);
+            m_box->setRange(0, 100);
+            m_box->setSingleStep(0.1);
+            m_box->setSuffix(QStringLiteral(" %"));
+            break;
+        case CircuitAmount::Threshold: {
+            const double top = m_ranking ? m_ranking->maxAbsScore : 1.0;
+            m_box->setDecimals(6);
+            m_box->setRange(0, top > 0 ? top * 1.001 : 1.0);
+            m_box->setSingleStep(top > 0 ? top / 100 : 0.01);
+            m_box->setSuffix(QString());
+            break;
+        }
+    }
+    m_syncing = was;
+}
+
+// The slider is logarithmic in every mode: circuits of interest are a small share of edges.
+double CircuitPanel::sliderToValue(int position) const {
+    if (!m_ranking) return 0;
+    const double t = double(position) / kSliderSteps;
+    const auto all = double(m_ranking->edgeCount());
+    switch (amountMode()) {
+        case CircuitAmount::TopEdges:
+            return position == 0 ? 0.0 : std::round(std::pow(all, t));
+        case CircuitAmount::Percent:
+            return position == 0 ? 0.0 : 0.01 * std::pow(1e4, t);
+        case CircuitAmount::Threshold:
+            return position == kSliderSteps
+                       ? 0.0
+                       : m_ranking->maxAbsScore * std::pow(10.0, -kThresholdDecades * t);
+    }
+    return 0;
+}
+
+int CircuitPanel::valueToSlider(double value) const {
+    if (!m_ranking) return 0;
+    const auto all = double(m_ranking->edgeCount());
+    double t = 0;
+    switch (amountMode()) {
+        case CircuitAmount::TopEdges:
+            t = value >= 1 && all > 1 ? std::log(value) / std::log(all) : 0.0;
+            break;
+        case CircuitAmount::Percent:
+            t = value > 0 ? std::log10(value / 0.01) / 4.0 : 0.0;
+            break;
+        case CircuitAmount::Threshold:
+            t = value > 0 && m_ranking->maxAbsScore > 0
+                    ? -std::log10(value / m_ranking->maxAbsScore) / kThresholdDecades
+                    : 1.0;
+            break;
+    }
+    return std::clamp(static_cast<int>(std::lround(t * kSliderSteps)), 0, kSliderSteps);
+}
+
+void CircuitPanel::onModeChanged() {
+    if (m_syncing || !m_ranking) {
+        configureBox();
+        return;
+    }
+    // Keep the circuit: express the current edge count in the new mode.
+    const int64_t count = keptEdgeCount() + static_cast<int64_t>(removedIndices().size());
+    configureBox();
+    m_syncing = true;
+    const double value = amountForEdgeCount(*m_ranking, amountMode(), count);
+    m_box->setValue(value);
+    m_slider->setValue(valueToSlider(value));
+    m_syncing = false;
+}
+
+void CircuitPanel::onSliderMoved(int position) {
+    if (m_syncing) return;
+    m_syncing = true;
+    m_box->setValue(sliderToValue(position));
+    m_syncing = false;
+    m_ownSelection = false;
+    applyAmount();
+}
+
+void CircuitPanel::onBoxChanged(double value) {
+    if (m_syncing) return;
+    m_syncing = true;
+    m_slider->setValue(valueToSlider(value));
+    m_syncing = false;
+    m_ownSelection = false;
+    applyAmount();
+}
+
+void CircuitPanel::setAmount(CircuitAmount mode, double value) {
+    m_syncing = true;
+    m_mode->setCurrentIndex(m_mode->findData(static_cast<int>(mode)));
+    configureBox();
+    m_box->setValue(value);
+    m_slider->setValue(valueToSlider(value));
+    m_syncing = false;
+    m_ownSelection = false;
+    applyAmount();
+}
+
+void CircuitPanel::setEdgeCount(int64_t edges) {
+    if (!m_ranking) return;
+    setAmount(amountMode(), amountForEdgeCount(*m_ranking, amountMode(), edges));
+}
+
+void CircuitPanel::applyAmount() {
+    if (!m_ranking) return;
+    const int64_t count = selectedEdgeCount(*m_ranking, amountMode(), m_box->value());
+    applyKept(topEdgesMask(*m_ranking, count, removedIndices()));
+}
+
+void CircuitPanel::applyKept(std::vector<uint8_t> kept) {
+    m_kept = std::move(kept);
+    m_graph->setKeptEdges(m_kept, removedIndices());
+    m_curve->setCurrent(keptEdgeCount(), m_ranking->edgeCount(), NAN);
+    m_readout->setText(tr("%1 of %2 edges (%3): evaluating\u2026")
+                           .arg(keptEdgeCount())
+                           .arg(m_ranking->edgeCount())
+                           .arg(percent(double(keptEdgeCount()) / m_ranking->edgeCount())));
+    updateOverlap();
+    Q_EMIT evaluationRequested(m_kept);
+}
+
+int64_t CircuitPanel::keptEdgeCount() const {
+    return static_cast<int64_t>(std::count(m_kept.begin(), m_kept.end(), 1));
+}
+
+std::vector<int64_t> CircuitPanel::removedIndices() const {
+    std::vector<int64_t> out;
+    if (!m_circuit) return out;
+    for (const QString& name : m_removedNames) {
+        const int64_t e = m_circuit->graph.edgeIndex(std::string_view(name.toStdString()));
+        if (e >= 0) out.push_back(e);
+    }
+    return out;
+}
+
+void CircuitPanel::setRemovedEdges(const QStringList& names) {
+    if (names == m_removedNames) return;
+    m_removedNames = names;
+    if (!m_ranking) return;
+    if (m_ownSelection) {
+        std::vector<uint8_t> own = m_circuit->inCircuit;
+        own.resize(static_cast<size_t>(m_ranking->edgeCount()), 0);
+        for (int64_t e : removedIndices())
+            own[static_cast<size_t>(e)] = 0;
+        applyKept(std::move(own));
+    } else {
+        applyAmount();
+    }
+}
+
+void CircuitPanel::setEvaluation(const CircuitEvaluationSnapshot& e) {
+    m_evaluation = e;
+    m_curve->setCurrent(e.keptEdges, e.totalEdges, e.faithfulness);
+    m_readout->setText(readoutText());
+}
+
+void CircuitPanel::setEdgeRemovalFaithfulness(qint64 edge, double faithfulness) {
+    if (!m_evaluation) return;
+    m_graph->setRemovalEffect(edge, faithfulness - m_evaluation->faithfulness);
+}
+
+QString CircuitPanel::readoutText() const {
+    if (!m_evaluation) return m_readout->text();
+    const CircuitEvaluationSnapshot& e = *m_evaluation;
+    return tr("faithfulness %1 \u2014 metric %2 (full model %3, empty circuit %4) \u2014 %5 of "
+              "%6 edges (%7)")
+        .arg(e.faithfulness, 0, 'f', 4)
+        .arg(e.metric, 0, 'f', 4)
+        .arg(e.fullModel, 0, 'f', 4)
+        .arg(e.emptyCircuit, 0, 'f', 4)
+        .arg(e.keptEdges)
+        .arg(e.totalEdges)
+        .arg(percent(e.totalEdges > 0 ? double(e.keptEdges) / e.totalEdges : 0.0));
+}
+
+CircuitPtr CircuitPanel::currentCircuit() const {
+    if (!m_circuit) return nullptr;
+    auto c = std::make_shared<Circuit>(*m_circuit);
+    if (!m_kept.empty()) c->inCircuit = m_kept;
+    c->parameters["explorer"] = {{"mode", modeKey(amountMode()).toStdString()},
+                                 {"value", amountValue()},
+                                 {"kept_edges", keptEdgeCount()}};
+    return c;
+}
+
+void CircuitPanel::setComparison(CircuitPtr other) {
+    m_other = std::move(other);
+    m_graph->setComparison(m_other);
+    updateOverlap();
+}
+
+void CircuitPanel::updateOverlap() {
+    m_overlap.reset();
+    m_endCompare->setEnabled(m_other != nullptr);
+    if (m_other && m_circuit && !m_kept.empty()) {
+        try {
+            Circuit a;  // the current circuit: only its graph and kept edges matter here
+            a.graph = m_circuit->graph;
+            a.inCircuit = m_kept;
+            m_overlap = circuits::overlap(a, *m_other);
+        } catch (const std::exception& e) {
+            m_overlapLabel->setText(tr("Cannot compare: %1").arg(QString::fromUtf8(e.what())));
+            m_overlapLabel->setVisible(true);
+            return;
+        }
+    }
+    m_overlapLabel->setText(overlapText());
+    m_overlapLabel->setVisible(m_other != nullptr);
+}
+
+QString CircuitPanel::overlapText() const {
+    if (!m_overlap) return {};
+    const auto& o = *m_overlap;
+    return tr("A vs B \u2014 heads: Jaccard %1, |A\u2229B|/|A| %2 (%3 shared of %4 in A, %5 in "
+              "B); edges: Jaccard %6, |A\u2229B|/|A| %7 (%8 shared of %9 in A, %10 in B)")
+        .arg(o.headJaccard, 0, 'f', 4)
+        .arg(o.headContainment, 0, 'f', 4)
+        .arg(o.headsBoth)
+        .arg(o.headsA)
+        .arg(o.headsB)
+        .arg(o.edgeJaccard, 0, 'f', 4)
+        .arg(o.edgeContainment, 0, 'f', 4)
+        .arg(o.edgesBoth)
+        .arg(o.edgesA)
+        .arg(o.edgesB);
+}
+
+bool CircuitPanel::saveCircuit(const QString& path, QString* error) const {
+    const CircuitPtr c = currentCircuit();
+    try {
+        if (!c) throw std::runtime_error("no circuit to save");
+        circuits::writeCircuitFile(path.toStdString(), *c);
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = tr("Cannot save %1: %2").arg(path, QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+}  // namespace attnscope::ui
