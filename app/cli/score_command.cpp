@@ -6,6 +6,7 @@
 #include "attnscope/analysis/dataset.h"
 #include "attnscope/analysis/result_export.h"
 #include "attnscope/capture/transformer_model.h"
+#include "attnscope/plugins/plugin_host.h"
 #include "commands.h"
 #include "common_options.h"
 #include "score_params.h"
@@ -97,6 +98,7 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
     const std::string metric = args.required("--metric");
     const auto params = parseScoreParams(args.all("--param"));
     // Fails fast, before the model loads, for an unknown metric.
+    plugins::requirePluginMetric(metric, analysis::MetricRegistry::global());
     const analysis::MetricInfo& info = analysis::MetricRegistry::global().find(metric)->info();
     OpenedModel opened = openModelFromArgs(args);
     applyTokenizerOptions(args, opened);
