@@ -68,11 +68,16 @@ int runMetricsCommand(const std::vector<std::string>& argv, std::istream&, std::
     for (const auto& m : analysis::MetricRegistry::global().all()) {
         const auto& i = m->info();
         nlohmann::json params = nlohmann::json::array();
-        for (const auto& p : i.params)
-            params.push_back({{"name", p.name},
-                              {"default", p.defaultValue},
-                              {"help", p.help},
-                              {"unverified", p.unverified}});
+        for (const auto& p : i.params) {
+            nlohmann::json param = {{"name", p.name},
+                                    {"default", p.defaultValue},
+                                    {"help", p.help},
+                                    {"unverified", p.unverified}};
+            if (!p.choices.empty()) param["choices"] = p.choices;
+            if (p.minimum) param["min"] = *p.minimum;
+            if (p.maximum) param["max"] = *p.maximum;
+            params.push_back(std::move(param));
+        }
         list.push_back({{"name", i.name},
                         {"title", i.title},
                         {"description", i.description},

@@ -278,7 +278,9 @@ def _user_frames(exc):
             "importlib._bootstrap" not in f.filename]
 
 
-def describe_error(exc, plugin, path):
+def describe_error(exc, plugin, path, tb=None):
+    if tb is not None:
+        exc = exc.with_traceback(tb)
     if isinstance(exc, PluginError):
         return "plugin %s: %s" % (plugin, exc)
     if isinstance(exc, MetadataError):

@@ -79,7 +79,7 @@ void throwPluginFailure(py::error_already_set& error, const ScriptRef& script) {
         throw capture::Cancelled{};
     const std::string message =
         hostModule()
-            .attr("describe_error")(error.value(), script.plugin, script.file)
+            .attr("describe_error")(error.value(), script.plugin, script.file, error.trace())
             .cast<std::string>();
     throw PluginError(message);
 }

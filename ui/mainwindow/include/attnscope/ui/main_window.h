@@ -33,6 +33,8 @@ class HeatmapView;
 class InterventionListModel;
 class InterventionsPanel;
 class LogitLensPlot;
+class MessageBar;
+class PluginWatcher;
 class ModelPanel;
 class PlotsPanel;
 class PredictionsView;
@@ -106,8 +108,17 @@ public:
     PromptPanel* promptPanel() const { return m_promptPanel; }
     InterventionsPanel* interventionsPanel() const { return m_editsPanel; }
     QString statusText() const;
+    /// The bar above the heatmap that lists plugin errors.
+    MessageBar* messageBar() const { return m_messageBar; }
+    PluginWatcher* pluginWatcher() const { return m_pluginWatcher; }
+    /// Reloads the plugin scripts (Run ▸ Reload plugins; also when a plugin file changes):
+    /// the analysis form offers the new metric list, failures appear in the message bar.
+    /// Waits for a running analysis to finish first.
+    void reloadPlugins();
 
 Q_SIGNALS:
+    /// reloadPlugins() finished; the analysis form lists the reloaded metrics.
+    void pluginsReloaded();
     /// A run's snapshot reached every view.
     void viewUpdated();
     /// openSession() finished: the session's prompts, edits, results and selection are shown.
@@ -160,7 +171,13 @@ private:
     void exportPredictionsDialog();
     void exportScoresDialog();
 
+    void onPluginsReloaded(const QStringList& errors);
+    void showPluginErrors();
+
     AppController* m_controller = nullptr;
+    PluginWatcher* m_pluginWatcher = nullptr;
+    MessageBar* m_messageBar = nullptr;
+    bool m_pluginReloadPending = false;  // asked for while an analysis ran
     QUndoStack* m_undo = nullptr;
     InterventionListModel* m_interventions = nullptr;
     InterventionList m_applied;  // the list the controller runs with
