@@ -6,7 +6,10 @@
 //   captured  the forward with every layer's hook_pattern captured (what any metric needs),
 //   plugin    the registry's plugin:noop on the same prompt: the captured forward, the numpy
 //             views (zero-copy), the call on the plugin worker and the result checks.
-// Overhead = (plugin - captured) / bare. Target: well under 5% (the views share the tensors).
+// The hand-off itself (views, call, checks) is timed inside the metric (its details'
+// plugin_seconds): overhead = hand-off / bare forward, the figure that counts; the difference
+// plugin - captured is printed too but is within the noise of two whole forwards on a shared
+// machine. Target: well under 5% (the views share the tensors).
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -89,10 +92,15 @@ int main(int argc, char** argv) {
         capture::attachCapture(scope, model->hooks(), spec, cache);
         model->forward(ids, {});
     };
-    auto plugin = [&] { (void)analysis::runMetric(registry, "plugin:noop", {}, ctx); };
+    Timing handOff;
+    auto plugin = [&] {
+        const auto r = analysis::runMetric(registry, "plugin:noop", {}, ctx);
+        handOff.seconds.push_back(r.details["plugin_seconds"].get<double>());
+    };
     model->forward(ids);  // warm-up: allocator, thread pool, weights; the first import
     captured();
     plugin();
+    handOff.seconds.clear();
     Timing bare, withCapture, withPlugin;
     for (int i = 0; i < 9; ++i) {
         bare.seconds.push_back(secondsOf([&] { model->forward(ids); }));
@@ -108,10 +116,16 @@ int main(int argc, char** argv) {
                 withCapture.median());
     std::printf("plugin:noop (all)       best %.4f s  median %.4f s\n", withPlugin.best(),
                 withPlugin.median());
-    const double overBest = (withPlugin.best() - withCapture.best()) / bare.best();
-    const double overMedian = (withPlugin.median() - withCapture.median()) / bare.median();
-    std::printf("plugin overhead / forward  best %.2f%%  median %.2f%%  (limit 5%%: %s)\n",
-                100 * overBest, 100 * overMedian, overMedian < 0.05 ? "ok" : "OVER");
+    std::printf("hand-off (views + call)  best %.6f s  median %.6f s\n", handOff.best(),
+                handOff.median());
+    std::printf(
+        "(plugin - captured) / bare  best %+.2f%%  median %+.2f%%  (noise of two forwards)\n",
+        100 * (withPlugin.best() - withCapture.best()) / bare.best(),
+        100 * (withPlugin.median() - withCapture.median()) / bare.median());
+    const double overhead = handOff.median() / bare.median();
+    std::printf("plugin overhead / forward  median %.3f%%  best %.3f%%  (limit 5%%: %s)\n",
+                100 * overhead, 100 * handOff.best() / bare.best(),
+                overhead < 0.05 ? "ok" : "OVER");
     std::filesystem::remove_all(dir);
     return 0;
 }

@@ -35,38 +35,32 @@ void setPluginEdits(std::vector<PluginFunction> edits) {
     g_edits = std::move(edits);
 }
 
-void attachPluginEdit(capture::HookScope& scope, const capture::HookRegistry& hooks,
-                      const std::string& name, int layer, int head,
-                      const std::map<std::string, std::string>& params) {
+capture::PatternEdit pluginPatternEdit(const std::string& name, int64_t layer,
+                                       std::vector<int64_t> heads,
+                                       const std::map<std::string, std::string>& params) {
     const PluginFunction edit = findEdit(name);
     const auto checked = std::make_shared<analysis::MetricParams>(edit.params, params);
-    const std::string hook = "blocks." + std::to_string(layer) + ".attn.hook_pattern";
-    if (!hooks.contains(hook))
-        throw capture::InputError(name + ": the model has no layer " + std::to_string(layer));
-    scope.add(hook, [edit, checked, head](at::Tensor& pattern, const capture::HookContext&) {
-        // pattern: [batch, head, query, key]
-        if (head < 0 || head >= pattern.size(1))
-            throw capture::InputError(kPluginPrefix + edit.name + ": the model has no head " +
-                                      std::to_string(head));
-        at::Tensor edited = pattern.clone();
-        for (int64_t b = 0; b < pattern.size(0); ++b) {
-            const at::Tensor map = pattern[b][head];  // [query, key]
-            PythonWorker::instance().call([&] {
-                try {
-                    const py::array out = hostModule().attr("run_edit")(
-                        edit.script.plugin, edit.script.file, edit.function, edit.line,
-                        readOnlyArray(map), pythonParams(*checked, edit.params));
-                    // Copied while the array lives, on the worker, under the GIL.
-                    const at::Tensor result =
-                        at::from_blob(const_cast<void*>(out.data()), map.sizes(), at::kFloat);
-                    edited[b][head].copy_(result);
-                } catch (py::error_already_set& e) {
-                    throwPluginFailure(e, edit.script);
-                }
-            });
-        }
-        pattern = edited;
-    });
+    capture::PatternEdit out;
+    out.layer = layer;
+    out.heads = std::move(heads);
+    out.description = name;
+    out.edit = [edit, checked](const at::Tensor& map, int64_t, int64_t) {
+        at::Tensor result;  // [query, key]
+        PythonWorker::instance().call([&] {
+            try {
+                const py::array a = hostModule().attr("run_edit")(
+                    edit.script.plugin, edit.script.file, edit.function, edit.line,
+                    readOnlyArray(map), pythonParams(*checked, edit.params));
+                // Copied while the array lives, on the worker, under the GIL.
+                result = at::from_blob(const_cast<void*>(a.data()), map.sizes(), at::kFloat)
+                             .to(map.scalar_type(), /*non_blocking=*/false, /*copy=*/true);
+            } catch (py::error_already_set& e) {
+                throwPluginFailure(e, edit.script);
+            }
+        });
+        return result;
+    };
+    return out;
 }
 
 }  // namespace attnscope::plugins

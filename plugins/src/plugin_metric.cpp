@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -135,6 +136,7 @@ public:
         analysis::MetricResult result;
         nlohmann::json perItem = nlohmann::json::array(), details = nlohmann::json::array();
         const std::size_t n = ctx.data.items.size();
+        double pluginSeconds = 0;  // handing the captures over, the call, the checks
         at::NoGradGuard noGrad;
         for (std::size_t i = 0; i < n && !result.cancelled; ++i) {
             if (ctx.cancelled()) {
@@ -164,6 +166,7 @@ public:
             state->progress = ctx.progress.part(double(i) / double(n), double(i + 1) / double(n));
             std::vector<double> scores;
             nlohmann::json itemDetails;
+            const auto callStart = std::chrono::steady_clock::now();
             try {
                 PythonWorker::instance().call(
                     [&] {
@@ -175,6 +178,8 @@ public:
                 result.cancelled = true;
                 break;
             }
+            pluginSeconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - callStart).count();
             for (std::size_t k = 0; k < scores.size(); ++k)
                 if (!std::isnan(scores[k])) {
                     sum[k] += scores[k];
@@ -191,6 +196,7 @@ public:
                 count[k] ? sum[k] / count[k] : std::numeric_limits<double>::quiet_NaN();
         result.details["per_item"] = perItem;
         result.details["plugin_details"] = details;
+        result.details["plugin_seconds"] = pluginSeconds;
         return result;
     }
 

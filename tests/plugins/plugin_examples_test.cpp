@@ -197,8 +197,9 @@ TEST_F(ExamplePlugins, TemperatureEditReplacesOneHeadsPatternDuringTheForward) {
     at::Tensor editedLogits;
     {
         capture::HookScope scope(model.hooks());
-        plugins::attachPluginEdit(scope, model.hooks(), "plugin:temperature", 1, 2,
-                                  {{"temperature", "3"}});
+        capture::applyInterventions(
+            scope, model,
+            {plugins::pluginPatternEdit("plugin:temperature", 1, {2}, {{"temperature", "3"}})});
         capture::CaptureSpec spec;
         spec.hooks = {"blocks.1.attn.hook_pattern"};
         capture::attachCapture(scope, model.hooks(), spec, cache);  // sees the edited map
