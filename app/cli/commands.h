@@ -39,4 +39,8 @@ int runEvalDemoCommand(const std::vector<std::string>& args, std::istream& in, s
 int runPatchCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                     std::ostream& err);
 
+/// `plugins list [--json]`: the plugin scripts found, loaded or failed (plugins_command.cpp).
+int runPluginsCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                      std::ostream& err);
+
 }  // namespace attnscope::app

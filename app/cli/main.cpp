@@ -1,11 +1,14 @@
 // attnscope-cli: headless AttnScope.
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/progress.h"
+#include "attnscope/plugins/plugin_host.h"
+#include "attnscope/plugins/plugin_paths.h"
 #include "cli_args.h"
 #include "commands.h"
 #include "tokenize_command.h"
@@ -77,6 +80,7 @@ const std::map<std::string, CommandInfo>& commands() {
           "[--threshold TAU]\n      [--metric logit-diff|kl] [--ablation resample|zero|mean] "
           "[--top-edges N | --edge-fraction F]\n      [--out FILE.h5] [--json] [--dot FILE.dot] "
           "[--quiet] [--split-special-tokens]"}},
+        {"plugins", {runPluginsCommand, "plugins list [--json]"}},
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--threads N] [--dtype float32|bfloat16] [--eval-count N]\n"
@@ -103,6 +107,20 @@ void printUsage(std::ostream& out) {
     out << "usage: attnscope-cli COMMAND [options]\n\ncommands:\n";
     for (const auto& [name, info] : commands())
         out << "  " << info.usage << "\n";
+    out << "\nplugin metrics (--metric plugin:NAME) are loaded from:\n";
+    for (const auto& folder : attnscope::plugins::pluginSearchPath())
+        out << "  " << folder.string() << "\n";
+    out << "  (more folders: ATTNSCOPE_PLUGIN_PATH=DIR:DIR; see docs/plugins.md)\n"
+        << "\nexit codes: 0 success, 1 error, 2 usage error, "
+        << attnscope::plugins::kPluginErrorExitCode << " plugin error, 130 interrupted\n";
+}
+
+// The commands that look metrics up in the registry load the plugins first, so that plugin
+// metrics are found like the built-ins; the others do not start the interpreter.
+bool usesRegistry(const std::string& command) {
+    static const std::set<std::string> names = {"score",   "metrics", "ablation-curve",
+                                                "session", "plugins", "batch"};
+    return names.count(command) > 0;
 }
 
 }  // namespace
@@ -121,10 +139,14 @@ int main(int argc, char** argv) {
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     try {
+        if (usesRegistry(args[0])) attnscope::plugins::loadPlugins();
         return it->second.run(rest, std::cin, std::cout, std::cerr);
     } catch (const attnscope::app::UsageError& e) {
         std::cerr << "error: " << e.what() << "\nusage: attnscope-cli " << it->second.usage << "\n";
         return 2;
+    } catch (const attnscope::plugins::PluginError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return attnscope::plugins::kPluginErrorExitCode;
     } catch (const attnscope::capture::Cancelled&) {
         std::cerr << "interrupted\n";
         return 130;

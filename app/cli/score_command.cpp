@@ -6,6 +6,7 @@
 #include "attnscope/analysis/dataset.h"
 #include "attnscope/analysis/result_export.h"
 #include "attnscope/capture/transformer_model.h"
+#include "attnscope/plugins/plugin_host.h"
 #include "commands.h"
 #include "common_options.h"
 #include "score_params.h"
@@ -67,11 +68,16 @@ int runMetricsCommand(const std::vector<std::string>& argv, std::istream&, std::
     for (const auto& m : analysis::MetricRegistry::global().all()) {
         const auto& i = m->info();
         nlohmann::json params = nlohmann::json::array();
-        for (const auto& p : i.params)
-            params.push_back({{"name", p.name},
-                              {"default", p.defaultValue},
-                              {"help", p.help},
-                              {"unverified", p.unverified}});
+        for (const auto& p : i.params) {
+            nlohmann::json param = {{"name", p.name},
+                                    {"default", p.defaultValue},
+                                    {"help", p.help},
+                                    {"unverified", p.unverified}};
+            if (!p.choices.empty()) param["choices"] = p.choices;
+            if (p.minimum) param["min"] = *p.minimum;
+            if (p.maximum) param["max"] = *p.maximum;
+            params.push_back(std::move(param));
+        }
         list.push_back({{"name", i.name},
                         {"title", i.title},
                         {"description", i.description},
@@ -97,6 +103,7 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
     const std::string metric = args.required("--metric");
     const auto params = parseScoreParams(args.all("--param"));
     // Fails fast, before the model loads, for an unknown metric.
+    plugins::requirePluginMetric(metric, analysis::MetricRegistry::global());
     const analysis::MetricInfo& info = analysis::MetricRegistry::global().find(metric)->info();
     OpenedModel opened = openModelFromArgs(args);
     applyTokenizerOptions(args, opened);

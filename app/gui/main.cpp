@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "attnscope/capture/runtime_settings.h"
+#include "attnscope/plugins/plugin_host.h"
+#include "attnscope/plugins/plugin_paths.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/main_window.h"
 #include "attnscope/ui/startup.h"
@@ -24,7 +26,12 @@ struct Options {
 
 Options parse(const QCoreApplication& app) {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("AttnScope: inspect and edit attention heads"));
+    QString description = QStringLiteral(
+        "AttnScope: inspect and edit attention heads\n\nPlugin metrics are loaded from:");
+    for (const auto& folder : plugins::pluginSearchPath())
+        description += QStringLiteral("\n  ") + QString::fromStdString(folder.string());
+    description += QStringLiteral("\n  (more: ATTNSCOPE_PLUGIN_PATH=DIR:DIR; docs/plugins.md)");
+    p.setApplicationDescription(description);
     p.addHelpOption();
     const QCommandLineOption model({QStringLiteral("m"), QStringLiteral("model")},
                                    QStringLiteral("Hugging Face model folder to open."),
@@ -114,9 +121,17 @@ int main(int argc, char** argv) {
     pointers.push_back(nullptr);
     int count = static_cast<int>(args.size());
     QApplication application(count, pointers.data());
-    QApplication::setOrganizationName(QStringLiteral("AttnScope"));
-    QApplication::setApplicationName(QStringLiteral("AttnScope"));
+    // The plugin host derives the per-user plugin folder from the same names.
+    QApplication::setOrganizationName(QString::fromLatin1(plugins::kOrganizationName));
+    QApplication::setApplicationName(QString::fromLatin1(plugins::kApplicationName));
     const app::Options o = app::parse(application);
+    // Plugin metrics join the registry before the analysis form is built from it; scripts
+    // that fail are listed in the window's message bar.
+    try {
+        plugins::loadPlugins();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "attnscope: plugins unavailable: %s\n", e.what());
+    }
     ui::MainWindow window;
     if (!o.screenshot.isEmpty()) {
         window.setQuietErrors(true);

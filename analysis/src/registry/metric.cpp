@@ -1,5 +1,7 @@
 #include "attnscope/analysis/metric.h"
 
+#include <algorithm>
+#include <sstream>
 #include <stdexcept>
 
 #include "attnscope/capture/load_error.h"
@@ -39,6 +41,25 @@ void validate(const ParamSpec& spec, const std::string& value) {
     if (used != value.size() || (value.empty() && spec.type != ParamType::Text) || !boolOk)
         throw InputError("parameter '" + spec.name + "' must be " + typeName(spec.type) +
                          ", got '" + value + "'");
+    if (!spec.choices.empty() &&
+        std::find(spec.choices.begin(), spec.choices.end(), value) == spec.choices.end()) {
+        std::string list;
+        for (const auto& c : spec.choices)
+            list += (list.empty() ? "" : ", ") + c;
+        throw InputError("parameter '" + spec.name + "' must be one of " + list + ", got '" +
+                         value + "'");
+    }
+    const bool numeric = spec.type == ParamType::Integer || spec.type == ParamType::Real;
+    if (numeric && ((spec.minimum && std::stod(value) < *spec.minimum) ||
+                    (spec.maximum && std::stod(value) > *spec.maximum))) {
+        std::ostringstream range;
+        range << "[";
+        spec.minimum ? range << *spec.minimum : range << "-inf";
+        range << ", ";
+        spec.maximum ? range << *spec.maximum : range << "inf";
+        range << "]";
+        throw InputError("parameter '" + spec.name + "' = " + value + " is outside " + range.str());
+    }
 }
 
 }  // namespace
@@ -101,6 +122,13 @@ void MetricRegistry::add(std::shared_ptr<const Metric> metric) {
             throw std::invalid_argument("metric '" + metric->info().name +
                                         "' is already registered");
     m_metrics.push_back(std::move(metric));
+}
+
+void MetricRegistry::removeWithPrefix(const std::string& prefix) {
+    m_metrics.erase(
+        std::remove_if(m_metrics.begin(), m_metrics.end(),
+                       [&](const auto& m) { return m->info().name.rfind(prefix, 0) == 0; }),
+        m_metrics.end());
 }
 
 std::shared_ptr<const Metric> MetricRegistry::find(const std::string& name) const {

@@ -31,9 +31,14 @@ std::vector<MetricDescriptor> metricCatalog() {
         const analysis::MetricInfo& info = metric->info();
         MetricDescriptor d{
             qs(info.name), qs(info.title), qs(info.description), qs(info.citation), {}};
-        for (const auto& p : info.params)
-            d.params.push_back(
-                {qs(p.name), typeOf(p.type), qs(p.defaultValue), qs(p.help), p.unverified});
+        for (const auto& p : info.params) {
+            ParamDescriptor param{qs(p.name), typeOf(p.type), qs(p.defaultValue),
+                                  qs(p.help), p.unverified,   {},
+                                  p.minimum,  p.maximum};
+            for (const auto& c : p.choices)
+                param.choices << qs(c);
+            d.params.push_back(std::move(param));
+        }
         out.push_back(std::move(d));
     }
     return out;

@@ -23,6 +23,7 @@ AnalysisPanel::AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* par
     : QWidget(parent), m_metrics(std::move(metrics)) {
     auto* layout = new QVBoxLayout(this);
     m_combo = new QComboBox(this);
+    m_combo->setObjectName(QStringLiteral("analysisMetricCombo"));
     for (const MetricDescriptor& m : m_metrics)
         m_combo->addItem(m.title.isEmpty() ? m.name : m.title, m.name);
     layout->addWidget(m_combo);
@@ -78,6 +79,27 @@ AnalysisPanel::AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* par
     rebuildForm();
 }
 
+void AnalysisPanel::setMetrics(std::vector<MetricDescriptor> metrics) {
+    const QString current = metric();
+    m_metrics = std::move(metrics);
+    {
+        const QSignalBlocker block(m_combo);
+        m_combo->clear();
+        for (const MetricDescriptor& m : m_metrics)
+            m_combo->addItem(m.title.isEmpty() ? m.name : m.title, m.name);
+        const int i = m_combo->findData(current);
+        m_combo->setCurrentIndex(i >= 0 ? i : 0);
+    }
+    rebuildForm();
+}
+
+QStringList AnalysisPanel::metricNames() const {
+    QStringList out;
+    for (const MetricDescriptor& m : m_metrics)
+        out << m.name;
+    return out;
+}
+
 void AnalysisPanel::rebuildForm() {
     while (m_form->rowCount() > 0)
         m_form->removeRow(0);
@@ -92,7 +114,9 @@ void AnalysisPanel::rebuildForm() {
         switch (p.type) {
             case ParamDescriptor::Type::Integer: {
                 auto* spin = new QSpinBox(m_formHost);
-                spin->setRange(std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+                spin->setRange(
+                    p.minimum ? static_cast<int>(*p.minimum) : std::numeric_limits<int>::min(),
+                    p.maximum ? static_cast<int>(*p.maximum) : std::numeric_limits<int>::max());
                 spin->setValue(p.defaultValue.toInt());
                 field = spin;
                 break;
@@ -106,10 +130,19 @@ void AnalysisPanel::rebuildForm() {
             }
             case ParamDescriptor::Type::Real:
             case ParamDescriptor::Type::Text: {
+                if (!p.choices.isEmpty()) {
+                    auto* choice = new QComboBox(m_formHost);
+                    choice->addItems(p.choices);
+                    choice->setCurrentText(p.defaultValue);
+                    field = choice;
+                    break;
+                }
                 auto* edit = new QLineEdit(p.defaultValue, m_formHost);
                 if (p.type == ParamDescriptor::Type::Real) {
                     auto* v = new QDoubleValidator(edit);
                     v->setLocale(QLocale::c());
+                    if (p.minimum) v->setBottom(*p.minimum);
+                    if (p.maximum) v->setTop(*p.maximum);
                     edit->setValidator(v);
                 }
                 field = edit;
@@ -140,6 +173,7 @@ QString AnalysisPanel::paramValue(int index) const {
     if (auto* spin = qobject_cast<QSpinBox*>(f)) return QString::number(spin->value());
     if (auto* box = qobject_cast<QCheckBox*>(f))
         return box->isChecked() ? QStringLiteral("true") : QStringLiteral("false");
+    if (auto* choice = qobject_cast<QComboBox*>(f)) return choice->currentText();
     return static_cast<QLineEdit*>(f)->text();
 }
 
@@ -150,6 +184,8 @@ bool AnalysisPanel::setParam(const QString& name, const QString& value) {
             spin->setValue(value.toInt());
         else if (auto* box = qobject_cast<QCheckBox*>(f))
             box->setChecked(value == QLatin1String("true") || value == QLatin1String("1"));
+        else if (auto* choice = qobject_cast<QComboBox*>(f))
+            choice->setCurrentText(value);
         else
             static_cast<QLineEdit*>(f)->setText(value);
         return true;

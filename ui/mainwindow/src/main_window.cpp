@@ -21,6 +21,7 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "attnscope/plugins/plugin_host.h"
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/atlas_panel.h"
@@ -29,8 +30,10 @@
 #include "attnscope/ui/heatmap_view.h"
 #include "attnscope/ui/intervention_list_model.h"
 #include "attnscope/ui/interventions_panel.h"
+#include "attnscope/ui/message_bar.h"
 #include "attnscope/ui/model_panel.h"
 #include "attnscope/ui/plots_panel.h"
+#include "attnscope/ui/plugin_watcher.h"
 #include "attnscope/ui/predictions_view.h"
 #include "attnscope/ui/prompt_panel.h"
 #include "attnscope/ui/token_strip_view.h"
@@ -59,6 +62,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setAcceptDrops(true);
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
     m_controller = new AppController(this);
+    m_pluginWatcher = new PluginWatcher(this);
     m_undo = new QUndoStack(this);
     m_interventions = new InterventionListModel(this);
     buildPanels();
@@ -69,6 +73,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connectController();
     refreshScoreChoices();
     restoreSettings();
+    showPluginErrors();  // scripts that failed at start-up
 }
 
 MainWindow::~MainWindow() = default;
@@ -89,8 +94,16 @@ void MainWindow::buildPanels() {
     m_promptPanel = new PromptPanel(left);
     leftLayout->addWidget(m_modelPanel);
     leftLayout->addWidget(m_promptPanel, 1);
-    m_heatmapPanel = new HeatmapPanel(this);
-    setCentralWidget(m_heatmapPanel);
+    // The centre: the message bar (hidden until a plugin fails) above the heatmap.
+    auto* centre = new QWidget(this);
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->setSpacing(0);
+    m_messageBar = new MessageBar(centre);
+    m_heatmapPanel = new HeatmapPanel(centre);
+    centreLayout->addWidget(m_messageBar);
+    centreLayout->addWidget(m_heatmapPanel, 1);
+    setCentralWidget(centre);
     m_atlasPanel = new AtlasPanel(this);
     m_predictions = new PredictionsView(this);
     m_editsPanel = new InterventionsPanel(m_interventions, this);
@@ -189,6 +202,14 @@ void MainWindow::buildMenus() {
         m_controller->cancelAblationCurve();
         m_controller->cancelCircuit();
     });
+    run->addSeparator();
+    QAction* reload = run->addAction(tr("Reload &plugins"), QKeySequence(tr("Ctrl+Shift+P")), this,
+                                     &MainWindow::reloadPlugins);
+    reload->setObjectName(QStringLiteral("reloadPluginsAction"));
+    QStringList folders;
+    for (const auto& f : plugins::PluginHost::instance().folders())
+        folders << QString::fromStdString(f.string());
+    reload->setToolTip(tr("Plugin folders:\n%1").arg(folders.join(QLatin1Char('\n'))));
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())

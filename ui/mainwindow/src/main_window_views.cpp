@@ -153,6 +153,7 @@ void MainWindow::onProgress(const QString& task, double fraction, const QString&
 }
 
 void MainWindow::onAnalysisFinished(const HeadScoresSnapshot& scores) {
+    if (m_pluginReloadPending) reloadPlugins();
     m_analysis->setRunning(false);
     m_analysis->setProgress(1.0, tr("done"));
     refreshScoreChoices();

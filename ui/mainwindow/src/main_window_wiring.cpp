@@ -9,7 +9,9 @@
 #include "attnscope/ui/intervention_list_model.h"
 #include "attnscope/ui/interventions_panel.h"
 #include "attnscope/ui/main_window.h"
+#include "attnscope/ui/message_bar.h"
 #include "attnscope/ui/plots_panel.h"
+#include "attnscope/ui/plugin_watcher.h"
 #include "attnscope/ui/prompt_panel.h"
 #include "attnscope/ui/token_strip_view.h"
 
@@ -81,12 +83,25 @@ void MainWindow::connectController() {
     connect(m_controller, &AppController::analysisFinished, this, &MainWindow::onAnalysisFinished);
     connect(m_controller, &AppController::analysisFailed, this, [this](const QString& message) {
         m_analysis->setFailed(message);
-        showError(message);
+        // A plugin's failure (its file, line and traceback) goes to the message bar: the
+        // window carries on and the user edits the script and reloads.
+        if (message.startsWith(QLatin1String("plugin "))) {
+            m_messageBar->showMessages(tr("A plugin metric failed:"), {message});
+            m_status->setText(message.section(QLatin1Char('\n'), 0, 0));
+            m_lastError = message;
+            Q_EMIT errorShown(message);
+        } else {
+            showError(message);
+        }
+        if (m_pluginReloadPending) reloadPlugins();
     });
     connect(m_controller, &AppController::analysisCancelled, this, [this] {
         m_analysis->setCancelled();
         m_status->setText(tr("Analysis cancelled"));
+        if (m_pluginReloadPending) reloadPlugins();
     });
+    connect(m_pluginWatcher, &PluginWatcher::changedOnDisk, this, &MainWindow::reloadPlugins);
+    connect(m_pluginWatcher, &PluginWatcher::reloaded, this, &MainWindow::onPluginsReloaded);
     connect(m_controller, &AppController::ablationCurveFinished, this,
             &MainWindow::onAblationCurveFinished);
     connect(m_controller, &AppController::ablationCurveFailed, this, [this](const QString& m) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ struct ParamSpec {
     std::string defaultValue;
     std::string help;
     bool unverified = false;  ///< an [UNVERIFIED] threshold of the spec: printed with results
+    /// Allowed values of a Text parameter (an enum); empty: any text.
+    std::vector<std::string> choices = {};
+    /// Bounds of an Integer or Real parameter (inclusive); unset: unbounded.
+    std::optional<double> minimum = std::nullopt;
+    std::optional<double> maximum = std::nullopt;
 };
 
 struct MetricInfo {
@@ -110,6 +116,8 @@ public:
 
     /// Throws std::invalid_argument for a duplicate name.
     void add(std::shared_ptr<const Metric> metric);
+    /// Removes the metrics whose names start with `prefix` (plugin metrics before a reload).
+    void removeWithPrefix(const std::string& prefix);
     /// Throws InputError listing the registered names.
     std::shared_ptr<const Metric> find(const std::string& name) const;
     std::vector<std::shared_ptr<const Metric>> all() const;

@@ -7,13 +7,10 @@
 #include <vector>
 
 #include "attnscope/analysis/attention_map.h"
+#include "attnscope/analysis/item_ids.h"
 #include "attnscope/analysis/metric.h"
 
 namespace attnscope::analysis {
-
-/// Token ids of an item: its "ids" field when present, else its text encoded with the model's
-/// tokenizer (BOS as the tokenizer adds it), truncated to `maxTokens` (0: no limit).
-std::vector<int64_t> itemIds(const MetricContext& ctx, const DataItem& item, int64_t maxTokens);
 
 /// Calls `fn(item index, per-layer patterns [head, query, key])` for every item. Reports
 /// progress, stops early on cancel (returns false then). Throws InputError for an empty dataset.

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
+
+#include <optional>
 
 #include <vector>
 
@@ -14,6 +17,9 @@ struct ParamDescriptor {
     QString defaultValue;
     QString help;
     bool unverified = false;  // an [UNVERIFIED] threshold of the spec
+    QStringList choices;      // an enum's values (shown as a combo box); empty: free text
+    std::optional<double> minimum;
+    std::optional<double> maximum;
 };
 
 /// A metric of the analysis registry, as plain values for the GUI.
@@ -25,7 +31,8 @@ struct MetricDescriptor {
     std::vector<ParamDescriptor> params;
 };
 
-/// Every metric in the process-wide registry, in registration order.
+/// Every metric in the process-wide registry, in registration order (plugin metrics, named
+/// "plugin:NAME", after the built-ins).
 std::vector<MetricDescriptor> metricCatalog();
 
 }  // namespace attnscope::ui

@@ -3,6 +3,7 @@
 #include "attnscope/ui/analysis_request.h"
 #include "attnscope/ui/metric_descriptor.h"
 
+#include <QStringList>
 #include <QWidget>
 
 #include <vector>
@@ -18,7 +19,8 @@ namespace attnscope::ui {
 
 /// Runs registry metrics: a metric chooser, a parameter form generated from the metric's
 /// ParamSpecs (integer: spin box, real: validated line edit, boolean: check box, text: line
-/// edit; [UNVERIFIED] thresholds are marked), an optional dataset file (default: the current
+/// edit, an enum: combo box; declared bounds limit the fields; [UNVERIFIED] thresholds are
+/// marked), an optional dataset file (default: the current
 /// prompts), Run/Cancel and a progress bar. The parameter form scrolls, so that a metric
 /// with many parameters does not grow the panel. GUI thread only.
 class AnalysisPanel : public QWidget {
@@ -26,6 +28,11 @@ class AnalysisPanel : public QWidget {
 public:
     explicit AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* parent = nullptr);
 
+    /// Replaces the metrics offered (after plugins were reloaded); keeps the current one when
+    /// it is still offered.
+    void setMetrics(std::vector<MetricDescriptor> metrics);
+    /// The registry names offered, in order.
+    QStringList metricNames() const;
     /// Selects a metric by registry name; false when unknown.
     bool setMetric(const QString& name);
     QString metric() const;

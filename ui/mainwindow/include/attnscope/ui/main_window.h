@@ -34,6 +34,8 @@ class HeatmapView;
 class InterventionListModel;
 class InterventionsPanel;
 class LogitLensPlot;
+class MessageBar;
+class PluginWatcher;
 class ModelPanel;
 class PlotsPanel;
 class PredictionsView;
@@ -110,8 +112,17 @@ public:
     /// Brings the circuit explorer's dock to the front.
     void showCircuitPanel();
     QString statusText() const;
+    /// The bar above the heatmap that lists plugin errors.
+    MessageBar* messageBar() const { return m_messageBar; }
+    PluginWatcher* pluginWatcher() const { return m_pluginWatcher; }
+    /// Reloads the plugin scripts (Run ▸ Reload plugins; also when a plugin file changes):
+    /// the analysis form offers the new metric list, failures appear in the message bar.
+    /// Waits for a running analysis to finish first.
+    void reloadPlugins();
 
 Q_SIGNALS:
+    /// reloadPlugins() finished; the analysis form lists the reloaded metrics.
+    void pluginsReloaded();
     /// A run's snapshot reached every view.
     void viewUpdated();
     /// openSession() finished: the session's prompts, edits, results and selection are shown.
@@ -168,7 +179,13 @@ private:
     void exportPredictionsDialog();
     void exportScoresDialog();
 
+    void onPluginsReloaded(const QStringList& errors);
+    void showPluginErrors();
+
     AppController* m_controller = nullptr;
+    PluginWatcher* m_pluginWatcher = nullptr;
+    MessageBar* m_messageBar = nullptr;
+    bool m_pluginReloadPending = false;  // asked for while an analysis ran
     QUndoStack* m_undo = nullptr;
     InterventionListModel* m_interventions = nullptr;
     InterventionList m_applied;  // the list the controller runs with
