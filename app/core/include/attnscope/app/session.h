@@ -144,6 +144,12 @@ struct ScoreRequest {
     std::map<std::string, std::string> params;
     std::string datasetPath;
     std::vector<std::string> prompts;
+    /// Dataset items as JSON objects (a JSONL line each: "prompt" or "text", other fields kept),
+    /// used when no file is given; takes precedence over `prompts`.
+    std::vector<std::string> itemsJson;
+    /// Edits in force while the metric runs (patch edits are refused: they need a corrupted
+    /// run of each of the metric's prompts).
+    EditList edits;
 };
 struct ScoreOutcome {
     HeadScores scores;  ///< per query head (a KV-head table is expanded)
