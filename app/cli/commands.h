@@ -23,6 +23,9 @@ int runAblationCurveCommand(const std::vector<std::string>& args, std::istream& 
 /// `session show|export FILE` (session_command.cpp).
 int runSessionCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                       std::ostream& err);
+/// Runs an experiment file headless, resumable, over MPI ranks (batch_command.cpp).
+int runBatchCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err);
 /// Trains the demo model and writes it as a Hugging Face folder (train_demo_command.cpp).
 int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                         std::ostream& err);

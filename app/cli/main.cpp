@@ -58,6 +58,11 @@ const std::map<std::string, CommandInfo>& commands() {
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
           "      [--key NAME] [--csv FILE] [--json] [--quiet] [--split-special-tokens]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
+        {"batch",
+         {runBatchCommand,
+          "batch EXPERIMENT.yaml [--out RESULTS.h5] [--resume] [--progress=bar|json|none]\n"
+          "      [--threads N] [--dtype float32|bfloat16] [--device cpu|cuda]\n"
+          "      (exit 3: bad experiment file, 4: missing model or dataset, 5: items failed)"}},
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"

@@ -168,6 +168,7 @@ BatchOutcome runBatch(const BatchPlan& plan, const BatchOptions& o) {
         if (item.index % comm.size == comm.rank && !done.count(item.index))
             todo.push_back(&item);
 
+    if (o.started) o.started(outcome, static_cast<int>(todo.size()));
     ItemRunner runner(plan, o.load);
     const auto commit = [&] {
         std::vector<ItemRecord> records;

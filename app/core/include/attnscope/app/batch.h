@@ -78,19 +78,6 @@ struct BatchComm {
     std::function<int(int)> maxOverRanks = [](int v) { return v; };
 };
 
-struct BatchOptions {
-    std::filesystem::path out;
-    bool resume = false;
-    capture::LoadOptions load;
-    /// Fraction of items done and messages; its token stops the run after the current item.
-    capture::Progress progress;
-    /// Called on the working thread after each item is committed (done counts this run's items).
-    std::function<void(const ItemRecord&, int done, int todo)> itemFinished;
-    BatchComm comm;
-    /// Test hook: SIGKILL this process right after its k-th commit (0 = never).
-    int killAfterItems = 0;
-};
-
 struct BatchOutcome {
     int total = 0;    ///< items of the experiment
     int resumed = 0;  ///< found finished in the results (and shards) at the start
@@ -98,6 +85,22 @@ struct BatchOutcome {
     int failed = 0;   ///< failed items in the final results (rank 0)
     bool interrupted = false;
 };
+
+struct BatchOptions {
+    std::filesystem::path out;
+    bool resume = false;
+    capture::LoadOptions load;
+    /// Fraction of items done and messages; its token stops the run after the current item.
+    capture::Progress progress;
+    /// Called once the finished items are known: the counts so far and this rank's items to run.
+    std::function<void(const BatchOutcome& counts, int todo)> started;
+    /// Called on the working thread after each item is committed (done counts this run's items).
+    std::function<void(const ItemRecord&, int done, int todo)> itemFinished;
+    BatchComm comm;
+    /// Test hook: SIGKILL this process right after its k-th commit (0 = never).
+    int killAfterItems = 0;
+};
+
 
 /// Runs the plan's unfinished items of this rank, committing each to the rank's file, then (rank
 /// 0) merges every rank's items into `out` with the CSV and JSON summaries beside it. Throws

@@ -3,6 +3,7 @@
 // included, from analysis::MetricRegistry): each kind declares its parameters, which the
 // experiment parser checks, and how it runs on a session. A new kind (e.g. a circuit method)
 // is one entry in analysisKinds().
+#include <cmath>
 #include <functional>
 #include <map>
 #include <string>
@@ -26,9 +27,14 @@ struct ResultTable {
     std::vector<std::string> columns;  ///< empty for head_scores (the columns are heads)
     std::string paramsJson = "{}";     ///< what the table was computed with
 
+    /// Equal tables, NaN (an unscored cell) equal to NaN.
     bool operator==(const ResultTable& o) const {
+        if (values.size() != o.values.size()) return false;
+        for (size_t i = 0; i < values.size(); ++i)
+            if (values[i] != o.values[i] && !(std::isnan(values[i]) && std::isnan(o.values[i])))
+                return false;
         return analysis == o.analysis && shape == o.shape && rows == o.rows && cols == o.cols &&
-               values == o.values && columns == o.columns && paramsJson == o.paramsJson;
+               columns == o.columns && paramsJson == o.paramsJson;
     }
 };
 
