@@ -6,7 +6,11 @@ CliArgs::CliArgs(const std::vector<std::string>& args, const std::set<std::strin
                  const std::set<std::string>& flags) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (flags.count(a)) {
+        // "--name=value" is "--name value".
+        const size_t eq = a.find('=');
+        if (a.rfind("--", 0) == 0 && eq != std::string::npos && valued.count(a.substr(0, eq))) {
+            m_values[a.substr(0, eq)].push_back(a.substr(eq + 1));
+        } else if (flags.count(a)) {
             m_flags.insert(a);
         } else if (valued.count(a)) {
             if (i + 1 >= args.size()) throw UsageError(a + " needs a value");

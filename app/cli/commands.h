@@ -29,6 +29,9 @@ int runCircuitEvalCommand(const std::vector<std::string>& args, std::istream& in
 /// Discovers a circuit with EAP, EAP-IG or ACDC (circuit_command.cpp).
 int runCircuitCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                       std::ostream& err);
+/// Runs an experiment file headless, resumable, over MPI ranks (batch_command.cpp).
+int runBatchCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err);
 /// Trains the demo model and writes it as a Hugging Face folder (train_demo_command.cpp).
 int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                         std::ostream& err);

@@ -81,6 +81,11 @@ const std::map<std::string, CommandInfo>& commands() {
           "[--top-edges N | --edge-fraction F]\n      [--out FILE.h5] [--json] [--dot FILE.dot] "
           "[--quiet] [--split-special-tokens]"}},
         {"plugins", {runPluginsCommand, "plugins list [--json]"}},
+        {"batch",
+         {runBatchCommand,
+          "batch EXPERIMENT.yaml [--out RESULTS.h5] [--resume] [--progress=bar|json|none]\n"
+          "      [--threads N] [--dtype float32|bfloat16] [--device cpu|cuda]\n"
+          "      (exit 3: bad experiment file, 4: missing model or dataset, 5: items failed)"}},
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--threads N] [--dtype float32|bfloat16] [--eval-count N]\n"

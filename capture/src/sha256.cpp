@@ -1,4 +1,4 @@
-#include "sha256.h"
+#include "attnscope/capture/sha256.h"
 
 namespace attnscope::capture {
 namespace {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "attnscope/capture/load_error.h"
-#include "sha256.h"
+#include "attnscope/capture/sha256.h"
 
 namespace attnscope::capture {
 namespace {

@@ -6,6 +6,30 @@
 
 namespace attnscope::analysis {
 
+DataItem dataItemFromJsonLine(const std::string& line, const std::string& where) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+        throw capture::InputError(where + ": not valid JSON: " + e.what());
+    }
+    if (!j.is_object()) throw capture::InputError(where + ": each line must be a JSON object");
+    DataItem item;
+    for (const char* key : {"text", "prompt", "input"})
+        if (j.contains(key) && j[key].is_string()) {
+            item.text = j[key].get<std::string>();
+            break;
+        }
+    if (j.contains("ids") && (!j["ids"].is_array() ||
+                              !std::all_of(j["ids"].begin(), j["ids"].end(),
+                                           [](const auto& v) { return v.is_number_integer(); })))
+        throw capture::InputError(where + ": \"ids\" must be a list of integers");
+    if (item.text.empty() && !j.contains("ids"))
+        throw capture::InputError(where + ": no \"text\", \"prompt\", \"input\" or \"ids\" field");
+    item.fields = j;
+    return item;
+}
+
 Dataset loadDataset(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) throw capture::InputError(path.string() + ": cannot open dataset");
@@ -20,34 +44,20 @@ Dataset loadDataset(const std::filesystem::path& path) {
             data.items.push_back({line, nlohmann::json::object()});
             continue;
         }
-        const std::string where = path.string() + ":" + std::to_string(lineNo);
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::exception& e) {
-            throw capture::InputError(where + ": not valid JSON: " + e.what());
-        }
-        if (!j.is_object()) throw capture::InputError(where + ": each line must be a JSON object");
-        DataItem item;
-        for (const char* key : {"text", "prompt", "input"})
-            if (j.contains(key) && j[key].is_string()) {
-                item.text = j[key].get<std::string>();
-                break;
-            }
-        if (j.contains("ids") && (!j["ids"].is_array() ||
-                                  !std::all_of(j["ids"].begin(), j["ids"].end(), [](const auto& v) {
-                                      return v.is_number_integer();
-                                  })))
-            throw capture::InputError(where + ": \"ids\" must be a list of integers");
-        if (item.text.empty() && !j.contains("ids"))
-            throw capture::InputError(where +
-                                      ": no \"text\", \"prompt\", \"input\" or \"ids\" field");
-        item.fields = j;
-        data.items.push_back(std::move(item));
+        data.items.push_back(
+            dataItemFromJsonLine(line, path.string() + ":" + std::to_string(lineNo)));
     }
     if (data.items.empty()) throw capture::InputError(path.string() + ": the dataset is empty");
     data.description += " (" + std::to_string(data.items.size()) + " items)";
     return data;
+}
+
+Dataset datasetFromJsonLines(const std::vector<std::string>& lines, std::string description) {
+    Dataset d;
+    d.description = std::move(description);
+    for (size_t i = 0; i < lines.size(); ++i)
+        d.items.push_back(dataItemFromJsonLine(lines[i], d.description + "[" + std::to_string(i) + "]"));
+    return d;
 }
 
 Dataset datasetFromTexts(const std::vector<std::string>& texts, std::string description) {

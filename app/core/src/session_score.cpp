@@ -3,6 +3,8 @@
 
 #include "attnscope/analysis/dataset.h"
 #include "attnscope/analysis/metric.h"
+#include "attnscope/app/edit_interventions.h"
+#include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_model.h"
 #include "session_state.h"
 
@@ -13,6 +15,8 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
     analysis::Dataset data;
     if (!request.datasetPath.empty()) {
         data = analysis::loadDataset(request.datasetPath);
+    } else if (!request.itemsJson.empty()) {
+        data = analysis::datasetFromJsonLines(request.itemsJson, "experiment items");
     } else if (d.opened.tokenizer) {
         data = analysis::datasetFromTexts(request.prompts, "typed prompts");
     } else {
@@ -25,6 +29,16 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
     }
     const analysis::MetricContext ctx{*d.opened.model, d.opened.tokenizer.get(), data, progress};
     const auto& registry = analysis::MetricRegistry::global();
+    // The edits stay attached to the model's hook points for the metric's forwards only.
+    const auto& config = d.opened.model->config();
+    for (const Edit& e : request.edits)
+        if (e.enabled && e.kind == EditKind::Patch)
+            throw capture::InputError(
+                "a patch edit cannot apply to a metric: it needs a corrupted run of each prompt");
+    capture::HookScope editScope(d.opened.model->hooks());
+    capture::applyInterventions(editScope, *d.opened.model,
+                                toInterventions(request.edits, static_cast<int>(config.nLayers),
+                                                static_cast<int>(config.nHeads), 0, nullptr, 0));
     const analysis::MetricResult r =
         analysis::runMetric(registry, request.metric, request.params, ctx);
     ScoreOutcome out;
@@ -38,17 +52,19 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
     s.layers = table.layers;
     s.heads = table.heads;
     s.values = table.values;
-    nlohmann::json params = nlohmann::json::object();
+    nlohmann::json given = nlohmann::json::object();
     for (const auto& [k, v] : request.params)
-        params[k] = v;
-    s.paramsJson = nlohmann::json{{"metric", request.metric},
-                                  {"title", info.title},
-                                  {"params", params},
-                                  {"dataset", request.datasetPath.empty() ? data.description
-                                                                          : request.datasetPath},
-                                  {"dataset_path", request.datasetPath},
-                                  {"items", data.items.size()}}
-                       .dump();
+        given[k] = v;
+    nlohmann::json params = nlohmann::json{
+        {"metric", request.metric},
+        {"title", info.title},
+        {"params", given},
+        {"dataset", request.datasetPath.empty() ? data.description : request.datasetPath},
+        {"dataset_path", request.datasetPath},
+        {"items", data.items.size()}};
+    if (!request.edits.empty())
+        params["interventions"] = nlohmann::json::parse(editsToJson(request.edits));
+    s.paramsJson = params.dump();
     return out;
 }
 

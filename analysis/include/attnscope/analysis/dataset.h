@@ -13,6 +13,11 @@ namespace attnscope::analysis {
 /// Throws InputError naming the file and line for malformed input.
 Dataset loadDataset(const std::filesystem::path& path);
 
+/// One JSONL line as an item (what loadDataset reads); `where` ("file:line") starts errors.
+DataItem dataItemFromJsonLine(const std::string& line, const std::string& where);
+/// Items from JSON object texts, one per entry.
+Dataset datasetFromJsonLines(const std::vector<std::string>& lines, std::string description);
+
 Dataset datasetFromTexts(const std::vector<std::string>& texts, std::string description);
 
 }  // namespace attnscope::analysis

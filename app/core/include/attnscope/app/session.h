@@ -145,6 +145,12 @@ struct ScoreRequest {
     std::map<std::string, std::string> params;
     std::string datasetPath;
     std::vector<std::string> prompts;
+    /// Dataset items as JSON objects (a JSONL line each: "prompt" or "text", other fields kept),
+    /// used when no file is given; takes precedence over `prompts`.
+    std::vector<std::string> itemsJson;
+    /// Edits in force while the metric runs (patch edits are refused: they need a corrupted
+    /// run of each of the metric's prompts).
+    EditList edits;
 };
 /// The request that computed `scores`, read back from its paramsJson: the metric, the
 /// parameters it recorded and the dataset file (empty for typed prompts, whose texts are the
