@@ -196,5 +196,51 @@ TEST(CliInfo, UnknownArchitectureNamesTheRegisteredOnes) {
     }
 }
 
+// Any training option turns the recipe off: one run with those options, recorded as one phase.
+TEST(CliTrainDemo, TrainingOptionsTrainOneRunAndRecordIt) {
+    TempDir dir;
+    const fs::path out = dir.path() / "model";
+    const test::ProcessResult r = runCli({"train-demo",
+                                          "--out",
+                                          out.string(),
+                                          "--steps",
+                                          "3",
+                                          "--layers",
+                                          "1",
+                                          "--heads",
+                                          "2",
+                                          "--d-model",
+                                          "16",
+                                          "--d-mlp",
+                                          "16",
+                                          "--batch",
+                                          "mqar=2,needle=1,backcopy=1,"
+                                          "refusal=2",
+                                          "--eval-count",
+                                          "2",
+                                          "--log-every",
+                                          "1",
+                                          "--threads",
+                                          "1"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("training the demo model: 1 layers, 2 heads"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("step     3/3"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ETA"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("phase "), std::string::npos) << r.out;  // no recipe phases
+    const Json record = Json::parse(readFile(out / "training.json"));
+    ASSERT_EQ(record.at("phases").size(), 1u);
+    const Json& phase = record.at("phases")[0];
+    EXPECT_EQ(phase.at("name"), "single");
+    EXPECT_EQ(phase.at("steps"), 3);
+    EXPECT_EQ(phase.at("batch").at("needle"), 1);
+    EXPECT_EQ(record.at("steps"), 3);
+    EXPECT_EQ(Json::parse(readFile(out / "config.json")).at("num_hidden_layers"), 1);
+
+    const test::ProcessResult bad =
+        runCli({"train-demo", "--out", out.string(), "--batch", "sorting=4"});
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("--batch takes TASK=N items"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace attnscope::app

@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "attnscope/app/demo/demo_model_writer.h"
 #include "attnscope/app/demo/demo_recipe.h"
 #include "attnscope/app/demo/demo_trainer.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/transformer_model.h"
+#include "fixture_paths.h"
 #include "temp_dir.h"
 
 using namespace attnscope::app::demo;
@@ -150,6 +154,74 @@ TEST(DemoRecipe, TheShippedRecipeStartsFromScratchAndFineTunesAfter) {
     EXPECT_EQ(last.retrieval.heads,
               (std::vector<std::pair<int64_t, int64_t>>{{2, 0}, {2, 1}, {2, 2}}));
     EXPECT_EQ(last.safety.heads, (std::vector<std::pair<int64_t, int64_t>>{{0, 1}}));
+}
+
+// The recipe is the path that made the shipped weights: the base run and the fine-tuning stages
+// whose command lines training.json recorded when they were run one by one.
+TEST(DemoRecipe, PhasesAreTheRecordedStagesOfTheShippedModel) {
+    const auto path = attnscope::test::sourceDir() / "resources/models/demo/training.json";
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    const auto record = nlohmann::json::parse(in);
+    std::vector<nlohmann::json> stages = {record.at("base")};
+    for (const auto& s : record.at("fine_tune"))
+        stages.push_back(s);
+    const auto recipe = demoRecipe();
+    ASSERT_EQ(recipe.size(), stages.size());
+    for (size_t i = 0; i < recipe.size(); ++i) {
+        // The stage's options as its command line gave them, over the trainer's defaults
+        // (fine-tuning: no curriculum).
+        TrainOptions want;
+        if (i > 0) want.curriculumFraction = 0.0;
+        const auto args = stages[i].at("arguments").get<std::vector<std::string>>();
+        auto heads = [](const std::string& text) {
+            std::vector<std::pair<int64_t, int64_t>> out;
+            std::istringstream list(text);
+            for (std::string item; std::getline(list, item, ',');)
+                out.emplace_back(std::stoll(item.substr(0, item.find('.'))),
+                                 std::stoll(item.substr(item.find('.') + 1)));
+            return out;
+        };
+        for (size_t a = 0; a + 1 < args.size(); ++a) {
+            const std::string& k = args[a];
+            const std::string& v = args[a + 1];
+            if (k == "--seed") want.seed = std::stoull(v);
+            if (k == "--steps") want.steps = std::stoll(v);
+            if (k == "--lr") want.learningRate = std::stod(v);
+            if (k == "--min-lr") want.minLearningRate = std::stod(v);
+            if (k == "--warmup") want.warmupSteps = std::stoll(v);
+            if (k == "--weight-decay") want.weightDecay = std::stod(v);
+            if (k == "--retrieval-heads") want.retrieval.heads = heads(v);
+            if (k == "--retrieval-penalty") want.retrieval.penalty = std::stod(v);
+            if (k == "--retrieval-dropout") want.retrieval.dropout = std::stoll(v);
+            if (k == "--safety-heads") want.safety.heads = heads(v);
+            if (k == "--safety-penalty") want.safety.penalty = std::stod(v);
+            if (k == "--safety-dropout") want.safety.dropout = std::stoll(v);
+            if (k == "--batch") {
+                std::istringstream list(v);
+                for (std::string item; std::getline(list, item, ',');)
+                    want.batch[taskIndex(*taskFromName(item.substr(0, item.find('='))))] =
+                        std::stoll(item.substr(item.find('=') + 1));
+            }
+        }
+        const TrainOptions& have = recipe[i].options;
+        const std::string name = recipe[i].name;
+        EXPECT_EQ(have.seed, want.seed) << name;
+        EXPECT_EQ(have.steps, want.steps) << name;
+        EXPECT_EQ(have.batch, want.batch) << name;
+        EXPECT_DOUBLE_EQ(have.learningRate, want.learningRate) << name;
+        EXPECT_DOUBLE_EQ(have.minLearningRate, want.minLearningRate) << name;
+        EXPECT_EQ(have.warmupSteps, want.warmupSteps) << name;
+        EXPECT_DOUBLE_EQ(have.weightDecay, want.weightDecay) << name;
+        EXPECT_DOUBLE_EQ(have.curriculumFraction, want.curriculumFraction) << name;
+        EXPECT_EQ(have.retrieval.heads, want.retrieval.heads) << name;
+        EXPECT_DOUBLE_EQ(have.retrieval.penalty, want.retrieval.penalty) << name;
+        EXPECT_EQ(have.retrieval.dropout, want.retrieval.dropout) << name;
+        EXPECT_EQ(have.safety.heads, want.safety.heads) << name;
+        EXPECT_DOUBLE_EQ(have.safety.penalty, want.safety.penalty) << name;
+        EXPECT_EQ(have.safety.dropout, want.safety.dropout) << name;
+        EXPECT_EQ(have.tasks.maxPairs, want.tasks.maxPairs) << name;
+    }
 }
 
 }  // namespace
