@@ -45,7 +45,7 @@ std::shared_ptr<const analysis::Metric> makePluginMetric(const PluginFunction& f
 
 namespace attnscope::plugins {
 
-/// The edits of the last load (plugin_edit.cpp keeps them for attachPluginEdit).
+/// The edits of the last load (plugin_edit.cpp keeps them for pluginPatternEdit).
 void setPluginEdits(std::vector<PluginFunction> edits);
 
 }  // namespace attnscope::plugins

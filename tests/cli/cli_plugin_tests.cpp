@@ -93,6 +93,15 @@ TEST(CliPlugins, FailingPluginExitsWithCodeSixNamingFileAndLine) {
     EXPECT_NE(r.err.find("parameter 'k' = 0 is outside [1, 10]"), std::string::npos) << r.err;
 }
 
+TEST(CliPlugins, CtrlCStopsAPluginThatNeverChecks) {
+    // The plugin raises SIGINT itself: the CLI's handler (the interpreter installs none) sets
+    // the cancel token, and the host interrupts the loop asynchronously.
+    const ProcessResult r = withTestPlugins(
+        {"score", "--model", demoModel(), "--metric", "plugin:interrupts_itself", "--quiet"});
+    EXPECT_EQ(r.exitCode, 130) << r.err;
+    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+}
+
 TEST(CliPlugins, HelpNamesThePluginFoldersAndTheExitCode) {
     const ProcessResult r = runProcess({ATTNSCOPE_CLI, "--help"});
     EXPECT_EQ(r.exitCode, 0);

@@ -225,11 +225,10 @@ TEST_F(ExamplePlugins, EditsAreListedWithTheirParameters) {
     EXPECT_EQ(edits[0].params[0].defaultValue, "2.0");
     ASSERT_TRUE(edits[0].params[0].minimum.has_value());
     EXPECT_DOUBLE_EQ(*edits[0].params[0].minimum, 0.01);
-    capture::HookRegistry none;
-    capture::HookScope scope(none);
-    EXPECT_THROW(
-        plugins::attachPluginEdit(scope, none, "plugin:temperature", 0, 0, {{"temperature", "0"}}),
-        capture::InputError);  // below its declared minimum
+    // below its declared minimum; an edit nobody declared
+    EXPECT_THROW(plugins::pluginPatternEdit("plugin:temperature", 0, {0}, {{"temperature", "0"}}),
+                 capture::InputError);
+    EXPECT_THROW(plugins::pluginPatternEdit("plugin:nonexistent", 0, {0}, {}), capture::InputError);
 }
 
 }  // namespace
