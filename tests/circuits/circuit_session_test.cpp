@@ -3,7 +3,9 @@
 // 1; no edge: faithfulness 0), discovery results that survive a session file, and bad input.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "attnscope/analysis/circuits/circuit_files.h"
 #include "attnscope/app/circuit_session.h"
@@ -66,6 +68,29 @@ TEST_F(CircuitSessionTest, EveryEdgeIsTheFullModelAndNoEdgeTheEmptyCircuit) {
     EXPECT_EQ(h.keptEdges, (edges + 1) / 2);
     // The same edge set gives the same numbers every time (the slider and circuit-eval agree).
     EXPECT_EQ(circuits.evaluate(half).metric, h.metric);
+}
+
+// A pairs file edited after it was prepared is read again (the GUI re-runs with the same path).
+TEST_F(CircuitSessionTest, AnEditedPairsFileIsReadAgain) {
+    test::TempDir dir;
+    const auto line = [](const char* answer, const char* wrong) {
+        return std::string(
+                   R"({"clean": "alice apple bob river carol stone . carol stone alice apple bob", )"
+                   R"("corrupted": "alice apple bob river carol stone . carol stone alice apple frank", )"
+                   R"("answer": ")") +
+               answer + R"(", "wrong": ")" + wrong + "\"}\n";
+    };
+    CircuitPairs pairs;
+    pairs.pairsPath = dir.write("pairs.jsonl", line("river", "stone"));
+    CircuitSession circuits(*s_session);
+    circuits.prepare(pairs, "logit-diff", "resample");
+    const std::vector<uint8_t> all(circuits.graph().edgeCount(), 1);
+    const double before = circuits.evaluate(all).fullModel;
+    const auto written = std::filesystem::last_write_time(pairs.pairsPath);
+    dir.write("pairs.jsonl", line("stone", "river"));  // answer and wrong swapped
+    std::filesystem::last_write_time(pairs.pairsPath, written + std::chrono::seconds(2));
+    circuits.prepare(pairs, "logit-diff", "resample");
+    EXPECT_NEAR(circuits.evaluate(all).fullModel, -before, 1e-4);
 }
 
 TEST_F(CircuitSessionTest, BadInputIsRefused) {

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <filesystem>
 
 #include "attnscope/analysis/circuits/circuit_selection.h"
 #include "attnscope/analysis/circuits/edge_patching.h"
@@ -101,8 +101,12 @@ const circuits::EdgeGraph& CircuitSession::graph() const {
 void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metric,
                              const std::string& ablation, const capture::Progress& progress) {
     Impl& d = *m_impl;
-    const std::string key =
-        json{{"pairs", describePairs(pairs)}, {"metric", metric}, {"ablation", ablation}}.dump();
+    json keyJson{{"pairs", describePairs(pairs)}, {"metric", metric}, {"ablation", ablation}};
+    std::error_code error;
+    if (!pairs.pairsPath.empty())  // a pairs file edited since: read it again
+        keyJson["modified"] =
+            std::filesystem::last_write_time(pairs.pairsPath, error).time_since_epoch().count();
+    const std::string key = keyJson.dump();
     if (d.patcher && key == d.preparedKey) return;
     d.patcher.reset();
     d.firstPair.reset();
@@ -122,8 +126,8 @@ void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metri
         d.firstPairFullProbs = at::softmax(firstPair->circuitLogits(all)[0].to(at::kDouble), -1);
         d.patcher = std::move(patcher);
         d.firstPair = std::move(firstPair);
-    } catch (const std::invalid_argument& error) {
-        throw capture::InputError(error.what());
+    } catch (const std::invalid_argument& invalid) {
+        throw capture::InputError(invalid.what());
     }
     d.preparedKey = key;
     d.pairsDescription = describePairs(pairs);
