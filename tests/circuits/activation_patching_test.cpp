@@ -2,12 +2,14 @@
 // nothing and patching every residual writer must give), batched sweeps against one forward
 // per variant, GQA k/v per KV head against the runtime's own HookPatch, and bad input.
 #include "attnscope/analysis/circuits/activation_patching.h"
+#include "attnscope/analysis/circuits/path_patching.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 
 #include "attnscope/capture/interventions.h"
 #include "attnscope/capture/load_error.h"
@@ -130,6 +132,32 @@ TEST_P(PatchingExactness, KvHeadPatchEqualsTheRuntimesHookPatch) {
         EXPECT_NEAR(sweep.values[layer][head], ld, 1e-4 * std::max(1.0, std::abs(ld)))
             << patchSiteName(site);
     }
+}
+
+// Path patching from the heads of layer l into resid_pre of layer l + 1 at every position,
+// with the MLPs free, is activation patching of those heads: other heads of layer l do not
+// read the sender, and everything from layer l + 1 on runs on the patched residual.
+TEST_P(PatchingExactness, PathIntoTheNextResidualIsActivationPatching) {
+    capture::TransformerModel& m = *model;
+    const int64_t L = m.config().nLayers;
+    const std::vector<PromptPair> pairs{randomPair(m.config().vocabSize, 7, 3, 8),
+                                        randomPair(m.config().vocabSize, 7, 2, 9)};
+    const auto exact = activationPatchingSweep(m, pairs, PatchingOptions{});
+    PathPatchingOptions options;
+    options.receivers = {{PatchSite::ResidPre, L - 1, {}}};
+    options.freezeMlps = false;
+    options.positions = {};
+    const auto path = pathPatching(m, pairs, options);
+    EXPECT_NEAR(path.clean, exact.clean, 1e-5 * std::max(1.0, std::abs(exact.clean)));
+    EXPECT_NEAR(path.corrupted, exact.corrupted, 1e-5 * std::max(1.0, std::abs(exact.clean)));
+    const double span = exact.corrupted - exact.clean;
+    ASSERT_GT(std::abs(span), 1e-3);
+    for (int64_t h = 0; h < m.config().nHeads; ++h)
+        EXPECT_NEAR(path.scores[L - 2][h], (exact.values[L - 2][h] - exact.clean) / span,
+                    1e-4 * std::max(1.0, 1.0 / std::abs(span)))
+            << "head " << h;
+    for (int64_t h = 0; h < m.config().nHeads; ++h)
+        EXPECT_TRUE(std::isnan(path.scores[L - 1][h]));
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, PatchingExactness,
