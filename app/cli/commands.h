@@ -35,5 +35,8 @@ int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, 
 /// Scores a demo model folder on the demo tasks' held-out evaluation prompts.
 int runEvalDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                        std::ostream& err);
+/// Activation patching sweeps (patch_command.cpp).
+int runPatchCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err);
 
 }  // namespace attnscope::app

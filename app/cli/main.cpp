@@ -59,6 +59,12 @@ const std::map<std::string, CommandInfo>& commands() {
           "score --model DIR --metric NAME [--param k=v]... [--data FILE] [--out FILE.h5]\n"
           "      [--key NAME] [--csv FILE] [--json] [--quiet] [--split-special-tokens]"}},
         {"metrics", {runMetricsCommand, "metrics [--json]"}},
+        {"patch",
+         {runPatchCommand,
+          "patch --model DIR (--clean TEXT | --clean-ids IDS) (--corrupted TEXT | --corrupted-ids "
+          "IDS)\n      (--answer TOKEN | --answer-id N) (--wrong TOKEN | --wrong-id N)\n      "
+          "--site z|q|k|v|pattern|resid_pre|attn_out|mlp_out [--positions all|last|I,J,...]\n      "
+          "[--direction noising|denoising] [--data PAIRS.jsonl] [--json] [--quiet]"}},
         {"circuit-eval",
          {runCircuitEvalCommand,
           "circuit-eval --model DIR --circuit FILE.h5|FILE.json [--data PAIRS.jsonl | --clean TEXT "

@@ -107,6 +107,19 @@ TEST(CircuitJson, GroupedGraphsNameKvReceiversByKvHead) {
     EXPECT_EQ(static_cast<int64_t>(j["edges"].size()), c.graph.edgeCount());
 }
 
+// EAP-IG's neuron-level files carry more per edge and per node; what we do not use is skipped.
+TEST(CircuitJson, SkipsMembersItDoesNotUse) {
+    const Circuit c = circuitFromJson(
+        R"({"nodes": {"m0": {"in_graph": true, "neurons": [true, false]}},
+            "edges": {"a0.h1->m0": {"score": -1.5, "in_graph": true, "extra": {"a": [1, {"b": 2}]}}},
+            "cfg": {"n_layers": 1, "n_heads": 2, "d_model": 2}, "other": [[], {}]})",
+        "f");
+    const int64_t e = c.graph.edgeIndex(std::string_view("a0.h1->m0"));
+    EXPECT_EQ(c.scores[e], -1.5f);
+    EXPECT_EQ(c.inCircuit[e], 1);
+    EXPECT_EQ(c.parameters.value("d_model", 0), 2);
+}
+
 TEST(CircuitJson, MissingEdgesAreUnscoredAndNotKept) {
     const Circuit c = circuitFromJson(
         R"({"cfg": {"n_layers": 1, "n_heads": 2}, "edges": {"a0.h1->m0": {"score": 2}}})", "f");
@@ -155,6 +168,12 @@ TEST(CircuitJson, BadFilesNameTheKey) {
         {"edges[\"input->m0\"].in_graph"});
     expectJsonError(R"({"cfg": {"n_layers": 1, "n_heads": 2}, "edges": {"input->m0": 3}})",
                     {"edges[\"input->m0\"]", "expected an object"});
+    expectJsonError(
+        R"({"cfg": {"n_layers": 1, "n_heads": 2}, "edges": {"input->m0": {"score": [1]}}})",
+        {"edges[\"input->m0\"].score", "expected a number, got an array"});
+    expectJsonError(R"({"cfg": {"n_layers": 1, "n_heads": 2}, "edges": [1]})", {"edges"});
+    expectJsonError(R"({"cfg": {"n_layers": 1, "n_heads": 2}, "edges": {}} trailing)",
+                    {"not valid JSON"});
     expectJsonError(
         R"({"cfg": {"n_layers": 1, "n_heads": 2}, "edges": {}, "attnscope": {"curve": [{"edges": -4}]}})",
         {"attnscope.curve[0].edges"});

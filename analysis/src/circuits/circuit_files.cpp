@@ -1,84 +1,24 @@
-// EAP-IG graph JSON, Graphviz DOT, ROC AUC and overlap of circuits (spec 6.8).
+// Graphviz DOT, ROC AUC and overlap of circuits (spec 6.8).
 #include "attnscope/analysis/circuits/circuit_files.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
 #include <sstream>
 
+#include "circuit_text.h"
+
 namespace attnscope::analysis::circuits {
 namespace {
 
-using nlohmann::json;
-
-[[noreturn]] void fail(const std::string& source, const std::string& message) {
-    throw CircuitFormatError(source + ": " + message);
-}
-
-int positiveInt(const json& object, const char* key, const std::string& where,
-                const std::string& source) {
-    if (!object.contains(key)) fail(source, where + "." + key + ": missing");
-    const json& v = object[key];
-    if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > (1 << 16))
-        fail(source, where + "." + key + ": expected a positive integer, got " + v.dump());
-    return v.get<int>();
-}
-
-std::string text(const json& object, const char* key, const std::string& where,
-                 const std::string& source) {
-    if (!object.contains(key)) return {};
-    if (!object[key].is_string())
-        fail(source, where + "." + key + ": expected a string, got " + object[key].dump());
-    return object[key].get<std::string>();
-}
-
-double number(const json& object, const char* key, const std::string& where,
-              const std::string& source) {
-    if (!object.contains(key) || object[key].is_null()) return NAN;
-    if (!object[key].is_number())
-        fail(source, where + "." + key + ": expected a number, got " + object[key].dump());
-    return object[key].get<double>();
-}
-
-json curveToJson(const std::vector<FaithfulnessPoint>& curve) {
-    json out = json::array();
-    for (const FaithfulnessPoint& p : curve)
-        out.push_back(
-            {{"fraction", p.fraction},
-             {"edges", p.edges},
-             {"faithfulness", std::isnan(p.faithfulness) ? json() : json(p.faithfulness)}});
-    return out;
-}
-
-std::vector<FaithfulnessPoint> curveFromJson(const json& curve, const std::string& source) {
-    if (!curve.is_array()) fail(source, "attnscope.curve: expected an array");
-    std::vector<FaithfulnessPoint> out;
-    for (size_t i = 0; i < curve.size(); ++i) {
-        const std::string where = "attnscope.curve[" + std::to_string(i) + "]";
-        if (!curve[i].is_object()) fail(source, where + ": expected an object");
-        FaithfulnessPoint p;
-        p.fraction = number(curve[i], "fraction", where, source);
-        const double edges = number(curve[i], "edges", where, source);
-        if (!(edges >= 0) || edges > 1e15)
-            fail(source, where + ".edges: expected a count, got " + curve[i]["edges"].dump());
-        p.edges = static_cast<int64_t>(edges);
-        p.faithfulness = number(curve[i], "faithfulness", where, source);
-        out.push_back(p);
-    }
-    return out;
-}
+using detail::fail;
+using detail::shapeText;
 
 // Shapes the same graph? (Sizes first: a cheap check before edge-by-edge work.)
 bool sameShape(const EdgeGraph& a, const EdgeGraph& b) {
     return a.layers() == b.layers() && a.heads() == b.heads() && a.kvHeads() == b.kvHeads();
-}
-
-std::string shapeText(const EdgeGraph& g) {
-    return std::to_string(g.layers()) + " layers x " + std::to_string(g.heads()) + " heads (" +
-           std::to_string(g.kvHeads()) + " KV heads)";
 }
 
 std::vector<uint8_t> headsOf(const Circuit& c) {
@@ -104,118 +44,6 @@ void countOverlap(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, 
 }
 
 }  // namespace
-
-std::string circuitToJson(const Circuit& c) {
-    const EdgeGraph& g = c.graph;
-    const int64_t edgeCount = g.edgeCount();
-    const std::vector<uint8_t> nodesIn = nodesInCircuit(g, c.inCircuit);
-    json cfg{{"n_layers", g.layers()},
-             {"n_heads", g.heads()},
-             {"n_kv_heads", g.kvHeads()},
-             {"parallel_attn_mlp", false},
-             {"d_model", c.parameters.value("d_model", 0)}};
-    json nodes = json::object();
-    for (size_t n = 0; n < g.nodes().size(); ++n)
-        nodes[g.nodeName(static_cast<int>(n))] = {
-            {"in_graph", nodesIn[n] != 0 || static_cast<int>(n) == g.logitsNode()}};  // as EAP-IG
-    json ours{{"method", c.method},
-              {"metric", c.metric},
-              {"ablation", c.ablation},
-              {"parameters", c.parameters},
-              {"fingerprint", c.modelFingerprint},
-              {"curve", curveToJson(c.curve)},
-              {"cpr", std::isnan(c.cpr) ? json() : json(c.cpr)},
-              {"cmd", std::isnan(c.cmd) ? json() : json(c.cmd)}};
-    // The edge table is written as text directly: a json object of 1.6 M members (a
-    // Llama-3-8B graph) takes 20 s to build and dump, the text below well under a second.
-    // Edge names need no escaping (letters, digits, '.', '-', '>', '<').
-    std::string out = "{\"cfg\":" + cfg.dump() + ",\"nodes\":" + nodes.dump() + ",\"edges\":{";
-    out.reserve(out.size() + static_cast<size_t>(edgeCount) * 48);
-    char number[32];
-    for (int64_t e = 0; e < edgeCount; ++e) {
-        const float s = static_cast<size_t>(e) < c.scores.size() ? c.scores[e] : NAN;
-        const bool kept = static_cast<size_t>(e) < c.inCircuit.size() && c.inCircuit[e];
-        if (e > 0) out += ',';
-        out += '"';
-        out += g.edgeName(e);
-        out += "\":{\"score\":";
-        if (s == 0.0f) {
-            out += std::signbit(s) ? "-0.0" : "0.0";  // "-0" would read back as the integer 0
-        } else if (std::isfinite(s)) {
-            // Shortest text that reads back as the same float.
-            const auto end = std::to_chars(number, number + sizeof number, s).ptr;
-            out.append(number, end);
-        } else {
-            out += "null";
-        }
-        out += kept ? ",\"in_graph\":true}" : ",\"in_graph\":false}";
-    }
-    out += "},\"attnscope\":" + ours.dump() + "}";
-    return out;
-}
-
-Circuit circuitFromJson(const std::string& textJson, const std::string& source) {
-    const json root = json::parse(textJson, nullptr, false);
-    if (root.is_discarded()) fail(source, "not valid JSON");
-    if (!root.is_object()) fail(source, "expected a JSON object with 'cfg' and 'edges'");
-    if (!root.contains("cfg") || !root["cfg"].is_object())
-        fail(source, "cfg: missing or not an object");
-    if (!root.contains("edges") || !root["edges"].is_object())
-        fail(source, "edges: missing or not an object");
-    const json& cfg = root["cfg"];
-    const int layers = positiveInt(cfg, "n_layers", "cfg", source);
-    const int heads = positiveInt(cfg, "n_heads", "cfg", source);
-    const int kvHeads =
-        cfg.contains("n_kv_heads") ? positiveInt(cfg, "n_kv_heads", "cfg", source) : heads;
-    if (heads % kvHeads != 0)
-        fail(source, "cfg.n_kv_heads: " + std::to_string(kvHeads) + " does not divide n_heads " +
-                         std::to_string(heads));
-    if (cfg.contains("parallel_attn_mlp") && cfg["parallel_attn_mlp"] == true)
-        fail(source, "cfg.parallel_attn_mlp: parallel attention and MLP graphs are not supported");
-    if (root.contains("nodes") && !root["nodes"].is_object())
-        fail(source, "nodes: expected an object");
-
-    Circuit c;
-    c.graph = EdgeGraph(layers, heads, kvHeads);
-    const int64_t edgeCount = c.graph.edgeCount();
-    c.scores.assign(static_cast<size_t>(edgeCount), NAN);
-    c.inCircuit.assign(static_cast<size_t>(edgeCount), 0);
-    std::vector<uint8_t> seen(static_cast<size_t>(edgeCount), 0);
-    for (const auto& [name, info] : root["edges"].items()) {
-        const std::string where = "edges[\"" + name + "\"]";
-        const int64_t e = c.graph.edgeIndex(std::string_view(name));
-        if (e < 0) fail(source, where + ": no such edge in a graph of " + shapeText(c.graph));
-        if (!info.is_object()) fail(source, where + ": expected an object");
-        c.scores[e] = static_cast<float>(number(info, "score", where, source));
-        if (info.contains("in_graph")) {
-            if (!info["in_graph"].is_boolean())
-                fail(source,
-                     where + ".in_graph: expected true or false, got " + info["in_graph"].dump());
-            c.inCircuit[e] = info["in_graph"].get<bool>() ? 1 : 0;
-        }
-        seen[e] = 1;
-    }
-
-    c.method = "imported";
-    c.parameters = {{"d_model", cfg.value("d_model", 0)}};
-    if (root.contains("attnscope")) {
-        const json& ours = root["attnscope"];
-        if (!ours.is_object()) fail(source, "attnscope: expected an object");
-        c.method = text(ours, "method", "attnscope", source);
-        c.metric = text(ours, "metric", "attnscope", source);
-        c.ablation = text(ours, "ablation", "attnscope", source);
-        c.modelFingerprint = text(ours, "fingerprint", "attnscope", source);
-        if (ours.contains("parameters")) {
-            if (!ours["parameters"].is_object())
-                fail(source, "attnscope.parameters: expected an object");
-            c.parameters = ours["parameters"];
-        }
-        if (ours.contains("curve")) c.curve = curveFromJson(ours["curve"], source);
-        c.cpr = number(ours, "cpr", "attnscope", source);
-        c.cmd = number(ours, "cmd", "attnscope", source);
-    }
-    return c;
-}
 
 std::string circuitToDot(const Circuit& c) {
     const EdgeGraph& g = c.graph;
@@ -372,9 +200,7 @@ void checkCircuitFitsModel(const Circuit& c, int layers, int heads, int kvHeads,
                            const std::string& fingerprint, const std::string& source) {
     if (c.graph.layers() != layers || c.graph.heads() != heads || c.graph.kvHeads() != kvHeads)
         fail(source, "the circuit is for another model: its graph has " + shapeText(c.graph) +
-                         ", the model has " + std::to_string(layers) + " layers x " +
-                         std::to_string(heads) + " heads (" + std::to_string(kvHeads) +
-                         " KV heads)");
+                         ", the model has " + shapeText(layers, heads, kvHeads));
     if (!c.modelFingerprint.empty() && !fingerprint.empty() && c.modelFingerprint != fingerprint)
         fail(source, "the circuit is for another model: fingerprint mismatch (circuit " +
                          c.modelFingerprint + ", model " + fingerprint + ")");

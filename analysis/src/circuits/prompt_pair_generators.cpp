@@ -172,10 +172,10 @@ std::vector<PromptPair> ioiPairs(const capture::Tokenizer& tokenizer, int count,
         "Kate", "Sarah", "David", "Anna",  "Lisa", "Mark",  "Alice",  "Bob",  "Carol",
         "Emma", "Jack",  "Laura", "Mike",  "Nina", "Oscar", "Peter",  "Rose", "Sam"};
     static const std::vector<std::string> kTemplates = {
-        "When A and B went to the store, C gave a drink to",
-        "When A and B went to the park, C gave a ball to",
-        "Then, A and B had a long argument. Afterwards C said to",
-        "After A and B went to the school, C gave a book to"};
+        "When {A} and {B} went to the store, {C} gave a drink to",
+        "When {A} and {B} went to the park, {C} gave a ball to",
+        "Then, {A} and {B} had a long argument. Afterwards {C} said to",
+        "After {A} and {B} went to the school, {C} gave a book to"};
     // A name must be one token after a space (BPE vocabularies) and as an answer.
     std::vector<std::string> names;
     const size_t base = tokenizer.encode("x", false).ids.size();
@@ -191,10 +191,8 @@ std::vector<PromptPair> ioiPairs(const capture::Tokenizer& tokenizer, int count,
     std::vector<TextPair> texts;
     auto fill = [](std::string t, const std::string& a, const std::string& b,
                    const std::string& c) {
-        for (auto [key, value] : {std::pair{'A', a}, std::pair{'B', b}, std::pair{'C', c}}) {
-            const auto at = t.find(key);
-            t.replace(at, 1, value);
-        }
+        for (auto [key, value] : {std::pair{"{A}", a}, std::pair{"{B}", b}, std::pair{"{C}", c}})
+            t.replace(t.find(key), 3, value);
         return t;
     };
     for (int i = 0; i < count; ++i) {

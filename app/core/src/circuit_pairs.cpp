@@ -31,8 +31,8 @@ circuits::PromptPair typedPair(const OpenedModel& opened, const CircuitPairs& p)
 
 }  // namespace
 
-std::vector<circuits::TokenPair> loadTokenPairs(const OpenedModel& opened,
-                                                const CircuitPairs& pairs) {
+std::vector<circuits::PromptPair> loadPromptPairs(const OpenedModel& opened,
+                                                  const CircuitPairs& pairs) {
     std::vector<circuits::PromptPair> read;
     std::string source = "prompt pair";
     if (!pairs.pairsPath.empty()) {
@@ -42,10 +42,7 @@ std::vector<circuits::TokenPair> loadTokenPairs(const OpenedModel& opened,
         read.push_back(typedPair(opened, pairs));
     }
     circuits::validatePromptPairs(read, opened.model->config().vocabSize, source);
-    std::vector<circuits::TokenPair> out;
-    for (circuits::PromptPair& p : read)
-        out.push_back({std::move(p.clean), std::move(p.corrupted), p.answer, p.wrong});
-    return out;
+    return read;
 }
 
 nlohmann::json describePairs(const CircuitPairs& pairs) {

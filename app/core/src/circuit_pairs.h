@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "attnscope/analysis/circuits/edge_patching.h"
+#include "attnscope/analysis/circuits/prompt_pairs.h"
 #include "attnscope/app/circuit_session.h"
 #include "attnscope/app/opened_model.h"
 
@@ -13,8 +13,8 @@ namespace attnscope::app {
 /// The pairs as ids. Throws capture::InputError naming the file and line (JSONL), or the
 /// prompt or answer at fault (typed): unequal lengths, unknown tokens, answers that are not
 /// one token.
-std::vector<analysis::circuits::TokenPair> loadTokenPairs(const OpenedModel& opened,
-                                                          const CircuitPairs& pairs);
+std::vector<analysis::circuits::PromptPair> loadPromptPairs(const OpenedModel& opened,
+                                                            const CircuitPairs& pairs);
 
 /// What a circuit records about its pairs (`parameters.pairs`): the file, or the typed pair.
 nlohmann::json describePairs(const CircuitPairs& pairs);

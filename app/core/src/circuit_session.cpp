@@ -106,17 +106,17 @@ void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metri
     if (d.patcher && key == d.preparedKey) return;
     d.patcher.reset();
     d.firstPair.reset();
-    std::vector<circuits::TokenPair> tokenPairs = loadTokenPairs(d.opened(), pairs);
+    std::vector<circuits::PromptPair> promptPairs = loadPromptPairs(d.opened(), pairs);
     circuits::EdgePatchingOptions options;
     options.metric = metric;
     options.ablation = ablation;
     try {
-        auto patcher = std::make_unique<circuits::EdgePatcher>(*d.opened().model, tokenPairs,
+        auto patcher = std::make_unique<circuits::EdgePatcher>(*d.opened().model, promptPairs,
                                                                options, progress.part(0, 0.9));
         circuits::EdgePatchingOptions firstOptions = options;
-        if (ablation == "mean") firstOptions.meanReference = tokenPairs;
+        if (ablation == "mean") firstOptions.meanReference = promptPairs;
         auto firstPair = std::make_unique<circuits::EdgePatcher>(
-            *d.opened().model, std::vector<circuits::TokenPair>{tokenPairs.front()}, firstOptions,
+            *d.opened().model, std::vector<circuits::PromptPair>{promptPairs.front()}, firstOptions,
             progress.part(0.9, 1.0));
         const std::vector<uint8_t> all(static_cast<size_t>(d.graph.edgeCount()), 1);
         d.firstPairFullProbs = at::softmax(firstPair->circuitLogits(all)[0].to(at::kDouble), -1);
@@ -127,7 +127,7 @@ void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metri
     }
     d.preparedKey = key;
     d.pairsDescription = describePairs(pairs);
-    d.pairsDescription["count"] = tokenPairs.size();
+    d.pairsDescription["count"] = promptPairs.size();
 }
 
 circuits::Circuit CircuitSession::discover(const CircuitRequest& request,
