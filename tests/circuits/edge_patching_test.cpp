@@ -4,6 +4,9 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <set>
+
 #include "attnscope/analysis/circuits/edge_patching.h"
 #include "attnscope/capture/hook_registry.h"
 #include "attnscope/capture/load_error.h"
@@ -263,6 +266,33 @@ TEST_F(EapGradient, MatchesCentralDifferencesAtQAndKInputs) {
     expectDerivative(g.edgeIndex(g.headNode(0, 2), g.qReceiver(1, 0)), 1, "q", 0, headDelta);
     expectDerivative(g.edgeIndex(g.headNode(1, 3), g.kReceiver(2, 0)), 2, "k", 0,
                      headOutput(1, 3, true) - headOutput(1, 3, false));
+}
+
+}  // namespace
+}  // namespace attnscope::analysis::circuits
+
+namespace attnscope::analysis::circuits {
+namespace {
+
+TEST(Acdc, ReportsEveryReceiverAndStopsWhenCancelled) {
+    auto model = test::randomModel(test::gpt2Config(), 3);
+    EdgePatcher patcher(*model, test::randomPairs(model->config().vocabSize, 2, 5, 8));
+    const auto receivers = patcher.graph().receivers().size();
+    std::set<std::string> messages;
+    acdc(patcher, 0.01,
+         capture::Progress([&](double, const std::string& m) { messages.insert(m); }));
+    // One message per receiver plus the final one.
+    EXPECT_EQ(messages.size(), receivers + 1);
+
+    std::atomic<bool> cancel{false};
+    int reports = 0;
+    const capture::Progress cancelling(
+        [&](double, const std::string&) {
+            if (++reports == 3) cancel = true;
+        },
+        &cancel);
+    EXPECT_THROW(acdc(patcher, 0.01, cancelling), capture::Cancelled);
+    EXPECT_EQ(reports, 3);
 }
 
 }  // namespace

@@ -109,21 +109,32 @@ at::Tensor EdgeForwardPass::run() {
             at::Tensor x = resid.unsqueeze(2).expand({b, t, count, D});
             return corr.defined() ? x + corr.narrow(2, from, count) : x;
         };
-        at::Tensor xq = inputOf(0, H), xk = inputOf(H, K), xv = inputOf(H + K, K);
-        if (inputs) {
-            inputs->q.push_back(xq);
-            inputs->k.push_back(xk);
-            inputs->v.push_back(xv);
-        }
-        auto weights = attn.wQkv.split_with_sizes({H * d, K * d, K * d});
-        std::vector<at::Tensor> biases(3);
-        if (attn.bQkv.defined()) biases = attn.bQkv.split_with_sizes({H * d, K * d, K * d});
         auto norm1 = [&](const at::Tensor& x) {
             return applyNorm(c, x, block.norm1W, block.norm1B);
         };
-        at::Tensor q = projectHeads(norm1(xq), weights[0], biases[0], H, d);
-        at::Tensor k = projectHeads(norm1(xk), weights[1], biases[1], K, d);
-        at::Tensor v = projectHeads(norm1(xv), weights[2], biases[2], K, d);
+        at::Tensor q, k, v;
+        if (!corr.defined() && !inputs) {
+            // Every receiver of this layer reads the same residual and no gradient is wanted:
+            // one norm and the fused projection, as the runtime computes them.
+            auto parts = at::linear(norm1(resid), attn.wQkv, attn.bQkv)
+                             .split_with_sizes({H * d, K * d, K * d}, -1);
+            q = parts[0].view({b, t, H, d});
+            k = parts[1].view({b, t, K, d});
+            v = parts[2].view({b, t, K, d});
+        } else {
+            at::Tensor xq = inputOf(0, H), xk = inputOf(H, K), xv = inputOf(H + K, K);
+            if (inputs) {
+                inputs->q.push_back(xq);
+                inputs->k.push_back(xk);
+                inputs->v.push_back(xv);
+            }
+            auto weights = attn.wQkv.split_with_sizes({H * d, K * d, K * d});
+            std::vector<at::Tensor> biases(3);
+            if (attn.bQkv.defined()) biases = attn.bQkv.split_with_sizes({H * d, K * d, K * d});
+            q = projectHeads(norm1(xq), weights[0], biases[0], H, d);
+            k = projectHeads(norm1(xk), weights[1], biases[1], K, d);
+            v = projectHeads(norm1(xv), weights[2], biases[2], K, d);
+        }
         at::Tensor z = attn.attendProjected(q, k, v, in);  // [batch, pos, head, d]
         at::Tensor heads = at::einsum("bthd,Dhd->bthD", {z, attn.wO.view({D, H, d})});
         record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
