@@ -221,8 +221,8 @@ TEST(CircuitGraphView, ClicksPickEdgesAndNodesAndHoverDescribesThem) {
     int picked = 0;
     for (int64_t e = 0; e < c->graph.edgeCount(); ++e) {
         if (!c->inCircuit[static_cast<size_t>(e)]) continue;
-        const QPointF mid = view.edgeMidpoint(e);
-        if (view.nodeAtScreen(mid) >= 0) continue;  // a box covers this midpoint
+        const QPointF mid = view.edgeMidpoint(e).toPoint();  // where a click lands
+        if (view.nodeAtScreen(mid) >= 0) continue;           // a box covers this midpoint
         const int64_t at = view.edgeAtScreen(mid);
         if (at != e) {
             // Another drawn edge passes through the same point: it must be as near.

@@ -10,6 +10,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QSet>
 #include <QSignalSpy>
@@ -156,7 +157,7 @@ TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndo
     int64_t target = -1;
     for (int64_t e : graph->ranking()->order) {
         if (!panel->keptEdges()[static_cast<size_t>(e)]) continue;
-        const QPointF mid = graph->edgeMidpoint(e);
+        const QPointF mid = graph->edgeMidpoint(e).toPoint();  // where a click lands
         if (graph->nodeAtScreen(mid) < 0 && graph->edgeAtScreen(mid) == e) {
             target = e;
             break;
@@ -166,7 +167,11 @@ TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndo
     const QString name = QString::fromStdString(panel->circuit()->graph.edgeName(target));
     // Hovering measures the effect of removing it (one patched forward)...
     const double faithfulnessBefore = panel->evaluation()->faithfulness;
-    QTest::mouseMove(graph, graph->edgeMidpoint(target).toPoint());
+    // (A move event sent to the widget: the offscreen platform has no cursor to move.)
+    const QPointF at = graph->edgeMidpoint(target).toPoint();
+    QMouseEvent move(QEvent::MouseMove, at, graph->mapToGlobal(at), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(graph, &move);
     ASSERT_TRUE(waitUntil([&] { return std::isfinite(graph->removalEffect(target)); }));
     const double effect = graph->removalEffect(target);
     EXPECT_NE(
