@@ -146,6 +146,21 @@ TEST_F(CircuitExplorerTest, TheSliderReEvaluatesAndAgreesWithCircuitEval) {
     EXPECT_NEAR(j.at("faithfulness").get<double>(), faithfulness, 1e-5) << r.out;
 }
 
+TEST_F(CircuitExplorerTest, AClickOnTheCurveSetsTheSliderToThatCircuit) {
+    discover(QStringLiteral("eap-ig"));
+    FaithfulnessCurvePlot* curve = panel->curve();
+    ASSERT_EQ(curve->curve().size(), circuits::faithfulnessGridPercent().size());
+    curve->plot()->replot();
+    for (int i : {6, 4}) {  // 10 % and 2 % of the edges
+        const auto& point = curve->curve()[static_cast<size_t>(i)];
+        QTest::mouseClick(curve->plot(), Qt::LeftButton, {}, curve->pointPosition(i).toPoint());
+        EXPECT_EQ(panel->keptEdgeCount(), point.edges);
+        ASSERT_TRUE(waitForEvaluation());
+        // The slider's circuit is the curve's: the same edges give the same faithfulness.
+        EXPECT_NEAR(panel->evaluation()->faithfulness, point.faithfulness, 1e-6) << i;
+    }
+}
+
 TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndoRestoresThem) {
     discover(QStringLiteral("eap-ig"));
     ASSERT_TRUE(waitForEvaluation());

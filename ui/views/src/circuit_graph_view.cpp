@@ -43,12 +43,13 @@ CircuitGraphView::~CircuitGraphView() {
     m_ranker.waitForFinished();
 }
 
-void CircuitGraphView::setCircuit(std::shared_ptr<const Circuit> circuit) {
+void CircuitGraphView::setCircuit(std::shared_ptr<const Circuit> circuit, bool absoluteRanking) {
     clear();
     if (!circuit) return;
     const quint64 generation = ++m_rankGeneration;
     m_ranker.setProperty("generation", generation);
-    m_ranker.setFuture(QtConcurrent::run([circuit] { return rankCircuit(circuit); }));
+    m_ranker.setFuture(QtConcurrent::run(
+        [circuit, absoluteRanking] { return rankCircuit(circuit, absoluteRanking); }));
     update();
 }
 
@@ -298,9 +299,10 @@ QString CircuitGraphView::legendText() const {
     if (m_other)
         return tr("A only / B only / both (A: %1, B: %2)")
             .arg(method, QString::fromStdString(m_other->method));
-    return tr("%1 \u2014 colour: sign (red +, blue \u2212); width \u221d \u221a(|score| / "
-              "max |score|), max |score| = %2")
-        .arg(method, signedNumber(m_ranking->maxAbsScore));
+    return tr("%1, ranked by %2 \u2014 colour: sign (red +, blue \u2212); width \u221d "
+              "\u221a(|score| / max |score|), max |score| = %3")
+        .arg(method, m_ranking->absolute ? tr("|score|") : tr("signed score (as the curve)"),
+             signedNumber(m_ranking->maxAbsScore));
 }
 
 void CircuitGraphView::resizeEvent(QResizeEvent* event) {

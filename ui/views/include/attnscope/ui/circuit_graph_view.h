@@ -44,9 +44,10 @@ public:
     explicit CircuitGraphView(QWidget* parent = nullptr);
     ~CircuitGraphView() override;
 
-    /// Shows `circuit`: ranks its edges off the GUI thread, then lays it out, fits it to the
-    /// view and emits graphReady(). The kept edges start as the circuit's own inCircuit.
-    void setCircuit(std::shared_ptr<const Circuit> circuit);
+    /// Shows `circuit`: ranks its edges (by |score|, or by the signed score as the
+    /// faithfulness curve and CPR do) off the GUI thread, then lays it out, fits it to the view
+    /// and emits graphReady(). The kept edges start as the circuit's own inCircuit.
+    void setCircuit(std::shared_ptr<const Circuit> circuit, bool absoluteRanking = true);
     /// Shows an already ranked circuit at once (no background work).
     void setRanking(std::shared_ptr<const CircuitRanking> ranking);
     void clear();
