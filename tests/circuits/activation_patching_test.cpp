@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "attnscope/capture/interventions.h"
 #include "attnscope/capture/load_error.h"
@@ -138,6 +139,21 @@ INSTANTIATE_TEST_SUITE_P(Models, PatchingExactness,
                              std::replace(n.begin(), n.end(), '-', '_');
                              return n;
                          });
+
+TEST(ActivationPatching, ReportsProgressPerPairAndStopsWhenCancelled) {
+    auto model = qwen2ShapedModel(1);
+    const std::vector<PromptPair> pairs{randomPair(97, 6, 1, 1), randomPair(97, 5, 1, 2)};
+    std::vector<double> fractions;
+    const capture::Progress progress([&](double f, const std::string&) { fractions.push_back(f); });
+    activationPatchingSweep(*model, pairs, PatchingOptions{}, progress);
+    ASSERT_GE(fractions.size(), 3u);
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+    EXPECT_EQ(fractions.back(), 1.0);
+    std::atomic<bool> stop{true};
+    EXPECT_THROW(activationPatchingSweep(*model, pairs, PatchingOptions{},
+                                         capture::Progress(capture::Progress::Report{}, &stop)),
+                 capture::Cancelled);
+}
 
 TEST(ActivationPatching, BadTargetsAndPairsAreInputErrors) {
     auto model = qwen2ShapedModel(1);

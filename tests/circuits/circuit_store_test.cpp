@@ -51,6 +51,11 @@ TEST(CircuitStore, FilesByExtensionAndContent) {
     std::getline(dot, first);
     EXPECT_EQ(first, "digraph circuit {");
     EXPECT_THROW(readCircuitFile(dir.file("missing.h5")), CircuitFormatError);
+    // Unwritable places fail with an error and leave no temporary behind.
+    EXPECT_THROW(writeCircuitFile(dir.file("no/such/dir/c.json"), c), CircuitFormatError);
+    EXPECT_THROW(writeCircuitFile(dir.file("no/such/dir/c.h5"), c), store::StoreError);
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
 }
 
 TEST(CircuitStore, CircuitsSitBesideScoreTables) {

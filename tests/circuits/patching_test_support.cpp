@@ -9,6 +9,7 @@
 #include <random>
 
 #include "attnscope/capture/model_loader.h"
+#include "edge_test_models.h"
 #include "fixture_paths.h"
 
 namespace attnscope::analysis::circuits::test {
@@ -17,18 +18,6 @@ std::shared_ptr<capture::TransformerModel> parityModel(const std::string& name) 
     const auto dir = attnscope::test::fixturesDir() / "parity" / name;
     if (!std::filesystem::exists(dir)) return nullptr;
     return capture::loadModel(dir);
-}
-
-std::shared_ptr<capture::TransformerModel> randomModel(const std::string& configJson, uint64_t seed,
-                                                       double std) {
-    const auto config = capture::parseModelConfig(configJson, "test config");
-    auto model =
-        std::make_shared<capture::TransformerModel>(config, at::TensorOptions().dtype(at::kFloat));
-    at::NoGradGuard noGrad;
-    at::manual_seed(seed);
-    for (auto& item : model->named_parameters())
-        if (item.key().find("ln") == std::string::npos) item.value().normal_(0.0, std);
-    return model;
 }
 
 std::shared_ptr<capture::TransformerModel> qwen2ShapedModel(uint64_t seed) {

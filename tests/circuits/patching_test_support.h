@@ -1,6 +1,7 @@
 #pragma once
 // Models and pairs for the patching tests: the parity checkpoints, a Qwen2-shaped random model,
-// seeded random prompt pairs, and Spearman's rank correlation.
+// random prompt pairs differing at a chosen number of positions, and Spearman's rank
+// correlation.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,8 +14,8 @@ namespace attnscope::analysis::circuits::test {
 
 /// ../shared/fixtures/parity/<name> loaded (gpt2-tiny, llama-tiny-gqa); null when missing.
 std::shared_ptr<capture::TransformerModel> parityModel(const std::string& name);
-/// A Qwen2ForCausalLM-shaped model (q/k/v biases, GQA 4:2, RMSNorm, SwiGLU, RoPE) with
-/// seeded normal weights.
+/// A Qwen2ForCausalLM-shaped model (q/k/v biases, GQA 4:2, RMSNorm, SwiGLU, RoPE, untied)
+/// with seeded normal weights (edge_test_models.h's randomModel).
 std::shared_ptr<capture::TransformerModel> qwen2ShapedModel(uint64_t seed = 0);
 /// A model of `config.json` text with seeded normal(0, std) weights (norm weights kept at 1).
 std::shared_ptr<capture::TransformerModel> randomModel(const std::string& configJson, uint64_t seed,

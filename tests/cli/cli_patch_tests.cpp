@@ -194,6 +194,31 @@ TEST(CliPatch, TextPromptsOnTheDemoModelAndPositions) {
     EXPECT_EQ(cli(last).exitCode, 0);
 }
 
+TEST(CliPatch, TextPairFilesOnTheDemoModel) {
+    // Two MQAR pairs as text; the second line's mean equals its own single-pair run.
+    TempDir dir;
+    const std::string first =
+        R"({"clean": "alice apple bob river . bob", "corrupted": "alice apple bob river . eve", "answer": "river", "wrong": "apple"})";
+    const std::string second =
+        R"({"clean": "carol stone dave kite . carol", "corrupted": "carol stone dave kite . frank", "answer": "stone", "wrong": "kite"})";
+    const auto both = dir.write("both.jsonl", first + "\n" + second + "\n");
+    const auto one = dir.write("one.jsonl", first + "\n");
+    const auto two = dir.write("two.jsonl", second + "\n");
+    auto run = [&](const std::string& file) {
+        const ProcessResult r =
+            cli({"patch", "--model", demoModel(), "--data", file, "--site", "attn_out", "--json"});
+        EXPECT_EQ(r.exitCode, 0) << r.err;
+        return jsonOf(r);
+    };
+    const Json b = run(both), a1 = run(one), a2 = run(two);
+    EXPECT_NEAR(b.at("clean").get<double>(),
+                (a1.at("clean").get<double>() + a2.at("clean").get<double>()) / 2, 1e-4);
+    for (size_t l = 0; l < 4; ++l)
+        EXPECT_NEAR(b.at("values")[l].get<double>(),
+                    (a1.at("values")[l].get<double>() + a2.at("values")[l].get<double>()) / 2,
+                    1e-4);
+}
+
 TEST(CliPatch, BadInputExitsNonZeroWithAClearMessage) {
     const std::vector<std::string> base{"patch", "--model", demoModel(), "--site", "z"};
     auto run = [&](std::vector<std::string> extra) {

@@ -71,6 +71,11 @@ at::Tensor axisMask(int64_t size, const std::vector<int64_t>& chosen, int64_t di
     return m.view(shape).to(device);
 }
 
+int64_t variantsPerForward(int64_t maxBatch, int64_t length, int64_t count) {
+    const int64_t rows = maxBatch > 0 ? maxBatch : std::max<int64_t>(1, kAutoBatchTokens / length);
+    return std::max<int64_t>(1, std::min(rows, count));
+}
+
 void checkTarget(const capture::TransformerModel& model, const PatchTarget& t) {
     const int64_t layers = model.config().nLayers;
     if (t.site != PatchSite::Embed && (t.layer < 0 || t.layer >= layers))
@@ -155,7 +160,7 @@ at::Tensor runPatchedVariants(capture::TransformerModel& model, const at::Tensor
         throw InputError("patched variants need one base prompt [1, pos]");
     const int64_t length = baseIds.size(1);
     const auto count = static_cast<int64_t>(variants.size());
-    const int64_t chunk = maxBatch > 0 ? maxBatch : std::max<int64_t>(count, 1);
+    const int64_t chunk = detail::variantsPerForward(maxBatch, length, count);
     // Every target is checked before the first forward.
     std::vector<std::vector<PatchTarget>> resolved = variants;
     for (auto& v : resolved)

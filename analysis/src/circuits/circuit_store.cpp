@@ -1,6 +1,8 @@
 // Circuits in HDF5 files (the store's edge table) and circuit files by extension or content.
 #include "attnscope/analysis/circuits/circuit_store.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -162,10 +164,11 @@ void writeCircuitFile(const std::filesystem::path& path, const Circuit& circuit,
     if (extension == ".json" || extension == ".dot") {
         const std::string text =
             extension == ".json" ? circuitToJson(circuit) : circuitToDot(circuit);
-        // Through the temporary-then-rename of the store would need HDF5; a text file is
-        // written beside the target and renamed the same way.
+        // A text file gets the store's temporary-then-rename too: written beside the target
+        // under a name of this process, then renamed over it.
         const std::filesystem::path temp =
-            path.parent_path() / ("." + path.filename().string() + ".tmp");
+            path.parent_path() /
+            ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
         {
             std::ofstream out(temp, std::ios::binary | std::ios::trunc);
             out << text;

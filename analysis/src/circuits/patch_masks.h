@@ -17,6 +17,11 @@ std::vector<int64_t> resolvePositions(const std::vector<int64_t>& positions, int
 at::Tensor axisMask(int64_t size, const std::vector<int64_t>& chosen, int64_t dim, int64_t rank,
                     const at::Device& device);
 
+/// Rows of one patched forward: `maxBatch` when > 0; otherwise as many variants as keep a
+/// forward near kAutoBatchTokens tokens (at least one), at most `count`.
+inline constexpr int64_t kAutoBatchTokens = 8192;
+int64_t variantsPerForward(int64_t maxBatch, int64_t length, int64_t count);
+
 /// Throws capture::InputError unless the model has the target's layer and heads.
 void checkTarget(const capture::TransformerModel& model, const PatchTarget& target);
 

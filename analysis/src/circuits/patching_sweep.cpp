@@ -3,6 +3,7 @@
 
 #include "attnscope/analysis/circuits/activation_patching.h"
 #include "attnscope/capture/transformer_model.h"
+#include "patch_masks.h"
 
 namespace attnscope::analysis::circuits {
 namespace {
@@ -85,7 +86,7 @@ PatchingResult activationPatchingSweep(capture::TransformerModel& model,
             variants.push_back({t});
         }
     const auto rows = static_cast<int64_t>(variants.size());
-    const int64_t chunk = options.maxBatch > 0 ? options.maxBatch : rows;
+
     at::Tensor sum = at::zeros({rows}, at::kDouble);
     for (int64_t i = 0; i < n; ++i) {
         progress.check();
@@ -96,6 +97,8 @@ PatchingResult activationPatchingSweep(capture::TransformerModel& model,
             runPatchedVariants(model, idsOf(noising ? p.clean : p.corrupted),
                                sources[static_cast<size_t>(i)], variants, options.maxBatch);
         sum += metric.perPair(logits.to(at::kFloat), pairRows(p, i, rows)).to(at::kDouble).cpu();
+        const int64_t chunk = detail::variantsPerForward(
+            options.maxBatch, static_cast<int64_t>(p.clean.size()), rows);
         result.forwards += (rows + chunk - 1) / chunk;
     }
     sum /= static_cast<double>(n);

@@ -66,8 +66,9 @@ struct PatchTarget {
 };
 
 /// The base run `baseIds` [1, pos] once per variant, each with its targets taken from
-/// `source` (which must hold every targeted hook: see runWithCache), all variants in
-/// forwards of at most `maxBatch` rows (0: one forward for all). Returns the last-position
+/// `source` (which must hold every targeted hook: see runWithCache), the variants stacked in
+/// forwards of at most `maxBatch` rows (0: automatic, as many as keep a forward near 8,192
+/// tokens, so 144 variants of 32 tokens share one forward). Returns the last-position
 /// logits [variants, vocab]. Throws capture::InputError for layers, heads or positions the
 /// model does not have.
 at::Tensor runPatchedVariants(capture::TransformerModel& model, const at::Tensor& baseIds,
@@ -80,8 +81,8 @@ struct PatchingOptions {
     PatchDirection direction = PatchDirection::Noising;
     std::vector<int64_t> positions;  ///< empty: all; negative from the end (-1: last)
     CircuitMetricKind metric = CircuitMetricKind::LogitDiff;
-    /// Patched variants per forward: 0 puts every variant of a pair in one forward; 1 is one
-    /// forward per variant (the unbatched reference the benchmark compares against).
+    /// Patched variants per forward: 0 is automatic (see runPatchedVariants); 1 is one forward
+    /// per variant (the unbatched reference the benchmark compares against).
     int64_t maxBatch = 0;
 };
 
