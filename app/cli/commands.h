@@ -26,6 +26,9 @@ int runSessionCommand(const std::vector<std::string>& args, std::istream& in, st
 /// Scores a circuit file: faithfulness, CPR, CMD, ROC AUC, overlap (circuit_eval_command.cpp).
 int runCircuitEvalCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                           std::ostream& err);
+/// Discovers a circuit with EAP, EAP-IG or ACDC (circuit_command.cpp).
+int runCircuitCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                      std::ostream& err);
 /// Trains the demo model and writes it as a Hugging Face folder (train_demo_command.cpp).
 int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                         std::ostream& err);

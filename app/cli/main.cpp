@@ -71,6 +71,12 @@ const std::map<std::string, CommandInfo>& commands() {
           "--corrupted TEXT --answer TOKEN --wrong TOKEN | --clean-ids IDS --corrupted-ids IDS "
           "--answer-id N --wrong-id N]\n      [--metric logit-diff|kl] [--ablation "
           "resample|zero|mean] [--reference FILE] [--compare FILE] [--json] [--quiet]"}},
+        {"circuit",
+         {runCircuitCommand,
+          "circuit --model DIR --data PAIRS.jsonl --method eap|eap-ig|acdc [--steps M] "
+          "[--threshold TAU]\n      [--metric logit-diff|kl] [--ablation resample|zero|mean] "
+          "[--top-edges N | --edge-fraction F]\n      [--out FILE.h5] [--json] [--dot FILE.dot] "
+          "[--quiet] [--split-special-tokens]"}},
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--seed N] [--steps N] [--threads N] [--dtype float32|bfloat16]\n"

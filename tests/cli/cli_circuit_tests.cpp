@@ -1,0 +1,160 @@
+// `attnscope-cli circuit` end to end on the demo model: the --json contract (every edge of the
+// graph by its EAP-IG name, the MIB curve, CPR, CMD), the HDF5 and DOT files it writes, ACDC,
+// and bad flags and pair files.
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "attnscope/analysis/circuits/circuit_store.h"
+#include "attnscope/analysis/circuits/edge_graph.h"
+#include "cli_test_support.h"
+
+namespace attnscope::test {
+namespace {
+
+using nlohmann::json;
+namespace circuits = analysis::circuits;
+
+// Associative-recall pairs: the corrupted query is no key of the context.
+std::string writePairs(TempDir& dir, const std::string& name = "pairs.jsonl") {
+    const std::string path = dir.file(name);
+    std::ofstream f(path);
+    f << R"({"clean": "alice apple bob river carol stone . carol stone alice apple bob", )"
+      << R"("corrupted": "alice apple bob river carol stone . carol stone alice apple dave", )"
+      << R"("answer": "river", "wrong": "stone"})"
+      << "\n"
+      << R"({"clean": "eve lemon frank tiger . frank tiger eve", )"
+      << R"("corrupted": "eve lemon frank tiger . frank tiger grace", )"
+      << R"("answer": "lemon", "wrong": "tiger"})"
+      << "\n";
+    return path;
+}
+
+std::vector<std::string> circuitArgs(const std::string& pairs, std::vector<std::string> extra) {
+    std::vector<std::string> args{"circuit", "--model", demoModel(), "--data", pairs, "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+TEST(CliCircuit, EapIgJsonListsEveryEdgeAndWritesTheFiles) {
+    TempDir dir;
+    const std::string h5 = dir.file("circuit.h5"), dot = dir.file("circuit.dot");
+    const ProcessResult r =
+        cli(circuitArgs(writePairs(dir), {"--method", "eap-ig", "--steps", "3", "--top-edges", "40",
+                                          "--json", "--out", h5, "--dot", dot}));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const json j = jsonOf(r);
+    EXPECT_EQ(j["method"], "eap-ig");
+    EXPECT_EQ(j["metric"], "logit-diff");
+    const circuits::EdgeGraph graph(4, 8, 8);
+    ASSERT_EQ(j["edges"].size(), static_cast<size_t>(graph.edgeCount()));
+    int64_t kept = 0;
+    for (int64_t e = 0; e < graph.edgeCount(); ++e) {
+        const json& edge = j["edges"][static_cast<size_t>(e)];
+        EXPECT_EQ(edge["name"], graph.edgeName(e));
+        EXPECT_TRUE(edge["score"].is_number());
+        kept += edge["in_circuit"].get<bool>();
+    }
+    EXPECT_GT(kept, 0);
+    EXPECT_LE(kept, 40);
+    // The 40 kept edges are among the 40 of largest |score| (pruning may drop some).
+    std::vector<double> magnitudes;
+    for (const json& edge : j["edges"])
+        magnitudes.push_back(std::fabs(edge["score"].get<double>()));
+    std::sort(magnitudes.rbegin(), magnitudes.rend());
+    for (const json& edge : j["edges"]) {
+        if (edge["in_circuit"].get<bool>()) {
+            EXPECT_GE(std::fabs(edge["score"].get<double>()), magnitudes[39]) << edge["name"];
+        }
+    }
+
+    const auto& grid = circuits::faithfulnessGridPercent();
+    ASSERT_EQ(j["curve"].size(), grid.size());
+    for (size_t i = 0; i < grid.size(); ++i) {
+        const json& p = j["curve"][i];
+        EXPECT_EQ(p["edges"].get<int64_t>(), std::llround(grid[i] / 100.0 * graph.edgeCount()));
+        EXPECT_NEAR(p["fraction"].get<double>(), p["edges"].get<double>() / graph.edgeCount(),
+                    1e-12);
+        EXPECT_TRUE(p["faithfulness"].is_number());
+    }
+    // All edges kept is the full model.
+    EXPECT_NEAR(j["curve"].back()["faithfulness"].get<double>(), 1.0, 1e-6);
+    EXPECT_TRUE(j["cpr"].is_number());
+    EXPECT_TRUE(j["cmd"].is_number());
+
+    const circuits::Circuit stored = circuits::readCircuitFile(h5);
+    EXPECT_EQ(stored.method, "eap-ig");
+    ASSERT_EQ(stored.graph.edgeCount(), graph.edgeCount());
+    for (int64_t e = 0; e < graph.edgeCount(); ++e) {
+        const json& edge = j["edges"][static_cast<size_t>(e)];
+        EXPECT_NEAR(stored.scores[size_t(e)], edge["score"].get<double>(), 1e-6);
+        EXPECT_EQ(stored.inCircuit[size_t(e)] != 0, edge["in_circuit"].get<bool>());
+    }
+    std::ifstream dotFile(dot);
+    const std::string text((std::istreambuf_iterator<char>(dotFile)), {});
+    EXPECT_EQ(text.rfind("digraph", 0), 0u) << text.substr(0, 80);
+}
+
+TEST(CliCircuit, AcdcKeepsWhatMattersAboveTheThreshold) {
+    TempDir dir;
+    const std::string pairs = writePairs(dir);
+    auto run = [&](const std::string& tau) {
+        const ProcessResult r =
+            cli(circuitArgs(pairs, {"--method", "acdc", "--threshold", tau, "--json"}));
+        EXPECT_EQ(r.exitCode, 0) << r.err;
+        return jsonOf(r);
+    };
+    // A threshold above the whole effect (the clean logit difference) removes every edge; a
+    // lower one keeps a circuit, which includes an edge into the logits.
+    auto keptNames = [](const json& j) {
+        std::set<std::string> names;
+        for (const json& e : j["edges"])
+            if (e["in_circuit"].get<bool>()) names.insert(e["name"].get<std::string>());
+        return names;
+    };
+    EXPECT_TRUE(keptNames(run("1000")).empty());
+    const json j = run("0.5");
+    EXPECT_EQ(j["method"], "acdc");
+    const auto kept = keptNames(j);
+    ASSERT_FALSE(kept.empty());
+    EXPECT_TRUE(std::any_of(kept.begin(), kept.end(), [](const std::string& n) {
+        return n.size() > 8 && n.compare(n.size() - 8, 8, "->logits") == 0;
+    }));
+}
+
+TEST(CliCircuit, BadFlagsAndPairsAreErrors) {
+    TempDir dir;
+    const std::string pairs = writePairs(dir);
+    struct Case {
+        std::vector<std::string> extra;
+        const char* message;
+    };
+    const Case usage[] = {
+        {{"--method", "acdc", "--threshold", "-0.5"}, "--threshold"},
+        {{"--method", "acdc", "--threshold", "nan"}, "--threshold"},
+        {{"--method", "eap-ig", "--steps", "0"}, "--steps"},
+        {{"--method", "eap-ig", "--steps", "100000"}, "--steps"},
+        {{"--method", "eap", "--top-edges", "5", "--edge-fraction", "0.1"}, "not both"},
+        {{"--method", "eap", "--edge-fraction", "1.5"}, "--edge-fraction"},
+        {{"--method", "magic"}, "--method"},
+        {{"--method", "eap", "--metric", "accuracy"}, "--metric"},
+        {{"--method", "eap", "--ablation", "blur"}, "--ablation"},
+    };
+    for (const Case& c : usage) {
+        const ProcessResult r = cli(circuitArgs(pairs, c.extra));
+        EXPECT_EQ(r.exitCode, 2) << c.message << ": " << r.err;
+        EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    }
+    // A pair of unequal lengths is named by its line.
+    const std::string bad = dir.file("bad.jsonl");
+    std::ofstream(bad) << R"({"clean": "alice apple bob", "corrupted": "alice apple", )"
+                       << R"("answer": "river", "wrong": "stone"})"
+                       << "\n";
+    const ProcessResult r = cli(circuitArgs(bad, {"--method", "eap"}));
+    EXPECT_EQ(r.exitCode, 1) << r.err;
+    EXPECT_NE(r.err.find("line 1"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+}  // namespace
+}  // namespace attnscope::test
