@@ -37,7 +37,7 @@ namespace attnscope::ui {
 class CircuitGraphView : public QWidget {
     Q_OBJECT
 public:
-    static constexpr int kDefaultEdgeBudget = 4000;
+    static constexpr int kDefaultEdgeBudget = 3000;
     /// Edges within this many pixels of the pointer are picked.
     static constexpr double kPickRadius = 5.0;
 
