@@ -201,9 +201,16 @@ TEST(CircuitGraphView, DrawsTheBudgetAndBundlesTheRestOfAGpt2SizedGraph) {
     view.setRanking(rankCircuit(c));
     EXPECT_EQ(view.drawnEdgeCount(), 1000);
     EXPECT_EQ(view.bundledEdgeCount(), 32491 - 1000);
-    // Zoomed in on the top-left corner, fewer edges cross the view and more are drawn alone.
+    // Zoomed in on the top-left corner: only edges that cross the view are drawn, the rest
+    // (off-screen or past the budget) stay in the bundles.
     view.zoomBy(8.0, QPointF(0, 0));
-    EXPECT_LT(view.drawnEdgeCount() + view.bundledEdgeCount(), 32491);
+    EXPECT_LE(view.drawnEdgeCount(), 1000);
+    EXPECT_EQ(view.drawnEdgeCount() + view.bundledEdgeCount(), 32491);
+    const QRectF visible(view.toGraph(QPointF(0, 0)), view.toGraph(QPointF(900, 700)));
+    EXPECT_TRUE(view.layout().bounds().contains(visible.center()));
+    view.setEdgeBudget(0);
+    EXPECT_EQ(view.drawnEdgeCount(), 0);
+    EXPECT_EQ(view.bundledEdgeCount(), 32491);
     // The image is painted (a grab renders it) and shows the legend's normalisation.
     EXPECT_FALSE(view.grab().isNull());
     EXPECT_NE(view.legendText().indexOf(QStringLiteral("max |score|")), -1);

@@ -9,6 +9,7 @@
 #include <QWidget>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -145,6 +146,11 @@ private:
     // circuit_graph_view.cpp
     void rebuildShown();
     bool edgeVisible(int64_t edge) const;
+    bool isShown(int64_t edge) const;
+    /// Every edge a node sends or receives.
+    std::vector<int64_t> edgesOf(int node) const;
+    std::pair<int, int> rowPair(int64_t edge) const;
+    double edgeWeight(int64_t edge) const;  ///< |score|, 0 when unscored
     const SegmentGrid& pickIndex() const;
     /// Collects the drawn edges and bundles for the current viewport when something changed.
     void ensureDrawn() const;
@@ -164,6 +170,8 @@ private:
     std::vector<uint8_t> m_kept;
     std::set<int64_t> m_removed;
     std::vector<int64_t> m_shown;  // kept, removed or B's edges, best-ranked first
+    // The shown edges of visible nodes by (sender row, receiver row), for the bundles.
+    std::map<std::pair<int, int>, Bundle> m_bundleTotals;
     QHash<qint64, double> m_effects;
     std::set<int> m_pinned;
     std::set<int> m_hidden;
