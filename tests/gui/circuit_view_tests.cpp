@@ -206,8 +206,6 @@ TEST(CircuitGraphView, DrawsTheBudgetAndBundlesTheRestOfAGpt2SizedGraph) {
     view.zoomBy(8.0, QPointF(0, 0));
     EXPECT_LE(view.drawnEdgeCount(), 1000);
     EXPECT_EQ(view.drawnEdgeCount() + view.bundledEdgeCount(), 32491);
-    const QRectF visible(view.toGraph(QPointF(0, 0)), view.toGraph(QPointF(900, 700)));
-    EXPECT_TRUE(view.layout().bounds().contains(visible.center()));
     view.setEdgeBudget(0);
     EXPECT_EQ(view.drawnEdgeCount(), 0);
     EXPECT_EQ(view.bundledEdgeCount(), 32491);
