@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <random>
 #include <vector>
@@ -34,6 +35,21 @@ namespace {
 
 constexpr double kRedrawTargetMs = 30;
 constexpr double kSliderTargetMs = 150;
+
+// CPU time of the calling thread (ms): the GUI thread's own work, whatever else the shared
+// machine runs meanwhile.
+double threadCpuMs() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+// CPU time of the whole process (ms): GUI thread, model worker and LibTorch's threads.
+double processCpuMs() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -79,32 +95,39 @@ void redraw(int repeats) {
         view.render(p, QRectF(QPointF(0, 0), QSizeF(view.size())));
     };
     paint();  // warm-up
-    std::vector<double> pan, threshold;
+    std::vector<double> pan, panCpu, threshold, thresholdCpu;
     QElapsedTimer t;
     for (int i = 0; i < repeats; ++i) {
         view.panBy(QPointF(i % 2 ? 3 : -3, 0));  // a new viewport: edges collected again
+        const double cpu = threadCpuMs();
         t.start();
         paint();
         pan.push_back(t.nsecsElapsed() / 1e6);
+        panCpu.push_back(threadCpuMs() - cpu);
     }
+    const int drawn = view.drawnEdgeCount();
+    const int64_t bundled = view.bundledEdgeCount();
     const auto ranking = view.ranking();
     for (int i = 0; i < repeats; ++i) {
         const int64_t n = c->graph.edgeCount() / (2 + i % 8);
+        const double cpu = threadCpuMs();
         t.start();
         view.setKeptEdges(topEdgesMask(*ranking, n));
         paint();
         threshold.push_back(t.nsecsElapsed() / 1e6);
+        thresholdCpu.push_back(threadCpuMs() - cpu);
     }
-    const double m = median(pan);
+    const double m = median(panCpu);
     std::printf(
         "redraw, %lld-edge graph, all kept (%d drawn, %lld bundled), 1600x1000: median "
-        "%.1f ms, target <= %.0f ms: %s\n",
-        static_cast<long long>(c->graph.edgeCount()), view.drawnEdgeCount(),
-        static_cast<long long>(view.bundledEdgeCount()), m, kRedrawTargetMs,
-        verdict(m, kRedrawTargetMs));
-    const double r = median(threshold);
-    std::printf("re-threshold (new kept set) + redraw: median %.1f ms, target <= %.0f ms: %s\n", r,
-                kRedrawTargetMs, verdict(r, kRedrawTargetMs));
+        "%.1f ms GUI-thread CPU (%.1f ms wall), target <= %.0f ms: %s\n",
+        static_cast<long long>(c->graph.edgeCount()), drawn, static_cast<long long>(bundled), m,
+        median(pan), kRedrawTargetMs, verdict(m, kRedrawTargetMs));
+    const double r = median(thresholdCpu);
+    std::printf(
+        "re-threshold (new kept set) + redraw: median %.1f ms GUI-thread CPU (%.1f ms "
+        "wall), target <= %.0f ms: %s\n",
+        r, median(threshold), kRedrawTargetMs, verdict(r, kRedrawTargetMs));
 }
 
 void openLarge() {
@@ -161,11 +184,12 @@ void slider(int repeats) {
         return;
     }
     QSlider* s = panel->amountSlider();
-    std::vector<double> times;
+    std::vector<double> times, cpuTimes;
     QElapsedTimer t;
     for (int i = 0; i < repeats; ++i) {
         const int position = s->maximum() * (3 + i % 6) / 10;
         if (position == s->value()) continue;
+        const double cpu = processCpuMs();
         t.start();
         s->setValue(position);
         const bool ok = spin(
@@ -176,14 +200,19 @@ void slider(int repeats) {
                        panel->evaluation()->keptEdges == panel->keptEdgeCount();
             },
             60000);
-        if (ok) times.push_back(t.nsecsElapsed() / 1e6);
+        if (ok) {
+            times.push_back(t.nsecsElapsed() / 1e6);
+            cpuTimes.push_back(processCpuMs() - cpu);
+        }
     }
     const double m = median(times);
+    const double cpu = median(cpuTimes);
     std::printf(
-        "slider change -> updated faithfulness, demo model, %lld edges, %zu pairs: "
-        "median %.1f ms over %zu changes, target <= %.0f ms: %s\n",
-        static_cast<long long>(panel->circuit()->graph.edgeCount()), static_cast<size_t>(16), m,
-        times.size(), kSliderTargetMs, verdict(m, kSliderTargetMs));
+        "slider change -> updated faithfulness, demo model (%lld edges, recall pairs), "
+        "%zu changes: median %.1f ms wall, %.1f ms of process CPU (all threads), target "
+        "<= %.0f ms: %s by wall time, %s by CPU time\n",
+        static_cast<long long>(panel->circuit()->graph.edgeCount()), times.size(), m, cpu,
+        kSliderTargetMs, verdict(m, kSliderTargetMs), verdict(cpu, kSliderTargetMs));
 }
 
 }  // namespace

@@ -201,9 +201,14 @@ TEST(CircuitGraphView, DrawsTheBudgetAndBundlesTheRestOfAGpt2SizedGraph) {
     view.setRanking(rankCircuit(c));
     EXPECT_EQ(view.drawnEdgeCount(), 1000);
     EXPECT_EQ(view.bundledEdgeCount(), 32491 - 1000);
-    // Zoomed in on the top-left corner, fewer edges cross the view and more are drawn alone.
+    // Zoomed in on the top-left corner: only edges that cross the view are drawn, the rest
+    // (off-screen or past the budget) stay in the bundles.
     view.zoomBy(8.0, QPointF(0, 0));
-    EXPECT_LT(view.drawnEdgeCount() + view.bundledEdgeCount(), 32491);
+    EXPECT_LE(view.drawnEdgeCount(), 1000);
+    EXPECT_EQ(view.drawnEdgeCount() + view.bundledEdgeCount(), 32491);
+    view.setEdgeBudget(0);
+    EXPECT_EQ(view.drawnEdgeCount(), 0);
+    EXPECT_EQ(view.bundledEdgeCount(), 32491);
     // The image is painted (a grab renders it) and shows the legend's normalisation.
     EXPECT_FALSE(view.grab().isNull());
     EXPECT_NE(view.legendText().indexOf(QStringLiteral("max |score|")), -1);
@@ -221,8 +226,8 @@ TEST(CircuitGraphView, ClicksPickEdgesAndNodesAndHoverDescribesThem) {
     int picked = 0;
     for (int64_t e = 0; e < c->graph.edgeCount(); ++e) {
         if (!c->inCircuit[static_cast<size_t>(e)]) continue;
-        const QPointF mid = view.edgeMidpoint(e);
-        if (view.nodeAtScreen(mid) >= 0) continue;  // a box covers this midpoint
+        const QPointF mid = view.edgeMidpoint(e).toPoint();  // where a click lands
+        if (view.nodeAtScreen(mid) >= 0) continue;           // a box covers this midpoint
         const int64_t at = view.edgeAtScreen(mid);
         if (at != e) {
             // Another drawn edge passes through the same point: it must be as near.

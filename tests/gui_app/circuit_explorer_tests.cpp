@@ -10,6 +10,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QSet>
 #include <QSignalSpy>
@@ -145,6 +146,21 @@ TEST_F(CircuitExplorerTest, TheSliderReEvaluatesAndAgreesWithCircuitEval) {
     EXPECT_NEAR(j.at("faithfulness").get<double>(), faithfulness, 1e-5) << r.out;
 }
 
+TEST_F(CircuitExplorerTest, AClickOnTheCurveSetsTheSliderToThatCircuit) {
+    discover(QStringLiteral("eap-ig"));
+    FaithfulnessCurvePlot* curve = panel->curve();
+    ASSERT_EQ(curve->curve().size(), circuits::faithfulnessGridPercent().size());
+    curve->plot()->replot();
+    for (int i : {6, 4}) {  // 10 % and 2 % of the edges
+        const auto& point = curve->curve()[static_cast<size_t>(i)];
+        QTest::mouseClick(curve->plot(), Qt::LeftButton, {}, curve->pointPosition(i).toPoint());
+        EXPECT_EQ(panel->keptEdgeCount(), point.edges);
+        ASSERT_TRUE(waitForEvaluation());
+        // The slider's circuit is the curve's: the same edges give the same faithfulness.
+        EXPECT_NEAR(panel->evaluation()->faithfulness, point.faithfulness, 1e-6) << i;
+    }
+}
+
 TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndoRestoresThem) {
     discover(QStringLiteral("eap-ig"));
     ASSERT_TRUE(waitForEvaluation());
@@ -156,7 +172,7 @@ TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndo
     int64_t target = -1;
     for (int64_t e : graph->ranking()->order) {
         if (!panel->keptEdges()[static_cast<size_t>(e)]) continue;
-        const QPointF mid = graph->edgeMidpoint(e);
+        const QPointF mid = graph->edgeMidpoint(e).toPoint();  // where a click lands
         if (graph->nodeAtScreen(mid) < 0 && graph->edgeAtScreen(mid) == e) {
             target = e;
             break;
@@ -166,7 +182,11 @@ TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndo
     const QString name = QString::fromStdString(panel->circuit()->graph.edgeName(target));
     // Hovering measures the effect of removing it (one patched forward)...
     const double faithfulnessBefore = panel->evaluation()->faithfulness;
-    QTest::mouseMove(graph, graph->edgeMidpoint(target).toPoint());
+    // (A move event sent to the widget: the offscreen platform has no cursor to move.)
+    const QPointF at = graph->edgeMidpoint(target).toPoint();
+    QMouseEvent move(QEvent::MouseMove, at, graph->mapToGlobal(at), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(graph, &move);
     ASSERT_TRUE(waitUntil([&] { return std::isfinite(graph->removalEffect(target)); }));
     const double effect = graph->removalEffect(target);
     EXPECT_NE(

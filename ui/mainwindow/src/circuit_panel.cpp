@@ -63,6 +63,9 @@ CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
     split->addWidget(m_curve);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setChildrenCollapsible(false);
+    m_curve->setMinimumWidth(320);
+    split->setSizes({600, 400});
     layout->addWidget(split, 1);
     m_overlapLabel = new QLabel(this);
     m_overlapLabel->setObjectName(QStringLiteral("circuitOverlap"));
@@ -171,7 +174,9 @@ void CircuitPanel::setCircuit(CircuitPtr circuit) {
     m_curve->setCurve(m_circuit->curve, m_circuit->cpr, m_circuit->cmd);
     m_readout->setText(
         tr("Preparing the graph of %1 edges\u2026").arg(m_circuit->graph.edgeCount()));
-    m_graph->setCircuit(m_circuit);  // ranks off the GUI thread, then onGraphReady()
+    // Ranked by the signed score, as the faithfulness curve (MIB's CPR): the slider at a grid
+    // point keeps the curve's edges, and a click on the curve reproduces its value.
+    m_graph->setCircuit(m_circuit, false);  // ranks off the GUI thread, then onGraphReady()
     if (m_circuit->curve.empty()) Q_EMIT scoreRequested(m_circuit);
 }
 

@@ -125,8 +125,16 @@ CircuitRunForm::CircuitRunForm(QWidget* parent) : QWidget(parent) {
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
 
-    connect(m_source, &QComboBox::currentIndexChanged, m_sourcePages,
-            &QStackedWidget::setCurrentIndex);
+    // The stack is as tall as its current page (a file row, or the three rows of a pair).
+    const auto showPage = [this](int index) {
+        for (int i = 0; i < m_sourcePages->count(); ++i)
+            m_sourcePages->widget(i)->setSizePolicy(
+                QSizePolicy::Preferred, i == index ? QSizePolicy::Preferred : QSizePolicy::Ignored);
+        m_sourcePages->setCurrentIndex(index);
+        m_sourcePages->adjustSize();
+    };
+    connect(m_source, &QComboBox::currentIndexChanged, this, showPage);
+    showPage(PairsFile);
     connect(m_method, &QComboBox::currentIndexChanged, this, &CircuitRunForm::updateEnabled);
     connect(m_run, &QPushButton::clicked, this,
             [this] { Q_EMIT runRequested(request(), runAsComparison()); });

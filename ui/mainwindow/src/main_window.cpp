@@ -15,6 +15,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolButton>
@@ -119,7 +120,13 @@ void MainWindow::buildPanels() {
     m_editsDock =
         makeDock(this, tr("Interventions"), QStringLiteral("interventionsDock"), m_editsPanel);
     m_analysisDock = makeDock(this, tr("Analysis"), QStringLiteral("analysisDock"), m_analysis);
-    m_circuitDock = makeDock(this, tr("Circuit"), QStringLiteral("circuitDock"), m_circuitPanel);
+    // The explorer needs more height than the other bottom tabs: it scrolls in a short dock
+    // instead of squeezing the heatmap.
+    auto* circuitScroll = new QScrollArea(this);
+    circuitScroll->setWidgetResizable(true);
+    circuitScroll->setFrameShape(QFrame::NoFrame);
+    circuitScroll->setWidget(m_circuitPanel);
+    m_circuitDock = makeDock(this, tr("Circuit"), QStringLiteral("circuitDock"), circuitScroll);
 }
 
 // Left: model and prompt. Right: the atlas above the predictions. Bottom: plots,

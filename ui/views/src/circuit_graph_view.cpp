@@ -43,12 +43,13 @@ CircuitGraphView::~CircuitGraphView() {
     m_ranker.waitForFinished();
 }
 
-void CircuitGraphView::setCircuit(std::shared_ptr<const Circuit> circuit) {
+void CircuitGraphView::setCircuit(std::shared_ptr<const Circuit> circuit, bool absoluteRanking) {
     clear();
     if (!circuit) return;
     const quint64 generation = ++m_rankGeneration;
     m_ranker.setProperty("generation", generation);
-    m_ranker.setFuture(QtConcurrent::run([circuit] { return rankCircuit(circuit); }));
+    m_ranker.setFuture(QtConcurrent::run(
+        [circuit, absoluteRanking] { return rankCircuit(circuit, absoluteRanking); }));
     update();
 }
 
@@ -113,17 +114,68 @@ void CircuitGraphView::setRemovalEffect(int64_t edge, double delta) {
 // a million-edge graph costs a few milliseconds.
 void CircuitGraphView::rebuildShown() {
     m_shown.clear();
+    m_bundleTotals.clear();
     if (m_ranking) {
-        const bool compare =
-            m_other && m_other->inCircuit.size() == static_cast<size_t>(m_ranking->edgeCount());
-        for (int64_t e : m_ranking->order) {
-            const auto i = static_cast<size_t>(e);
-            if ((i < m_kept.size() && m_kept[i]) || (compare && m_other->inCircuit[i]) ||
-                m_removed.count(e))
-                m_shown.push_back(e);
+        for (int64_t e : m_ranking->order)
+            if (isShown(e)) m_shown.push_back(e);
+        // Bundle totals receiver by receiver (its senders are a node-order prefix), into a
+        // dense rows x rows table: no per-edge search on a million-edge graph.
+        const auto& g = m_layout.graph();
+        const int rows = g.layers() + 2;
+        std::vector<Bundle> table(static_cast<size_t>(rows) * rows);
+        for (int r = 0; r < static_cast<int>(g.receivers().size()); ++r) {
+            const int node = g.receivers()[static_cast<size_t>(r)].node;
+            if (isHidden(node)) continue;
+            const int receiverRow = m_layout.rowOf(node);
+            const int64_t first = g.firstEdge(r);
+            for (int sender = 0; sender < g.senderCount(r); ++sender) {
+                const int64_t e = first + sender;
+                if (!isShown(e) || isHidden(sender)) continue;
+                Bundle& b = table[static_cast<size_t>(m_layout.rowOf(sender)) * rows + receiverRow];
+                ++b.edges;
+                b.weight += edgeWeight(e);
+            }
         }
+        for (int a = 0; a < rows; ++a)
+            for (int b = 0; b < rows; ++b)
+                if (table[static_cast<size_t>(a) * rows + b].edges > 0)
+                    m_bundleTotals[{a, b}] = table[static_cast<size_t>(a) * rows + b];
     }
     invalidate();
+}
+
+bool CircuitGraphView::isShown(int64_t e) const {
+    const auto i = static_cast<size_t>(e);
+    return (i < m_kept.size() && m_kept[i]) ||
+           (m_other && i < m_other->inCircuit.size() && m_other->inCircuit[i]) ||
+           m_removed.count(e) > 0;
+}
+
+std::vector<int64_t> CircuitGraphView::edgesOf(int node) const {
+    const auto& g = m_layout.graph();
+    std::vector<int64_t> out;
+    for (int r = 0; r < static_cast<int>(g.receivers().size()); ++r) {
+        const int64_t first = g.firstEdge(r);
+        if (g.receivers()[static_cast<size_t>(r)].node == node) {
+            for (int s = 0; s < g.senderCount(r); ++s)
+                out.push_back(first + s);
+        } else if (node < g.senderCount(r)) {
+            out.push_back(first + node);  // the senders of a receiver are a node-order prefix
+        }
+    }
+    return out;
+}
+
+std::pair<int, int> CircuitGraphView::rowPair(int64_t e) const {
+    const auto& g = m_layout.graph();
+    const int receiverNode = g.receivers()[static_cast<size_t>(g.edgeReceiver(e))].node;
+    return {m_layout.rowOf(g.edgeSender(e)), m_layout.rowOf(receiverNode)};
+}
+
+double CircuitGraphView::edgeWeight(int64_t e) const {
+    const auto& scores = m_ranking->circuit->scores;
+    const auto i = static_cast<size_t>(e);
+    return i < scores.size() && !std::isnan(scores[i]) ? std::abs(double(scores[i])) : 0.0;
 }
 
 void CircuitGraphView::invalidate() {
@@ -185,13 +237,13 @@ void CircuitGraphView::setHidden(int node, bool hidden) {
         m_hidden.insert(node);
     else
         m_hidden.erase(node);
-    invalidate();
+    rebuildShown();  // the bundles leave out hidden nodes
     Q_EMIT nodesChanged();
 }
 
 void CircuitGraphView::showAllNodes() {
     m_hidden.clear();
-    invalidate();
+    rebuildShown();
     Q_EMIT nodesChanged();
 }
 
@@ -298,9 +350,10 @@ QString CircuitGraphView::legendText() const {
     if (m_other)
         return tr("A only / B only / both (A: %1, B: %2)")
             .arg(method, QString::fromStdString(m_other->method));
-    return tr("%1 \u2014 colour: sign (red +, blue \u2212); width \u221d \u221a(|score| / "
-              "max |score|), max |score| = %2")
-        .arg(method, signedNumber(m_ranking->maxAbsScore));
+    return tr("%1, ranked by %2 \u2014 colour: sign (red +, blue \u2212); width \u221d "
+              "\u221a(|score| / max |score|), max |score| = %3")
+        .arg(method, m_ranking->absolute ? tr("|score|") : tr("signed score (as the curve)"),
+             signedNumber(m_ranking->maxAbsScore));
 }
 
 void CircuitGraphView::resizeEvent(QResizeEvent* event) {

@@ -9,6 +9,7 @@
 #include <QWidget>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -37,16 +38,17 @@ namespace attnscope::ui {
 class CircuitGraphView : public QWidget {
     Q_OBJECT
 public:
-    static constexpr int kDefaultEdgeBudget = 4000;
+    static constexpr int kDefaultEdgeBudget = 3000;
     /// Edges within this many pixels of the pointer are picked.
     static constexpr double kPickRadius = 5.0;
 
     explicit CircuitGraphView(QWidget* parent = nullptr);
     ~CircuitGraphView() override;
 
-    /// Shows `circuit`: ranks its edges off the GUI thread, then lays it out, fits it to the
-    /// view and emits graphReady(). The kept edges start as the circuit's own inCircuit.
-    void setCircuit(std::shared_ptr<const Circuit> circuit);
+    /// Shows `circuit`: ranks its edges (by |score|, or by the signed score as the
+    /// faithfulness curve and CPR do) off the GUI thread, then lays it out, fits it to the view
+    /// and emits graphReady(). The kept edges start as the circuit's own inCircuit.
+    void setCircuit(std::shared_ptr<const Circuit> circuit, bool absoluteRanking = true);
     /// Shows an already ranked circuit at once (no background work).
     void setRanking(std::shared_ptr<const CircuitRanking> ranking);
     void clear();
@@ -144,6 +146,11 @@ private:
     // circuit_graph_view.cpp
     void rebuildShown();
     bool edgeVisible(int64_t edge) const;
+    bool isShown(int64_t edge) const;
+    /// Every edge a node sends or receives.
+    std::vector<int64_t> edgesOf(int node) const;
+    std::pair<int, int> rowPair(int64_t edge) const;
+    double edgeWeight(int64_t edge) const;  ///< |score|, 0 when unscored
     const SegmentGrid& pickIndex() const;
     /// Collects the drawn edges and bundles for the current viewport when something changed.
     void ensureDrawn() const;
@@ -163,6 +170,8 @@ private:
     std::vector<uint8_t> m_kept;
     std::set<int64_t> m_removed;
     std::vector<int64_t> m_shown;  // kept, removed or B's edges, best-ranked first
+    // The shown edges of visible nodes by (sender row, receiver row), for the bundles.
+    std::map<std::pair<int, int>, Bundle> m_bundleTotals;
     QHash<qint64, double> m_effects;
     std::set<int> m_pinned;
     std::set<int> m_hidden;
