@@ -81,6 +81,7 @@ void TrainLog::print(const demo::TrainReport& p) const {
         m_out << "  needle attention of other heads " << percent(p.needleAttentionElsewhere);
     if (!std::isnan(p.harmfulAttentionElsewhere))
         m_out << "  harmful-word attention of other heads " << percent(p.harmfulAttentionElsewhere);
+    if (!std::isnan(p.sinkShortfall)) m_out << "  sink-head hinge " << p.sinkShortfall;
     m_out << "\n";
     if (p.evaluated) {
         m_out << "      validation accuracy:";
@@ -185,7 +186,9 @@ const std::vector<std::string> kSingleRunOptions = {"--seed",
                                                     "--retrieval-dropout",
                                                     "--safety-heads",
                                                     "--safety-penalty",
-                                                    "--safety-dropout"};
+                                                    "--safety-dropout",
+                                                    "--sink-head",
+                                                    "--sink-penalty"};
 
 demo::TrainOptions singleRunOptions(const CliArgs& args) {
     demo::TrainOptions options;
@@ -228,6 +231,15 @@ demo::TrainOptions singleRunOptions(const CliArgs& args) {
         realValue(args, "--curriculum", options.curriculumFraction, 0.0, 1.0);
     options.retrieval = headRole(args, "retrieval");
     options.safety = headRole(args, "safety");
+    if (const auto head = args.value("--sink-head")) {
+        const auto heads = parseHeads(*head, "--sink-head");
+        if (heads.size() != 1)
+            throw UsageError("--sink-head takes one LAYER.HEAD, not '" + *head + "'");
+        options.sink.head = heads.front();
+    }
+    options.sink.penalty = realValue(args, "--sink-penalty", 0.0, 0.0, 1e6);
+    if (options.sink.active() && !args.has("--sink-head"))
+        throw UsageError("--sink-penalty needs --sink-head");
     if (options.shape.dModel % options.shape.heads != 0 ||
         (options.shape.dModel / options.shape.heads) % 2 != 0)
         throw UsageError("--d-model must split into --heads heads of even size");
@@ -266,6 +278,12 @@ nlohmann::ordered_json phaseJson(const demo::TrainPhase& phase, const demo::Trai
                                 {"curriculum", o.curriculumFraction}};
     if (o.retrieval.active()) j["retrieval"] = roleJson(o.retrieval);
     if (o.safety.active()) j["safety"] = roleJson(o.safety);
+    if (o.sink.active())
+        j["sink"] = {
+            {"head", std::to_string(o.sink.head.first) + "." + std::to_string(o.sink.head.second)},
+            {"penalty", o.sink.penalty},
+            {"dormant_floor", o.sink.dormantFloor},
+            {"active_ceiling", o.sink.activeCeiling}};
     j["seconds"] = std::round(r.seconds);
     j["final_loss"] = perTask(r.lastLoss);
     j["validation_accuracy"] = perTask(r.accuracy);

@@ -216,6 +216,10 @@ TEST(CliTrainDemo, TrainingOptionsTrainOneRunAndRecordIt) {
                                           "--batch",
                                           "mqar=2,needle=1,backcopy=1,"
                                           "refusal=2",
+                                          "--sink-head",
+                                          "0.1",
+                                          "--sink-penalty",
+                                          "2",
                                           "--eval-count",
                                           "2",
                                           "--log-every",
@@ -233,6 +237,9 @@ TEST(CliTrainDemo, TrainingOptionsTrainOneRunAndRecordIt) {
     EXPECT_EQ(phase.at("name"), "single");
     EXPECT_EQ(phase.at("steps"), 3);
     EXPECT_EQ(phase.at("batch").at("needle"), 1);
+    EXPECT_EQ(phase.at("sink").at("head"), "0.1");
+    EXPECT_EQ(phase.at("sink").at("penalty"), 2.0);
+    EXPECT_NE(r.out.find("sink-head hinge"), std::string::npos) << r.out;
     EXPECT_EQ(record.at("steps"), 3);
     EXPECT_EQ(Json::parse(readFile(out / "config.json")).at("num_hidden_layers"), 1);
 
@@ -240,6 +247,10 @@ TEST(CliTrainDemo, TrainingOptionsTrainOneRunAndRecordIt) {
         runCli({"train-demo", "--out", out.string(), "--batch", "sorting=4"});
     EXPECT_EQ(bad.exitCode, 2);
     EXPECT_NE(bad.err.find("--batch takes TASK=N items"), std::string::npos) << bad.err;
+    const test::ProcessResult noHead =
+        runCli({"train-demo", "--out", out.string(), "--sink-penalty", "1"});
+    EXPECT_EQ(noHead.exitCode, 2);
+    EXPECT_NE(noHead.err.find("--sink-penalty needs --sink-head"), std::string::npos) << noHead.err;
 }
 
 }  // namespace

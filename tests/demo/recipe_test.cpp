@@ -55,6 +55,7 @@ std::vector<TrainPhase> twoPhases() {
     second.weightDecay = 0.1;
     second.curriculumFraction = 0.0;
     second.retrieval = {{{1, 0}}, 2.0, 1};
+    second.sink = {{1, 1}, 2.0, 0.7, 0.05};
     return {{"one", "fresh", tiny(3, 4)}, {"two", "fine-tune", second}};
 }
 
@@ -154,6 +155,36 @@ TEST(DemoRecipe, TheShippedRecipeStartsFromScratchAndFineTunesAfter) {
     EXPECT_EQ(last.retrieval.heads,
               (std::vector<std::pair<int64_t, int64_t>>{{2, 0}, {2, 1}, {2, 2}}));
     EXPECT_EQ(last.safety.heads, (std::vector<std::pair<int64_t, int64_t>>{{0, 1}}));
+    // The active/dormant head of the README and tests/retrieval's sink test.
+    EXPECT_TRUE(last.sink.active());
+    EXPECT_EQ(last.sink.head, (std::pair<int64_t, int64_t>{3, 2}));
+}
+
+// training.json's "recipe" lists the phases as train-demo runs them, the sink role included.
+TEST(DemoRecipe, TrainingJsonRecordsThePhasesAndTheirSinkRole) {
+    const auto path = attnscope::test::sourceDir() / "resources/models/demo/training.json";
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    const auto phases = nlohmann::json::parse(in).at("recipe").at("phases");
+    const auto recipe = demoRecipe();
+    ASSERT_EQ(phases.size(), recipe.size());
+    int64_t steps = 0;
+    for (size_t i = 0; i < recipe.size(); ++i) {
+        const TrainOptions& o = recipe[i].options;
+        const auto& p = phases[i];
+        steps += o.steps;
+        EXPECT_EQ(p.at("name").get<std::string>(), recipe[i].name);
+        EXPECT_EQ(p.at("purpose").get<std::string>(), recipe[i].purpose);
+        EXPECT_EQ(p.at("steps").get<int64_t>(), o.steps) << recipe[i].name;
+        ASSERT_EQ(p.contains("sink"), o.sink.active()) << recipe[i].name;
+        if (!o.sink.active()) continue;
+        const auto& s = p.at("sink");
+        EXPECT_EQ(s.at("head").get<std::string>(),
+                  std::to_string(o.sink.head.first) + "." + std::to_string(o.sink.head.second));
+        EXPECT_DOUBLE_EQ(s.at("penalty").get<double>(), o.sink.penalty);
+        EXPECT_DOUBLE_EQ(s.at("dormant_floor").get<double>(), o.sink.dormantFloor);
+        EXPECT_DOUBLE_EQ(s.at("active_ceiling").get<double>(), o.sink.activeCeiling);
+    }
 }
 
 // The recipe is the path that made the shipped weights: the base run and the fine-tuning stages

@@ -64,6 +64,16 @@ void validate(const TrainOptions& o) {
         throw std::invalid_argument("learning rates must be positive, warm-up not negative");
     validateRole(o, o.retrieval, "retrieval");
     validateRole(o, o.safety, "safety");
+    const auto& [sinkLayer, sinkHead] = o.sink.head;
+    if (!(o.sink.penalty >= 0))
+        throw std::invalid_argument("the sink penalty must not be negative");
+    if (o.sink.active() &&
+        (sinkLayer < 0 || sinkLayer >= o.shape.layers || sinkHead < 0 || sinkHead >= o.shape.heads))
+        throw std::invalid_argument("sink head " + std::to_string(sinkLayer) + "." +
+                                    std::to_string(sinkHead) + " is not a head of the model");
+    if (!(0 <= o.sink.activeCeiling && o.sink.activeCeiling < o.sink.dormantFloor &&
+          o.sink.dormantFloor <= 1))
+        throw std::invalid_argument("the sink role needs 0 <= active ceiling < dormant floor <= 1");
     if (o.logEvery < 1 || o.evalEvery < 0 || o.evalExamples < 1)
         throw std::invalid_argument("logEvery and evalExamples must be positive");
 }
@@ -191,6 +201,7 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
     };
     std::array<double, kTaskCount> lossSum{};
     std::array<double, kTaskCount> elsewhereSum{};  // HeadShaping::penalty() per task
+    double sinkSum = 0.0;                           // SinkShaping::shortfall()
     int64_t windowSteps = 0;
     for (int64_t step = 0; step < options.steps; ++step) {
         progress.check();
@@ -216,6 +227,9 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
                     rows.push_back(shapedRows(ex));
                 shaping.emplace(*model, *role, rows, ids.size(1), rng);
             }
+            std::optional<SinkShaping> sink;
+            if (task == TaskKind::Backcopy && options.sink.active())
+                sink.emplace(*model, options.sink, examples, ids.size(1));
             at::Tensor logits = model->forward(ids, forward);
             at::Tensor loss =
                 at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
@@ -225,6 +239,11 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
                 const at::Tensor elsewhere = shaping->penalty();
                 total = total + role->penalty * elsewhere;
                 elsewhereSum[taskIndex(task)] += elsewhere.item<double>();
+            }
+            if (sink) {
+                const at::Tensor shortfall = sink->shortfall();
+                total = total + options.sink.penalty * shortfall;
+                sinkSum += shortfall.item<double>();
             }
             total.backward();
             const double value = loss.item<double>();
@@ -259,6 +278,9 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             report.needleAttentionElsewhere = shaped(TaskKind::Needle, options.retrieval);
             report.harmfulAttentionElsewhere = shaped(TaskKind::Refusal, options.safety);
             elsewhereSum = {};
+            if (options.sink.active() && options.batch[taskIndex(TaskKind::Backcopy)] > 0)
+                report.sinkShortfall = sinkSum / windowSteps;
+            sinkSum = 0.0;
             if (evalNow) evaluate(report);
             report.seconds = elapsed();
             result.lastLoss = report.loss;

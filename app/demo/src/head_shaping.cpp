@@ -74,4 +74,45 @@ at::Tensor HeadShaping::penalty() const {
     return m_sum.defined() ? m_sum / std::max(1.0, m_divisor) : at::zeros({});
 }
 
+SinkShaping::SinkShaping(capture::TransformerModel& model, const SinkRole& role,
+                         const std::vector<Example>& batch, int64_t length)
+    : m_scope(model.hooks()), m_role(role) {
+    const auto count = static_cast<int64_t>(batch.size());
+    m_ordinary = at::zeros({count, length});
+    m_trigger = at::zeros({count, length});
+    auto ordinary = m_ordinary.accessor<float, 2>();
+    auto trigger = m_trigger.accessor<float, 2>();
+    for (int64_t b = 0; b < count; ++b) {
+        const Example& ex = batch[static_cast<size_t>(b)];
+        std::vector<char> isTrigger(ex.tokens.size(), 0);
+        for (const auto& unit : ex.units)
+            for (const int64_t p : unit)
+                isTrigger[static_cast<size_t>(p)] = 1;
+        const auto triggers = std::count(isTrigger.begin(), isTrigger.end(), char{1});
+        const auto others = static_cast<int64_t>(ex.tokens.size()) - 1 - triggers;
+        for (int64_t p = 1; p < static_cast<int64_t>(ex.tokens.size()); ++p) {
+            if (isTrigger[static_cast<size_t>(p)])
+                trigger[b][p] = 1.0f / static_cast<float>(triggers);
+            else
+                ordinary[b][p] = 1.0f / static_cast<float>(others);
+        }
+    }
+    const int64_t layer = role.head.first;
+    m_scope.addMatching(
+        "blocks.*.attn.hook_pattern",
+        [this, layer](at::Tensor& pattern, const capture::HookContext& ctx) {
+            if (ctx.layer != layer) return;
+            // [B, T]: the head's attention on key 0 from every query.
+            const at::Tensor bos = pattern.select(1, m_role.head.second).select(2, 0);
+            const at::Tensor dormant = at::relu(m_role.dormantFloor - bos) * m_ordinary;
+            const at::Tensor active = at::relu(bos - m_role.activeCeiling) * m_trigger;
+            m_value = (dormant.sum() + active.sum()) /
+                      static_cast<double>(std::max<int64_t>(1, m_ordinary.size(0)));
+        });
+}
+
+at::Tensor SinkShaping::shortfall() const {
+    return m_value.defined() ? m_value : at::zeros({});
+}
+
 }  // namespace attnscope::app::demo

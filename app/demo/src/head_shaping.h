@@ -1,11 +1,13 @@
 #pragma once
 // Makes a demo task's answers rest on chosen heads (the retrieval heads of the needle task, the
-// safety heads of the refusal task), so that the analyses have a ground truth by construction.
+// safety heads of the refusal task, the active-dormant head of Bigram-Backcopy), so that the
+// analyses have a ground truth by construction.
 #include <ATen/ATen.h>
 
 #include <utility>
 #include <vector>
 
+#include "attnscope/app/demo/demo_example.h"
 #include "attnscope/app/demo/demo_random.h"
 #include "attnscope/app/demo/demo_trainer.h"
 #include "attnscope/capture/hook_registry.h"
@@ -44,6 +46,23 @@ private:
     at::Tensor m_uniform;  // [T, T]: causal uniform rows
     at::Tensor m_sum;
     double m_divisor = 0.0;
+};
+
+/// While alive, hooks the sink role's layer during one forward of a Bigram-Backcopy batch and
+/// measures the role's hinge on its head's <bos> attention (SinkRole). Positions past a
+/// sequence's end (padding) and position 0 are not counted.
+class SinkShaping {
+public:
+    SinkShaping(capture::TransformerModel& model, const SinkRole& role,
+                const std::vector<Example>& batch, int64_t length);
+    at::Tensor shortfall() const;
+
+private:
+    capture::HookScope m_scope;
+    SinkRole m_role;
+    at::Tensor m_ordinary;  // [B, T]: 1/(ordinary positions) at a sequence's ordinary positions
+    at::Tensor m_trigger;   // [B, T]: 1/(triggers) at its trigger positions
+    at::Tensor m_value;
 };
 
 }  // namespace attnscope::app::demo

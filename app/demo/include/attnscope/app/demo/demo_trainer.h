@@ -32,6 +32,20 @@ struct HeadRole {
     bool active() const { return penalty > 0 || dropout > 0; }
 };
 
+/// A head made an active-dormant attention sink on Bigram-Backcopy (Guo et al.): dormant (its
+/// attention parked on <bos>) at ordinary tokens, active (off <bos>) at the trigger words. The
+/// penalty is a hinge on the head's <bos> attention: (dormantFloor − a)+ averaged over a
+/// sequence's ordinary positions plus (a − activeCeiling)+ averaged over its triggers, mean over
+/// the sequences, times `penalty`. The margins lie beyond the acceptance thresholds (≥ 0.5,
+/// < 0.2) so that the role survives a rerun's floating-point drift.
+struct SinkRole {
+    std::pair<int64_t, int64_t> head{0, 0};
+    double penalty = 0.0;
+    double dormantFloor = 0.7;
+    double activeCeiling = 0.05;
+    bool active() const { return penalty > 0; }
+};
+
 struct TrainOptions {
     uint64_t seed = 1;  ///< initial weights (unless `initialModel` is given) and training data
     /// Weights to continue training (fine-tuning) instead of fresh ones drawn from `seed`; the
@@ -57,6 +71,8 @@ struct TrainOptions {
     /// Refusal heads: other heads are kept off the harmful words at the answer marker, where
     /// the model decides between refusing and answering.
     HeadRole safety;
+    /// Active-dormant head: shaped on the Bigram-Backcopy batches.
+    SinkRole sink;
     int64_t logEvery = 25;      ///< steps between progress reports
     int64_t evalEvery = 250;    ///< steps between validation scores (and at the end); 0 = end only
     int64_t evalExamples = 64;  ///< validation sequences per task
@@ -76,6 +92,8 @@ struct TrainReport {
     /// (on the harmful words), see HeadRole; NaN otherwise.
     double needleAttentionElsewhere = std::numeric_limits<double>::quiet_NaN();
     double harmfulAttentionElsewhere = std::numeric_limits<double>::quiet_NaN();
+    /// With a sink role: the mean hinge of SinkRole (before `penalty`); NaN otherwise.
+    double sinkShortfall = std::numeric_limits<double>::quiet_NaN();
     double seconds = 0.0;  ///< since training started
 };
 
