@@ -36,10 +36,9 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
             throw capture::InputError(
                 "a patch edit cannot apply to a metric: it needs a corrupted run of each prompt");
     capture::HookScope editScope(d.opened.model->hooks());
-    capture::applyInterventions(
-        editScope, *d.opened.model,
-        toInterventions(request.edits, static_cast<int>(config.nLayers),
-                        static_cast<int>(config.nHeads), 0, nullptr, 0));
+    capture::applyInterventions(editScope, *d.opened.model,
+                                toInterventions(request.edits, static_cast<int>(config.nLayers),
+                                                static_cast<int>(config.nHeads), 0, nullptr, 0));
     const analysis::MetricResult r =
         analysis::runMetric(registry, request.metric, request.params, ctx);
     ScoreOutcome out;
@@ -56,12 +55,12 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
     nlohmann::json given = nlohmann::json::object();
     for (const auto& [k, v] : request.params)
         given[k] = v;
-    nlohmann::json params = nlohmann::json{{"metric", request.metric},
-                                  {"title", info.title},
-                                  {"params", given},
-                                  {"dataset", request.datasetPath.empty() ? data.description
-                                                                          : request.datasetPath},
-                                  {"items", data.items.size()}};
+    nlohmann::json params = nlohmann::json{
+        {"metric", request.metric},
+        {"title", info.title},
+        {"params", given},
+        {"dataset", request.datasetPath.empty() ? data.description : request.datasetPath},
+        {"items", data.items.size()}};
     if (!request.edits.empty())
         params["interventions"] = nlohmann::json::parse(editsToJson(request.edits));
     s.paramsJson = params.dump();
