@@ -20,7 +20,6 @@ using ui::MainWindow;
 TEST_F(AppModelTest, SaveAsExperimentWritesTheSetupThatBatchRuns) {
     MainWindow w;
     ASSERT_TRUE(openAndRun(w, model));
-    w.toggleAblation(0, 1);
     ASSERT_TRUE(w.analysisPanel()->setMetric(QStringLiteral("sink_mass")));
     ASSERT_TRUE(w.analysisPanel()->setParam(QStringLiteral("start_size"), QStringLiteral("2")));
     QTemporaryDir dir;
@@ -33,11 +32,8 @@ TEST_F(AppModelTest, SaveAsExperimentWritesTheSetupThatBatchRuns) {
     EXPECT_EQ(std::filesystem::canonical(x.models[0]), std::filesystem::canonical(model.dir));
     ASSERT_EQ(x.datasets.size(), 1u);
     EXPECT_EQ(x.datasets[0].prompts, std::vector<std::string>{model.prompt.toStdString()});
-    ASSERT_EQ(x.edits.size(), 2u);  // unedited, and the window's edit list
+    ASSERT_EQ(x.edits.size(), 1u);  // no edits in the window: the unedited list only
     EXPECT_TRUE(x.edits[0].edits.empty());
-    ASSERT_EQ(x.edits[1].edits.size(), 1u);
-    EXPECT_EQ(x.edits[1].edits[0].layer, 0);
-    EXPECT_EQ(x.edits[1].edits[0].head, 1);
     ASSERT_EQ(x.analyses.size(), 1u);
     EXPECT_EQ(x.analyses[0].name, "sink_mass");
     EXPECT_EQ(x.analyses[0].params.at("start_size"), "2");
