@@ -67,9 +67,8 @@ int runBatchCommand(const std::vector<std::string>& rawArgs, std::istream&, std:
         if (comm.rank == 0) err << "error: " << e.what() << "\n";
         return exitCodeOf(e);
     }
-    const std::filesystem::path outPath =
-        args.value("--out").value_or(std::filesystem::path(experimentPath).stem().string() +
-                                     ".results.h5");
+    const std::filesystem::path outPath = args.value("--out").value_or(
+        std::filesystem::path(experimentPath).stem().string() + ".results.h5");
 
     BatchProgress display(mode, out, err, comm.rank);
     BatchOptions o;

@@ -20,8 +20,7 @@ std::string clock(double seconds) {
 
 }  // namespace
 
-BatchProgress::BatchProgress(BatchProgressMode mode, std::ostream& out, std::ostream& err,
-                             int rank)
+BatchProgress::BatchProgress(BatchProgressMode mode, std::ostream& out, std::ostream& err, int rank)
     : m_mode(mode), m_out(out), m_err(err), m_rank(rank) {}
 
 double BatchProgress::elapsed() const {
@@ -53,8 +52,12 @@ void BatchProgress::started(const BatchOutcome& counts, int todo, int ranks) {
     m_todo = todo;
     m_start = std::chrono::steady_clock::now();
     if (m_mode != BatchProgressMode::Json) return;
-    m_out << nlohmann::json{{"event", "start"},   {"rank", m_rank},     {"ranks", ranks},
-                            {"items", counts.total}, {"resumed", counts.resumed}, {"todo", todo}}
+    m_out << nlohmann::json{{"event", "start"},
+                            {"rank", m_rank},
+                            {"ranks", ranks},
+                            {"items", counts.total},
+                            {"resumed", counts.resumed},
+                            {"todo", todo}}
                  .dump()
           << std::endl;
 }
@@ -65,16 +68,15 @@ void BatchProgress::itemFinished(const ItemRecord& item, int done, int todo) {
     const double t = elapsed();
     const double rate = t > 0 ? done / t : 0.0;
     if (m_mode == BatchProgressMode::Bar) {
-        drawBar(todo > 0 ? static_cast<double>(done) / todo : 1.0,
-                item.key + " " + item.status);
+        drawBar(todo > 0 ? static_cast<double>(done) / todo : 1.0, item.key + " " + item.status);
         if (item.status != "ok") {
             m_err << "\n" << item.key << " failed: " << item.error << "\n";
             m_drawn = false;
         }
     } else if (m_mode == BatchProgressMode::Json) {
-        nlohmann::json j{{"event", "item"},   {"rank", m_rank},          {"index", item.index},
-                         {"key", item.key},   {"status", item.status},   {"done", done},
-                         {"todo", todo},      {"elapsed_s", t},          {"items_per_s", rate}};
+        nlohmann::json j{{"event", "item"}, {"rank", m_rank},        {"index", item.index},
+                         {"key", item.key}, {"status", item.status}, {"done", done},
+                         {"todo", todo},    {"elapsed_s", t},        {"items_per_s", rate}};
         if (!item.error.empty()) j["error"] = item.error;
         m_out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     }
@@ -85,16 +87,20 @@ void BatchProgress::finished(const BatchOutcome& outcome, const std::string& out
     m_drawn = false;
     if (m_rank != 0) return;
     if (m_mode == BatchProgressMode::Json) {
-        m_out << nlohmann::json{{"event", "done"},        {"out", out},
-                                {"items", outcome.total}, {"resumed", outcome.resumed},
-                                {"ran", outcome.ran},     {"failed", outcome.failed},
-                                {"interrupted", outcome.interrupted}, {"elapsed_s", elapsed()}}
+        m_out << nlohmann::json{{"event", "done"},
+                                {"out", out},
+                                {"items", outcome.total},
+                                {"resumed", outcome.resumed},
+                                {"ran", outcome.ran},
+                                {"failed", outcome.failed},
+                                {"interrupted", outcome.interrupted},
+                                {"elapsed_s", elapsed()}}
                      .dump()
               << std::endl;
     } else if (m_mode == BatchProgressMode::Bar) {
         m_err << (outcome.interrupted ? "interrupted: " : "") << outcome.ran << " items run, "
-              << outcome.resumed << " resumed, " << outcome.failed << " failed of "
-              << outcome.total << " -> " << out << "\n";
+              << outcome.resumed << " resumed, " << outcome.failed << " failed of " << outcome.total
+              << " -> " << out << "\n";
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// A small command-line parser: `--name value` (or `--name=value`) options, `--flag` switches, repeated options.
+// A small command-line parser: `--name value` (or `--name=value`) options, `--flag` switches,
+// repeated options.
 #include <map>
 #include <optional>
 #include <set>

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
     capture::configureThreads(threads);
     const fs::path model = fs::path(ATTNSCOPE_RESOURCES_DIR) / "models" / "demo";
-    const fs::path dir = fs::temp_directory_path() / ("attnscope-bench-batch-" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("attnscope-bench-batch-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const fs::path exp = dir / "exp.yaml";
     std::ofstream(exp) << "models: [" << model.string() << "]\n"
@@ -80,8 +81,8 @@ int main(int argc, char** argv) {
     const double one = timeCommand(cli + (dir / "one.h5").string());
     std::printf("attnscope-cli batch, 1 process:   %8.2f items/s (%.2f s)\n", items / one, one);
     if (std::system("command -v mpirun > /dev/null") == 0) {
-        const double two = timeCommand(
-            "mpirun --allow-run-as-root --oversubscribe -n 2 " + cli + (dir / "two.h5").string());
+        const double two = timeCommand("mpirun --allow-run-as-root --oversubscribe -n 2 " + cli +
+                                       (dir / "two.h5").string());
         std::printf("mpirun -n 2:                      %8.2f items/s (%.2f s), %.2f x 1 process\n",
                     items / two, two, one / two);
     } else {

@@ -26,8 +26,9 @@ std::string needleFile() {
 
 // The example's shape with absolute paths: 10 needle prompts x {none, ablate L1H0} x
 // {retrieval_score, sink_mass}.
-std::string experiment(const std::string& analyses = "  - metric: retrieval_score\n"
-                                                     "  - metric: sink_mass\n",
+std::string experiment(const std::string& analyses =
+                           "  - metric: retrieval_score\n"
+                           "  - metric: sink_mass\n",
                        const std::string& extraEdits = "") {
     return "name: test\n"
            "models: [" +
@@ -184,8 +185,8 @@ TEST_F(BatchRun, MpirunWithTwoRanksGivesTheSameTables) {
     const fs::path mpirun = "/usr/bin/mpirun";
     if (!fs::exists(mpirun)) GTEST_SKIP() << "mpirun is not installed (scripts/install-deps.sh)";
     TempDir dir;
-    const auto r = runProcess({mpirun.string(), "--allow-run-as-root", "--oversubscribe", "-n",
-                               "2", ATTNSCOPE_CLI, "batch", s_exp, "--out", dir.file("r.h5"),
+    const auto r = runProcess({mpirun.string(), "--allow-run-as-root", "--oversubscribe", "-n", "2",
+                               ATTNSCOPE_CLI, "batch", s_exp, "--out", dir.file("r.h5"),
                                "--progress=json", "--threads", "1"});
     ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
     // Both ranks ran items.
@@ -201,10 +202,9 @@ TEST_F(BatchRun, ResumeRefusesAChangedExperimentNamingWhatChanged) {
     TempDir dir;
     fs::copy_file(s_dir->file("r.h5"), dir.file("r.h5"));
     const auto before = readFile(dir.file("r.h5"));
-    const std::string changed = dir.write(
-        "exp.yaml", experiment("  - metric: retrieval_score\n"
-                               "  - metric: sink_mass\n"
-                               "    params: {start_size: 2}\n"));
+    const std::string changed = dir.write("exp.yaml", experiment("  - metric: retrieval_score\n"
+                                                                 "  - metric: sink_mass\n"
+                                                                 "    params: {start_size: 2}\n"));
     const auto r = batch(changed, dir.file("r.h5"), {"--resume"});
     EXPECT_EQ(r.exitCode, 3);
     EXPECT_NE(r.err.find("the experiment changed"), std::string::npos) << r.err;
@@ -223,25 +223,37 @@ struct Malformed {
 TEST(BatchMalformed, EachGivesAClearMessageANonZeroExitAndWritesNothing) {
     TempDir dir;
     const std::vector<Malformed> cases = {
-        {"syntax", "name: x\nmodels: [" + demoModel() + "\nanalyses: []\n", 3,
+        {"syntax",
+         "name: x\nmodels: [" + demoModel() + "\nanalyses: []\n",
+         3,
          {"exp.yaml:", "syntax error"}},
-        {"unknown metric", experiment("  - metric: sink_mas\n"), 3,
+        {"unknown metric",
+         experiment("  - metric: sink_mas\n"),
+         3,
          {"exp.yaml:10", "analyses[0].metric", "sink_mass", "retrieval_score"}},
-        {"wrong parameter type", experiment("  - metric: sink_mass\n    params: {start_size: four}\n"),
-         3, {"exp.yaml:11", "analyses[0].params.start_size", "expected an integer", "four"}},
-        {"unknown parameter", experiment("  - metric: sink_mass\n    params: {window: 2}\n"), 3,
+        {"wrong parameter type",
+         experiment("  - metric: sink_mass\n    params: {start_size: four}\n"),
+         3,
+         {"exp.yaml:11", "analyses[0].params.start_size", "expected an integer", "four"}},
+        {"unknown parameter",
+         experiment("  - metric: sink_mass\n    params: {window: 2}\n"),
+         3,
          {"exp.yaml:11", "analyses[0].params.window", "unknown key", "start_size"}},
         {"missing dataset",
          "models: [" + demoModel() + "]\ndatasets: [" + dir.file("absent.jsonl") +
              "]\nanalyses:\n  - metric: sink_mass\n",
-         4, {"absent.jsonl", "not found"}},
+         4,
+         {"absent.jsonl", "not found"}},
         {"model that does not load",
          "models: [" + dir.path().string() + "]\ndatasets: [" + needleFile() +
              "]\nanalyses:\n  - metric: sink_mass\n",
-         4, {"models[0]", dir.path().string(), "does not load"}},
-        {"bad edit list", experiment("  - metric: sink_mass\n",
-                                     "  broken: [{kind: zero_ablation, layer: two, head: 0}]\n"),
-         3, {"exp.yaml:", "edits.broken", "layer"}},
+         4,
+         {"models[0]", dir.path().string(), "does not load"}},
+        {"bad edit list",
+         experiment("  - metric: sink_mass\n",
+                    "  broken: [{kind: zero_ablation, layer: two, head: 0}]\n"),
+         3,
+         {"exp.yaml:", "edits.broken", "layer"}},
     };
     for (const Malformed& c : cases) {
         SCOPED_TRACE(c.name);
@@ -258,8 +270,8 @@ TEST(BatchMalformed, EachGivesAClearMessageANonZeroExitAndWritesNothing) {
 TEST(BatchItems, FailedItemsAreRecordedWithTheirErrorAndTheRestGoOn) {
     TempDir dir;
     // A patch edit needs a corrupted run of each prompt: a metric refuses it, item by item.
-    std::string text = experiment("  - metric: sink_mass\n",
-                                  "  patched: [{kind: patch, layer: 0, head: 0}]\n");
+    std::string text =
+        experiment("  - metric: sink_mass\n", "  patched: [{kind: patch, layer: 0, head: 0}]\n");
     text.replace(text.find("limit: 10"), 9, "limit: 2");
     const auto r = batch(dir.write("exp.yaml", text), dir.file("r.h5"));
     EXPECT_EQ(r.exitCode, 5) << r.err;
@@ -279,10 +291,11 @@ TEST(BatchItems, FailedItemsAreRecordedWithTheirErrorAndTheRestGoOn) {
 
 TEST(BatchItems, LogitLensAndAblationCurveAnalysesWriteTheirTables) {
     TempDir dir;
-    std::string text = experiment("  - metric: sink_mass\n"
-                                  "  - analysis: logit_lens\n"
-                                  "  - analysis: ablation_curve\n"
-                                  "    params: {score: sink_mass, max_heads: 3, random_orders: 2}\n");
+    std::string text = experiment(
+        "  - metric: sink_mass\n"
+        "  - analysis: logit_lens\n"
+        "  - analysis: ablation_curve\n"
+        "    params: {score: sink_mass, max_heads: 3, random_orders: 2}\n");
     text.replace(text.find("limit: 10"), 9, "limit: 1");
     const auto r = batch(dir.write("exp.yaml", text), dir.file("r.h5"));
     ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -294,7 +307,8 @@ TEST(BatchItems, LogitLensAndAblationCurveAnalysesWriteTheirTables) {
     EXPECT_EQ(lens.columns, (std::vector<std::string>{"edited", "baseline"}));
     // Unedited: the edited and the baseline run are the same run.
     for (int l = 0; l < lens.rows; ++l)
-        EXPECT_EQ(lens.values[static_cast<size_t>(2 * l)], lens.values[static_cast<size_t>(2 * l + 1)]);
+        EXPECT_EQ(lens.values[static_cast<size_t>(2 * l)],
+                  lens.values[static_cast<size_t>(2 * l + 1)]);
     const auto& curve = table(results.items[0], "ablation_curve");
     EXPECT_EQ(curve.shape, "curve");
     EXPECT_EQ(curve.rows, 4);  // 0..3 heads removed

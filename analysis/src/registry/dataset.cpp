@@ -20,9 +20,9 @@ DataItem dataItemFromJsonLine(const std::string& line, const std::string& where)
             item.text = j[key].get<std::string>();
             break;
         }
-    if (j.contains("ids") && (!j["ids"].is_array() ||
-                              !std::all_of(j["ids"].begin(), j["ids"].end(),
-                                           [](const auto& v) { return v.is_number_integer(); })))
+    if (j.contains("ids") &&
+        (!j["ids"].is_array() || !std::all_of(j["ids"].begin(), j["ids"].end(),
+                                              [](const auto& v) { return v.is_number_integer(); })))
         throw capture::InputError(where + ": \"ids\" must be a list of integers");
     if (item.text.empty() && !j.contains("ids"))
         throw capture::InputError(where + ": no \"text\", \"prompt\", \"input\" or \"ids\" field");
@@ -56,7 +56,8 @@ Dataset datasetFromJsonLines(const std::vector<std::string>& lines, std::string 
     Dataset d;
     d.description = std::move(description);
     for (size_t i = 0; i < lines.size(); ++i)
-        d.items.push_back(dataItemFromJsonLine(lines[i], d.description + "[" + std::to_string(i) + "]"));
+        d.items.push_back(
+            dataItemFromJsonLine(lines[i], d.description + "[" + std::to_string(i) + "]"));
     return d;
 }
 

@@ -35,7 +35,8 @@ std::vector<json> demoTaskItems(const DatasetSpec& d) {
     const auto task = demo::taskFromName(taskName);
     if (!task)
         throw ExperimentError(Kind::BadFile, "dataset " + d.name + ": task: unknown demo task \"" +
-                                                 taskName + "\" (known: mqar, needle, backcopy, "
+                                                 taskName +
+                                                 "\" (known: mqar, needle, backcopy, "
                                                  "refusal)");
     const demo::DemoVocabulary vocabulary;
     const demo::TaskGenerator generator(vocabulary);
@@ -54,9 +55,9 @@ std::vector<json> needleGridItems(const DatasetSpec& d) {
     if (haystack.empty()) {
         const fs::path file = setting(d, "haystack_file", "");
         if (!fs::exists(file))
-            throw ExperimentError(Kind::MissingInput,
-                                  file.string() + ": haystack file of dataset " + d.name +
-                                      " not found");
+            throw ExperimentError(
+                Kind::MissingInput,
+                file.string() + ": haystack file of dataset " + d.name + " not found");
         haystack = readText(file);
     }
     const std::string needle = setting(d, "needle", "the secret of paris is apple river .");
@@ -72,6 +73,12 @@ std::vector<json> needleGridItems(const DatasetSpec& d) {
 std::vector<json> datasetItems(const DatasetSpec& d) {
     if (d.generator == "demo_task") return demoTaskItems(d);
     if (d.generator == "needle_grid") return needleGridItems(d);
+    if (!d.prompts.empty()) {
+        std::vector<json> out;
+        for (const std::string& p : d.prompts)
+            out.push_back(json{{"prompt", p}});
+        return out;
+    }
     if (!fs::exists(d.file))
         throw ExperimentError(Kind::MissingInput,
                               d.file.string() + ": dataset " + d.name + " not found");
@@ -106,19 +113,18 @@ BatchPlan planBatch(Experiment experiment, const capture::LoadOptions& load,
     for (size_t m = 0; m < x.models.size(); ++m) {
         const fs::path& dir = x.models[m];
         if (!fs::is_directory(dir))
-            throw ExperimentError(Kind::MissingInput,
-                                  x.path.string() + ": models[" + std::to_string(m) + "]: '" +
-                                      dir.string() + "' is not a folder");
+            throw ExperimentError(Kind::MissingInput, x.path.string() + ": models[" +
+                                                          std::to_string(m) + "]: '" +
+                                                          dir.string() + "' is not a folder");
         try {
             const Session session(dir, progress.part(0.0, 1.0), load);
             plan.models.push_back({dir, session.model(), readText(dir / "config.json")});
         } catch (const capture::Cancelled&) {
             throw;
         } catch (const std::exception& e) {
-            throw ExperimentError(Kind::MissingInput, x.path.string() + ": models[" +
-                                                          std::to_string(m) + "]: '" +
-                                                          dir.string() + "' does not load: " +
-                                                          e.what());
+            throw ExperimentError(Kind::MissingInput,
+                                  x.path.string() + ": models[" + std::to_string(m) + "]: '" +
+                                      dir.string() + "' does not load: " + e.what());
         }
         if (plan.models.back().configJson.empty()) plan.models.back().configJson = "{}";
     }

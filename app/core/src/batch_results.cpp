@@ -53,10 +53,9 @@ json itemJson(const ItemRecord& r) {
     json tables = json::array();
     for (const ResultTable& t : r.tables)
         tables.push_back(t.analysis);
-    return {{"index", r.index},   {"key", r.key},       {"model", r.model},
-            {"dataset", r.dataset}, {"entry", r.entry}, {"edits", r.edits},
-            {"prompt", r.prompt}, {"status", r.status}, {"error", r.error},
-            {"tables", tables}};
+    return {{"index", r.index}, {"key", r.key},     {"model", r.model},   {"dataset", r.dataset},
+            {"entry", r.entry}, {"edits", r.edits}, {"prompt", r.prompt}, {"status", r.status},
+            {"error", r.error}, {"tables", tables}};
 }
 
 std::string aggregateKey(const ItemRecord& r) {
@@ -93,8 +92,8 @@ std::string csvField(const std::string& s) {
 void appendCsvRows(std::string& csv, const std::string& prefix, const ResultTable& t) {
     for (int r = 0; r < t.rows; ++r)
         for (int c = 0; c < t.cols; ++c) {
-            const std::string column = t.columns.empty() ? "h" + std::to_string(c)
-                                                         : t.columns[static_cast<size_t>(c)];
+            const std::string column =
+                t.columns.empty() ? "h" + std::to_string(c) : t.columns[static_cast<size_t>(c)];
             csv += prefix + csvField(t.analysis) + "," + std::to_string(r) + "," + column + "," +
                    number(t.values[static_cast<size_t>(r) * t.cols + c]) + "\n";
         }
@@ -104,7 +103,7 @@ json tableJson(const ResultTable& t) {
     json values = json::array();
     for (float v : t.values)
         values.push_back(std::isnan(v) ? json(nullptr) : json(v));
-    return {{"analysis", t.analysis}, {"shape", t.shape}, {"rows", t.rows},
+    return {{"analysis", t.analysis}, {"shape", t.shape},     {"rows", t.rows},
             {"cols", t.cols},         {"columns", t.columns}, {"values", values}};
 }
 
@@ -182,7 +181,10 @@ json batchRecord(const BatchPlan& plan, const std::vector<ItemRecord>& items) {
             {"version", 1},
             {"tool_version", ATTNSCOPE_VERSION},
             {"experiment",
-             {{"name", x.name}, {"path", x.path.string()}, {"sha256", x.sha256}, {"content", x.content}}},
+             {{"name", x.name},
+              {"path", x.path.string()},
+              {"sha256", x.sha256},
+              {"content", x.content}}},
             {"models", models},
             {"items_total", plan.items.size()},
             {"items", itemList}};
@@ -199,8 +201,7 @@ void writeBatchResults(const fs::path& path, const BatchPlan& plan,
     auto writer = store::CaptureWriter::create(path, {}, info);
     for (const ItemRecord& r : items)
         for (const ResultTable& t : r.tables)
-            writer.writeScores(t.analysis, r.key,
-                               {t.rows, t.cols, t.values}, storedParams(t));
+            writer.writeScores(t.analysis, r.key, {t.rows, t.cols, t.values}, storedParams(t));
     const auto aggregates = aggregateTables(items);
     for (const auto& [key, t] : aggregates)
         writer.writeScores(t.analysis, key, {t.rows, t.cols, t.values}, storedParams(t));
@@ -272,8 +273,8 @@ BatchResultsFile readBatchResults(const fs::path& path, store::CaptureReader::Tr
             r.error = i.at("error").get<std::string>();
             for (const json& label : i.at("tables")) {
                 const std::string l = label.get<std::string>();
-                r.tables.push_back(tableFromStore(l, reader.readScores(l, r.key),
-                                                  reader.scoreParams(l, r.key)));
+                r.tables.push_back(
+                    tableFromStore(l, reader.readScores(l, r.key), reader.scoreParams(l, r.key)));
             }
             out.items.push_back(std::move(r));
         }
@@ -283,8 +284,9 @@ BatchResultsFile readBatchResults(const fs::path& path, store::CaptureReader::Tr
     for (const std::string& label : reader.resultMetrics())
         for (const std::string& key : reader.resultKeys(label))
             if (key.rfind("mean-", 0) == 0)
-                out.aggregates.emplace_back(key, tableFromStore(label, reader.readScores(label, key),
-                                                                reader.scoreParams(label, key)));
+                out.aggregates.emplace_back(key,
+                                            tableFromStore(label, reader.readScores(label, key),
+                                                           reader.scoreParams(label, key)));
     return out;
 }
 

@@ -52,9 +52,10 @@ void checkSameRun(const BatchResultsFile& f, const BatchPlan& plan, const fs::pa
             std::string list;
             for (const auto& c : changed)
                 list += (list.empty() ? "" : ", ") + c;
-            throw ExperimentError(Kind::BadFile, start + "the experiment changed since these "
-                                                         "results were written: " +
-                                                         list + advice);
+            throw ExperimentError(Kind::BadFile, start +
+                                                     "the experiment changed since these "
+                                                     "results were written: " +
+                                                     list + advice);
         }
     }
     if (f.toolVersion != ATTNSCOPE_VERSION)
@@ -165,8 +166,7 @@ BatchOutcome runBatch(const BatchPlan& plan, const BatchOptions& o) {
     }
     std::vector<const BatchItem*> todo;
     for (const BatchItem& item : plan.items)
-        if (item.index % comm.size == comm.rank && !done.count(item.index))
-            todo.push_back(&item);
+        if (item.index % comm.size == comm.rank && !done.count(item.index)) todo.push_back(&item);
 
     if (o.started) o.started(outcome, static_cast<int>(todo.size()));
     ItemRunner runner(plan, o.load);
@@ -190,7 +190,8 @@ BatchOutcome runBatch(const BatchPlan& plan, const BatchOptions& o) {
         kept[r.index] = r;
         commit();
         ++outcome.ran;
-        o.progress.report(static_cast<double>(outcome.ran) / todo.size(), item->key + " " + r.status);
+        o.progress.report(static_cast<double>(outcome.ran) / todo.size(),
+                          item->key + " " + r.status);
         if (o.itemFinished) o.itemFinished(r, outcome.ran, static_cast<int>(todo.size()));
         if (o.killAfterItems > 0 && outcome.ran == o.killAfterItems) ::raise(SIGKILL);
     }

@@ -18,7 +18,8 @@ std::vector<float> toFloats(const std::vector<double>& values) {
     return {values.begin(), values.end()};
 }
 
-std::string paramOr(const AnalysisSpec& spec, const std::string& name, const std::string& fallback) {
+std::string paramOr(const AnalysisSpec& spec, const std::string& name,
+                    const std::string& fallback) {
     const auto it = spec.params.find(name);
     return it == spec.params.end() ? fallback : it->second;
 }
@@ -45,8 +46,8 @@ ResultTable runMetricAnalysis(Session& session, const ItemInput& item, const Ana
     t.rows = outcome.scores.layers;
     t.cols = outcome.scores.heads;
     t.values = toFloats(outcome.scores.values);
-    t.paramsJson = json{{"analysis", "metric"}, {"metric", spec.name}, {"params", givenParams(spec)}}
-                       .dump();
+    t.paramsJson =
+        json{{"analysis", "metric"}, {"metric", spec.name}, {"params", givenParams(spec)}}.dump();
     return t;
 }
 
@@ -67,10 +68,10 @@ ResultTable runLogitLens(Session& session, const ItemInput& item, const Analysis
         t.values.push_back(static_cast<float>(run->lens.prob[l]));
         t.values.push_back(static_cast<float>(run->lens.baselineProb[l]));
     }
-    t.paramsJson = json{{"analysis", "logit_lens"},
-                        {"token", run->lens.token},
-                        {"token_id", run->lens.tokenId}}
-                       .dump();
+    t.paramsJson =
+        json{
+            {"analysis", "logit_lens"}, {"token", run->lens.token}, {"token_id", run->lens.tokenId}}
+            .dump();
     return t;
 }
 

@@ -117,8 +117,9 @@ AnalysisSpec analysisSpec(const YAML::Node& node, const Where& where) {
     checkKeys(node, where, {"metric", "analysis", "params", "label"});
     AnalysisSpec a;
     if (node["metric"].IsDefined() == node["analysis"].IsDefined())
-        where.fail(node, "give exactly one of 'metric: NAME' (a registry metric) or "
-                         "'analysis: KIND' (logit_lens, ablation_curve)");
+        where.fail(node,
+                   "give exactly one of 'metric: NAME' (a registry metric) or "
+                   "'analysis: KIND' (logit_lens, ablation_curve)");
     std::vector<analysis::ParamSpec> specs;
     if (node["metric"].IsDefined()) {
         a.kind = "metric";
@@ -154,9 +155,17 @@ DatasetSpec datasetSpec(const YAML::Node& node, const Where& where, const fs::pa
         return d;
     }
     if (!node.IsMap()) where.fail(node, "expected a file name or a mapping");
-    if (node["file"].IsDefined() == node["generator"].IsDefined())
-        where.fail(node, "give exactly one of 'file' or 'generator'");
-    if (node["file"].IsDefined()) {
+    if (node["file"].IsDefined() + node["generator"].IsDefined() + node["prompts"].IsDefined() != 1)
+        where.fail(node, "give exactly one of 'file', 'generator' or 'prompts'");
+    if (node["prompts"].IsDefined()) {
+        checkKeys(node, where, {"prompts", "name", "limit"});
+        const YAML::Node prompts = node["prompts"];
+        if (!prompts.IsSequence() || prompts.size() == 0)
+            where["prompts"].fail(prompts, "expected a list of prompts");
+        for (size_t i = 0; i < prompts.size(); ++i)
+            d.prompts.push_back(scalar(prompts[i], where["prompts"][i]));
+        d.name = "prompts";
+    } else if (node["file"].IsDefined()) {
         checkKeys(node, where, {"file", "name", "limit"});
         d.file = baseDir / scalar(node["file"], where["file"]);
         d.name = d.file.stem().string();
@@ -272,8 +281,8 @@ Experiment parseExperiment(const std::string& text, const std::string& source,
         AnalysisSpec a = analysisSpec(analyses[i], top["analyses"][i]);
         checkName(a.label, analyses[i], top["analyses"][i]);
         if (!labels.insert(a.label).second)
-            top["analyses"][i].fail(analyses[i], "the label \"" + a.label +
-                                                     "\" is used twice; give 'label: ...'");
+            top["analyses"][i].fail(
+                analyses[i], "the label \"" + a.label + "\" is used twice; give 'label: ...'");
         x.analyses.push_back(std::move(a));
     }
     // The ablation curve orders heads by an earlier analysis of the same item.
@@ -284,11 +293,12 @@ Experiment parseExperiment(const std::string& text, const std::string& source,
         const std::string score = it == a.params.end() ? "" : it->second;
         bool found = false;
         for (size_t j = 0; j < i; ++j)
-            found |= x.analyses[j].kind == "metric" && (score.empty() || x.analyses[j].label == score);
+            found |=
+                x.analyses[j].kind == "metric" && (score.empty() || x.analyses[j].label == score);
         if (!found)
-            top["analyses"][i].fail(analyses[i], "ablation_curve needs an earlier metric analysis" +
-                                                     (score.empty() ? std::string()
-                                                                    : " labelled \"" + score + "\""));
+            top["analyses"][i].fail(
+                analyses[i], "ablation_curve needs an earlier metric analysis" +
+                                 (score.empty() ? std::string() : " labelled \"" + score + "\""));
     }
     if (root["split_special_tokens"].IsDefined()) {
         const std::string v = scalar(root["split_special_tokens"], top["split_special_tokens"]);
@@ -300,10 +310,32 @@ Experiment parseExperiment(const std::string& text, const std::string& source,
     return x;
 }
 
+std::string experimentText(const ExperimentSetup& setup) {
+    nlohmann::json dataset = nlohmann::json::object();
+    if (!setup.dataset.empty())
+        dataset["file"] = setup.dataset.string();
+    else
+        dataset["prompts"] = setup.prompts;
+    nlohmann::json edits = nlohmann::json::object();
+    edits["none"] = nlohmann::json::array();
+    if (!setup.edits.empty()) edits["edited"] = nlohmann::json::parse(editsToJson(setup.edits));
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [k, v] : setup.params)
+        params[k] = v;
+    nlohmann::json analysis{{"metric", setup.metric}};
+    if (!params.empty()) analysis["params"] = params;
+    const nlohmann::json root{
+        {"name", setup.name},     {"models", {setup.model.string()}},
+        {"datasets", {dataset}},  {"edits", edits},
+        {"analyses", {analysis}}, {"split_special_tokens", setup.splitSpecialTokens}};
+    return root.dump(2) + "\n";
+}
+
 Experiment readExperimentFile(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw ExperimentError(Kind::MissingInput, path.string() + ": cannot read the experiment file");
+        throw ExperimentError(Kind::MissingInput,
+                              path.string() + ": cannot read the experiment file");
     std::ostringstream text;
     text << in.rdbuf();
     Experiment x = parseExperiment(text.str(), path.string(), path.parent_path());

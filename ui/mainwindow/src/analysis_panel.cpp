@@ -64,6 +64,11 @@ AnalysisPanel::AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* par
     m_cancel->setEnabled(false);
     buttons->addWidget(m_run);
     buttons->addWidget(m_cancel);
+    m_saveExperiment = new QPushButton(tr("Save as experiment\u2026"), this);
+    m_saveExperiment->setToolTip(
+        tr("Write this setup (model, prompts or dataset, edits, metric) as an experiment file "
+           "for attnscope-cli batch"));
+    buttons->addWidget(m_saveExperiment);
     layout->addLayout(buttons);
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 1000);
@@ -75,6 +80,8 @@ AnalysisPanel::AnalysisPanel(std::vector<MetricDescriptor> metrics, QWidget* par
 
     connect(m_combo, &QComboBox::currentIndexChanged, this, &AnalysisPanel::rebuildForm);
     connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(request()); });
+    connect(m_saveExperiment, &QPushButton::clicked, this,
+            [this] { Q_EMIT saveExperimentRequested(request()); });
     connect(m_cancel, &QPushButton::clicked, this, &AnalysisPanel::cancelRequested);
     rebuildForm();
 }

@@ -174,6 +174,7 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(tr("Open &session\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this,
                     &MainWindow::openSessionDialog);
+    file->addAction(tr("Open &results\u2026"), this, &MainWindow::openResultsDialog);
     file->addAction(tr("&Save session\u2026"), QKeySequence::Save, this,
                     &MainWindow::saveSessionDialog);
     file->addSeparator();

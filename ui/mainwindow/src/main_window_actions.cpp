@@ -1,8 +1,12 @@
 // File dialogs and exports of the main window.
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QSettings>
 
+#include "attnscope/ui/analysis_panel.h"
+#include "attnscope/ui/app_controller.h"
+#include "attnscope/ui/batch_results_window.h"
 #include "attnscope/ui/csv_export.h"
 #include "attnscope/ui/head_scores_table_model.h"
 #include "attnscope/ui/heatmap_view.h"
@@ -47,6 +51,53 @@ void MainWindow::saveSessionDialog() {
     if (!path.endsWith(QLatin1String(".h5"))) path += QStringLiteral(".h5");
     rememberDir(QStringLiteral("session"), path);
     saveSession(path);
+}
+
+bool MainWindow::saveExperiment(const QString& path, QString* error) {
+    syncPromptsToController();
+    const QString text = m_controller->experimentText(m_analysis->request());
+    QString problem;
+    if (text.isEmpty()) {
+        problem = tr("Open a model first.");
+    } else {
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text.toUtf8()) < 0)
+            problem = tr("Cannot write %1: %2").arg(path, file.errorString());
+    }
+    if (error) *error = problem;
+    return problem.isEmpty();
+}
+
+void MainWindow::saveExperimentDialog() {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save as experiment"),
+                                                lastDir(QStringLiteral("experiment")),
+                                                tr("Experiments (*.yaml *.json)"));
+    if (path.isEmpty()) return;
+    if (!path.endsWith(QLatin1String(".yaml")) && !path.endsWith(QLatin1String(".json")))
+        path += QStringLiteral(".yaml");
+    rememberDir(QStringLiteral("experiment"), path);
+    QString error;
+    if (!saveExperiment(path, &error)) showError(error);
+}
+
+BatchResultsWindow* MainWindow::openResults(const QString& path, QString* error) {
+    auto* window = new BatchResultsWindow(this);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    if (!window->open(path, error)) {
+        delete window;
+        return nullptr;
+    }
+    window->show();
+    return window;
+}
+
+void MainWindow::openResultsDialog() {
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open results"), lastDir(QStringLiteral("results")), tr("Batch results (*.h5)"));
+    if (path.isEmpty()) return;
+    rememberDir(QStringLiteral("results"), path);
+    QString error;
+    if (!openResults(path, &error)) showError(tr("Cannot open %1:\n%2").arg(path, error));
 }
 
 void MainWindow::exportHeatmapDialog() {

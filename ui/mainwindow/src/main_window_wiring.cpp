@@ -69,6 +69,8 @@ void MainWindow::connectPanels() {
         m_analysis->setRunning(true);
         m_controller->startAnalysis(request);
     });
+    connect(m_analysis, &AnalysisPanel::saveExperimentRequested, this,
+            &MainWindow::saveExperimentDialog);
     connect(m_analysis, &AnalysisPanel::cancelRequested, m_controller,
             &AppController::cancelAnalysis);
     connectCircuitPanel();

@@ -101,7 +101,6 @@ struct BatchOptions {
     int killAfterItems = 0;
 };
 
-
 /// Runs the plan's unfinished items of this rank, committing each to the rank's file, then (rank
 /// 0) merges every rank's items into `out` with the CSV and JSON summaries beside it. Throws
 /// ExperimentError(BadFile) when `resume` finds results of another experiment, tool version or

@@ -30,8 +30,9 @@ private:
 /// One dataset: a JSONL/text file of prompts, or a built-in generator with its settings.
 struct DatasetSpec {
     std::string name;
-    std::filesystem::path file;  ///< empty for a generator
-    std::string generator;       ///< "demo_task" or "needle_grid"; empty for a file
+    std::filesystem::path file;        ///< empty for a generator
+    std::string generator;             ///< "demo_task" or "needle_grid"; empty for a file
+    std::vector<std::string> prompts;  ///< inline prompts (`prompts: [...]`) instead of either
     std::map<std::string, std::string> settings;  ///< generator settings, as written
     int limit = 0;                                ///< the first `limit` items; 0 = all
 };
@@ -69,6 +70,22 @@ Experiment parseExperiment(const std::string& text, const std::string& source,
                            const std::filesystem::path& baseDir);
 /// Reads and parses an experiment file; an unreadable file is ExperimentError(MissingInput).
 Experiment readExperimentFile(const std::filesystem::path& path);
+
+/// What the GUI's Analysis tab holds, saved as an experiment: one model, the typed prompts or a
+/// dataset file, the current edit list, one registry metric with its parameters.
+struct ExperimentSetup {
+    std::string name = "analysis";
+    std::filesystem::path model;
+    std::vector<std::string> prompts;  ///< used when `dataset` is empty
+    std::filesystem::path dataset;
+    EditList edits;
+    std::string metric;
+    std::map<std::string, std::string> params;
+    bool splitSpecialTokens = false;
+};
+/// The setup as experiment text (JSON, which is YAML) that parseExperiment reads back; the
+/// unedited list `none` is added next to a non-empty edit list, so each prompt is compared.
+std::string experimentText(const ExperimentSetup& setup);
 
 /// The top-level sections in which two experiment texts differ (e.g. {"edits", "analyses"}),
 /// compared as parsed YAML so that comments and layout do not count.

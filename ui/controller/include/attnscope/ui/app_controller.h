@@ -84,6 +84,10 @@ public:
     /// Writes model path, prompts, edits, the last run's captures and `state`'s results
     /// and view settings into one HDF5 capture file (runs 0 = edited, 1 = baseline).
     void saveSession(const QString& path, SessionState state);
+    /// The Analysis tab's setup (the open model, `request`'s dataset or the current prompt, the
+    /// current edits, `request`'s metric) as batch experiment text for `attnscope-cli batch`;
+    /// empty without a model (experiment_setup.cpp).
+    QString experimentText(const AnalysisRequest& request) const;
     /// Reads a session file, opens its model, restores prompts, edits and results, runs,
     /// and emits sessionLoaded once the run is there.
     void loadSession(const QString& path);

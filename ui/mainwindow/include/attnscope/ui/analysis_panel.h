@@ -54,10 +54,13 @@ public:
     int progressPercent() const;
     QPushButton* runButton() const { return m_run; }
     QPushButton* cancelButton() const { return m_cancel; }
+    QPushButton* saveExperimentButton() const { return m_saveExperiment; }
 
 Q_SIGNALS:
     void runRequested(const attnscope::ui::AnalysisRequest& request);
     void cancelRequested();
+    /// "Save as experiment…": the form's setup, to be written as a batch experiment file.
+    void saveExperimentRequested(const attnscope::ui::AnalysisRequest& request);
 
 private:
     void rebuildForm();
@@ -72,6 +75,7 @@ private:
     QLineEdit* m_dataset = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_cancel = nullptr;
+    QPushButton* m_saveExperiment = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
 };

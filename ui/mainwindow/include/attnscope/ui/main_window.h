@@ -40,6 +40,7 @@ class ModelPanel;
 class PlotsPanel;
 class PredictionsView;
 class PromptPanel;
+class BatchResultsWindow;
 class ScoreScatterPlot;
 class TokenStripView;
 
@@ -64,6 +65,12 @@ public:
     void openDemo();
     void openSession(const QString& path);
     void saveSession(const QString& path);
+    /// Writes the Analysis tab's setup as a batch experiment file; false (and `error`) when
+    /// no model is open or the file cannot be written.
+    bool saveExperiment(const QString& path, QString* error = nullptr);
+    /// Opens a batch results file in its own window (File ▸ Open results); null (and `error`)
+    /// when it cannot be read.
+    BatchResultsWindow* openResults(const QString& path, QString* error = nullptr);
     void setPrompt(const QString& prompt);
     void setCorruptedPrompt(const QString& prompt);
     void runPrompt();
@@ -175,6 +182,8 @@ private:
     void openModelDialog();
     void openSessionDialog();
     void saveSessionDialog();
+    void saveExperimentDialog();
+    void openResultsDialog();
     void exportHeatmapDialog();
     void exportPredictionsDialog();
     void exportScoresDialog();
