@@ -20,17 +20,14 @@
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 
+#include "../bench_timing.h"
+
 using namespace attnscope;
 using namespace attnscope::analysis::circuits;
 
-namespace {
+using attnscope::bench::secondsOf;
 
-template <typename Fn>
-double secondsOf(Fn fn) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+namespace {
 
 // CPU seconds of the whole process: on a machine shared with other jobs the wall time of a
 // step mostly measures the others; CPU time / threads is what it would take alone.

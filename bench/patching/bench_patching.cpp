@@ -16,19 +16,12 @@
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 
+#include "../bench_timing.h"
+
 using namespace attnscope;
 using namespace attnscope::analysis::circuits;
 
-namespace {
-
-template <typename Fn>
-double secondsOf(Fn fn) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
+using attnscope::bench::secondsOf;
 
 int main(int argc, char** argv) {
     const int threads = capture::configureThreads();

@@ -25,28 +25,12 @@
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/plugins/plugin_host.h"
 
+#include "../bench_timing.h"
+
 using namespace attnscope;
 
-namespace {
-
-template <typename Fn>
-double secondsOf(Fn fn) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-struct Timing {
-    std::vector<double> seconds;
-    double best() const { return *std::min_element(seconds.begin(), seconds.end()); }
-    double median() const {
-        std::vector<double> s = seconds;
-        std::sort(s.begin(), s.end());
-        return s[s.size() / 2];
-    }
-};
-
-}  // namespace
+using attnscope::bench::secondsOf;
+using attnscope::bench::Timing;
 
 int main(int argc, char** argv) {
     const int threads = capture::configureThreads();

@@ -18,26 +18,14 @@
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 
+#include "../bench_timing.h"
+
 using namespace attnscope::capture;
 
+using attnscope::bench::secondsOf;
+using attnscope::bench::Timing;
+
 namespace {
-
-template <typename Fn>
-double secondsOf(Fn fn) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-struct Timing {
-    std::vector<double> seconds;
-    double best() const { return *std::min_element(seconds.begin(), seconds.end()); }
-    double median() const {
-        std::vector<double> s = seconds;
-        std::sort(s.begin(), s.end());
-        return s[s.size() / 2];
-    }
-};
 
 // GFLOP/s of an [m, k] x [k, n] float32 matmul: best of `repeats` after two warm-up runs.
 double matmulRate(int64_t m, int64_t k, int64_t n, int repeats) {
