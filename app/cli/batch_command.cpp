@@ -7,6 +7,7 @@
 
 #include "attnscope/app/batch.h"
 #include "attnscope/app/mpi_world.h"
+#include "attnscope/plugins/plugin_host.h"
 #include "batch_progress.h"
 #include "commands.h"
 #include "common_options.h"
@@ -26,6 +27,15 @@ BatchProgressMode progressMode(const CliArgs& args) {
     if (*v == "json") return BatchProgressMode::Json;
     if (*v == "none") return BatchProgressMode::None;
     throw UsageError("--progress must be bar, json or none, got '" + *v + "'");
+}
+
+// A plugin metric the experiment names but that did not load: say why it did not.
+std::string withPluginLoadErrors(const std::string& message) {
+    std::string out = message;
+    if (message.find(plugins::kPluginPrefix) == std::string::npos) return out;
+    for (const auto& r : plugins::PluginHost::instance().plugins())
+        if (!r.loaded) out += "\nnot loaded: " + r.error;
+    return out;
 }
 
 int exitCodeOf(const ExperimentError& e) {
@@ -64,7 +74,7 @@ int runBatchCommand(const std::vector<std::string>& rawArgs, std::istream&, std:
     try {
         plan = planBatch(readExperimentFile(experimentPath), load);
     } catch (const ExperimentError& e) {
-        if (comm.rank == 0) err << "error: " << e.what() << "\n";
+        if (comm.rank == 0) err << "error: " << withPluginLoadErrors(e.what()) << "\n";
         return exitCodeOf(e);
     }
     const std::filesystem::path outPath = args.value("--out").value_or(
@@ -83,6 +93,7 @@ int runBatchCommand(const std::vector<std::string>& rawArgs, std::istream&, std:
     o.itemFinished = [&](const ItemRecord& r, int done, int todo) {
         display.itemFinished(r, done, todo);
     };
+    o.warning = [&](const std::string& message) { err << "warning: " << message << "\n"; };
     // Test hook for the kill-and-resume tests: a deterministic SIGKILL after k committed items.
     if (const char* k = std::getenv("ATTNSCOPE_BATCH_KILL_AFTER")) o.killAfterItems = std::atoi(k);
 

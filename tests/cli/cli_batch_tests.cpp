@@ -3,6 +3,7 @@
 // items and changed experiments.
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "attnscope/app/batch.h"
@@ -169,7 +170,14 @@ TEST_F(BatchRun, SigkillMidRunThenResumeGivesTheSameTables) {
     const auto killed = batch(exp, dir.file("r.h5"));
     ::unsetenv("ATTNSCOPE_BATCH_KILL_AFTER");
     ASSERT_EQ(killed.exitCode, -SIGKILL) << killed.err;
-    EXPECT_EQ(app::readBatchResults(dir.file("r.h5")).items.size(), 7u);
+    // Committed to the journal beside the results file, which is written once, at the end.
+    EXPECT_FALSE(fs::exists(dir.file("r.h5")));
+    const auto committed = app::committedItems(dir.file("r.h5"));
+    EXPECT_TRUE(committed.problems.empty());
+    ASSERT_EQ(committed.items.size(), 7u);
+    const auto finished = app::readBatchResults(s_dir->file("r.h5"));
+    for (size_t i = 0; i < committed.items.size(); ++i)
+        EXPECT_TRUE(committed.items[i] == finished.items[i]) << committed.items[i].key;
 
     const auto resumed = batch(exp, dir.file("r.h5"), {"--resume"});
     ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
@@ -178,6 +186,63 @@ TEST_F(BatchRun, SigkillMidRunThenResumeGivesTheSameTables) {
     std::getline(lines, first);
     EXPECT_EQ(nlohmann::json::parse(first)["resumed"], 7);
     expectSameResults(*s_dir, dir);
+}
+
+// A kill mid-append leaves a torn last record; a bad disk, a corrupt one. Either way --resume
+// says so, drops that record, reruns its item and ends with the uninterrupted run's tables.
+TEST_F(BatchRun, ResumeDropsATornOrCorruptJournalTailWithAClearMessage) {
+    ASSERT_EQ(s_result->exitCode, 0) << s_result->err;
+    struct Damage {
+        const char* name;
+        std::function<void(std::string&)> apply;
+        const char* why;
+    };
+    const std::vector<Damage> damages = {
+        {"torn", [](std::string& bytes) { bytes.resize(bytes.size() - 5); }, "is cut short"},
+        {"corrupt", [](std::string& bytes) { bytes[bytes.size() - 3] ^= 0x20; },
+         "fails its CRC-32 checksum"},
+    };
+    for (const Damage& damage : damages) {
+        SCOPED_TRACE(damage.name);
+        TempDir dir;
+        const std::string exp = dir.write("exp.yaml", readFile(s_exp));
+        ::setenv("ATTNSCOPE_BATCH_KILL_AFTER", "7", 1);
+        const auto killed = batch(exp, dir.file("r.h5"));
+        ::unsetenv("ATTNSCOPE_BATCH_KILL_AFTER");
+        ASSERT_EQ(killed.exitCode, -SIGKILL) << killed.err;
+        const fs::path journal = dir.file(".r.h5.rank-0.journal");
+        std::string bytes = readFile(journal);
+        damage.apply(bytes);
+        std::ofstream(journal, std::ios::binary | std::ios::trunc) << bytes;
+
+        const auto damaged = app::committedItems(dir.file("r.h5"));
+        EXPECT_EQ(damaged.items.size(), 6u);
+        ASSERT_EQ(damaged.problems.size(), 1u);
+        const auto resumed = batch(exp, dir.file("r.h5"), {"--resume"});
+        ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+        for (const std::string part : {journal.string() + ": the record at byte ",
+                                       std::string(damage.why), std::string("runs again")})
+            EXPECT_NE(resumed.err.find(part), std::string::npos)
+                << "'" << part << "' not in " << resumed.err;
+        std::istringstream lines(resumed.out);
+        std::string first;
+        std::getline(lines, first);
+        EXPECT_EQ(nlohmann::json::parse(first)["resumed"], 6);
+        expectSameResults(*s_dir, dir);
+        EXPECT_FALSE(fs::exists(journal));
+    }
+}
+
+// Not a journal at all, or an intact record that is not an item: refused, naming the file.
+TEST_F(BatchRun, ResumeRefusesAJournalThatIsNotOne) {
+    ASSERT_EQ(s_result->exitCode, 0) << s_result->err;
+    TempDir dir;
+    const std::string exp = dir.write("exp.yaml", readFile(s_exp));
+    const std::string journal = dir.write(".r.h5.rank-0.journal", "not a journal\n");
+    const auto r = batch(exp, dir.file("r.h5"), {"--resume"});
+    EXPECT_NE(r.exitCode, 0);
+    EXPECT_NE(r.err.find(journal + ": not an AttnScope batch journal"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir.file("r.h5")));
 }
 
 TEST_F(BatchRun, MpirunWithTwoRanksGivesTheSameTables) {
@@ -194,7 +259,8 @@ TEST_F(BatchRun, MpirunWithTwoRanksGivesTheSameTables) {
     expectSameResults(*s_dir, dir);
     // The per-rank files are merged away.
     for (const auto& entry : fs::directory_iterator(dir.path()))
-        EXPECT_EQ(entry.path().filename().string().find(".r.h5.rank-"), std::string::npos);
+        EXPECT_EQ(entry.path().filename().string().find(".r.h5.rank-"), std::string::npos)
+            << entry.path();
 }
 
 TEST_F(BatchRun, ResumeRefusesAChangedExperimentNamingWhatChanged) {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "attnscope/app/batch.h"
-#include "attnscope/store/capture_reader.h"
 
 namespace attnscope::app {
 
@@ -15,13 +14,19 @@ namespace attnscope::app {
 std::vector<std::pair<std::string, ResultTable>> aggregateTables(
     const std::vector<ItemRecord>& items);
 
-/// Replaces `path` atomically with `items` (in index order) and their aggregates; with
-/// `summaries`, also the CSV and JSON summaries beside it.
+/// Replaces `path` atomically with `items` (in index order) and their aggregates, and writes the
+/// CSV and JSON summaries beside it.
 void writeBatchResults(const std::filesystem::path& path, const BatchPlan& plan,
-                       const std::vector<ItemRecord>& items, bool summaries);
+                       const std::vector<ItemRecord>& items);
 
-/// readBatchResults with a chosen trust (a rank's own shard files are Trusted).
-BatchResultsFile readBatchResults(const std::filesystem::path& path,
-                                  store::CaptureReader::Trust trust);
+/// The `batch` record of a results file (its run and, with their table labels, `items`); the
+/// journal's header is the same record without items.
+nlohmann::json batchRecord(const BatchPlan& plan, const std::vector<ItemRecord>& items);
+/// An item's fields in the record (its tables by label) and back (without tables). Throws
+/// nlohmann::json::exception on a missing or mistyped field.
+nlohmann::json itemJson(const ItemRecord& item);
+ItemRecord itemFromJson(const nlohmann::json& item);
+/// The run described by a `batch` record (without its items). Throws nlohmann::json::exception.
+BatchResultsFile runFromRecord(const nlohmann::json& record);
 
 }  // namespace attnscope::app

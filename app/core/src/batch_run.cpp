@@ -1,16 +1,18 @@
 // Running a batch: every item of this rank, each committed when it finishes; then rank 0 merges.
 //
-// Durability: after each item the rank's file is rewritten whole through the store's atomic
-// writer (temporary, fsync, rename), so a SIGKILL at any moment leaves either the previous or
-// the new file, never a partial one. The files are small (a few tables per item), so the
-// rewrite costs little next to an item's forward passes.
+// Durability: each finished item is appended to the rank's journal and fdatasync'd
+// (batch_journal.h), O(item) per commit; a SIGKILL at any moment loses at most the item being
+// written. Rank 0 writes the results file and its summaries once, from the journals (and, on
+// --resume, the results file an interrupted run left), then removes the journals.
 #include <signal.h>
 
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "attnscope/app/batch.h"
+#include "batch_journal.h"
 #include "batch_results.h"
 
 namespace attnscope::app {
@@ -18,29 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Kind = ExperimentError::Kind;
-using Trust = store::CaptureReader::Trust;
-
-// With one process the results file itself; under MPI each rank's own file beside it.
-std::string shardPrefix(const fs::path& out) {
-    return "." + out.filename().string() + ".rank-";
-}
-
-fs::path shardPath(const fs::path& out, int rank) {
-    return out.parent_path() / (shardPrefix(out) + std::to_string(rank) + ".h5");
-}
-
-std::vector<fs::path> existingShards(const fs::path& out) {
-    std::vector<fs::path> found;
-    std::error_code error;
-    const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
-    for (const auto& entry : fs::directory_iterator(dir, error)) {
-        const std::string name = entry.path().filename().string();
-        if (name.rfind(shardPrefix(out), 0) == 0 && entry.path().extension() == ".h5")
-            found.push_back(entry.path());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
-}
 
 // Refuses results that another experiment, tool version or set of weights produced.
 void checkSameRun(const BatchResultsFile& f, const BatchPlan& plan, const fs::path& file) {
@@ -81,28 +60,38 @@ ItemRecord describe(const BatchPlan& plan, const BatchItem& item) {
     return r;
 }
 
-// Finished items from earlier runs: the results file and every rank's file, by index.
-std::map<int, ItemRecord> finishedItems(const BatchPlan& plan, const fs::path& out) {
+void keepItems(std::map<int, ItemRecord>& done, const BatchPlan& plan,
+               std::vector<ItemRecord> items) {
+    for (ItemRecord& r : items)
+        if (r.index >= 0 && static_cast<size_t>(r.index) < plan.items.size() &&
+            plan.items[static_cast<size_t>(r.index)].key == r.key)
+            done[r.index] = std::move(r);
+}
+
+// Finished items from earlier runs: the results file and every rank's journal, by index. A
+// torn journal tail is reported through `warn` and its item runs again.
+std::map<int, ItemRecord> finishedItems(const BatchPlan& plan, const fs::path& out,
+                                        const std::function<void(const std::string&)>& warn) {
     std::map<int, ItemRecord> done;
-    std::vector<std::pair<fs::path, Trust>> files;
-    if (fs::exists(out)) files.push_back({out, Trust::Verify});
-    for (const fs::path& shard : existingShards(out))
-        files.push_back({shard, Trust::Verify});
-    for (const auto& [file, trust] : files) {
-        const BatchResultsFile f = readBatchResults(file, trust);
-        checkSameRun(f, plan, file);
-        for (const ItemRecord& r : f.items)
-            if (r.index >= 0 && static_cast<size_t>(r.index) < plan.items.size() &&
-                plan.items[static_cast<size_t>(r.index)].key == r.key)
-                done[r.index] = r;
+    if (fs::exists(out)) {
+        BatchResultsFile f = readBatchResults(out);
+        checkSameRun(f, plan, out);
+        keepItems(done, plan, std::move(f.items));
+    }
+    for (const fs::path& journal : existingJournals(out)) {
+        JournalContents j = readJournal(journal);
+        if (!j.problem.empty() && warn) warn(j.problem);
+        if (!j.hasHeader) continue;
+        checkSameRun(j.run, plan, journal);
+        keepItems(done, plan, std::move(j.run.items));
     }
     return done;
 }
 
 class ItemRunner {
 public:
-    ItemRunner(const BatchPlan& plan, const capture::LoadOptions& load)
-        : m_plan(plan), m_load(load) {}
+    ItemRunner(const BatchPlan& plan, const capture::LoadOptions& load, const fs::path& out)
+        : m_plan(plan), m_load(load), m_out(out) {}
 
     ItemRecord run(const BatchItem& item, const capture::Progress& progress) {
         ItemRecord r = describe(m_plan, item);
@@ -110,12 +99,14 @@ public:
             Session& session = sessionFor(item.model);
             for (const AnalysisSpec& spec : m_plan.experiment.analyses)
                 r.tables.push_back(runAnalysis(session, item.input, spec, r.tables, progress));
+            if (!m_plan.experiment.capture.hooks.empty()) r.capture = writeCapture(session, item);
             r.status = "ok";
         } catch (const std::exception& e) {
             // Recorded with its error; the other items go on.
             r.status = "failed";
             r.error = e.what();
             r.tables.clear();
+            r.capture.clear();
         }
         return r;
     }
@@ -134,8 +125,27 @@ private:
         return *m_session;
     }
 
+    // The item's capture file, written (atomically) before the item is committed, so that a
+    // committed item always has its file; a rerun after a kill replaces a file left behind.
+    std::string writeCapture(Session& session, const BatchItem& item) {
+        const ItemCaptureSpec& spec = m_plan.experiment.capture;
+        const fs::path folder = captureFolder(m_out);
+        std::error_code error;
+        fs::create_directories(folder, error);  // every rank: an existing folder is fine
+        CaptureToFileRequest request;
+        request.prompt = item.input.prompt;
+        request.corruptedPrompt = item.input.corruptedPrompt;
+        request.edits = item.input.edits;
+        request.hooks = spec.hooks;
+        request.layers = spec.layers;
+        request.float16 = spec.float16;
+        session.captureToFile(request, folder / (item.key + ".h5"));
+        return (folder.filename() / (item.key + ".h5")).string();
+    }
+
     const BatchPlan& m_plan;
     capture::LoadOptions m_load;
+    fs::path m_out;
     std::unique_ptr<Session> m_session;
     int m_model = -1;
 };
@@ -144,38 +154,28 @@ private:
 
 BatchOutcome runBatch(const BatchPlan& plan, const BatchOptions& o) {
     const BatchComm& comm = o.comm;
-    const bool sharded = comm.size > 1;
-    const fs::path mine = sharded ? shardPath(o.out, comm.rank) : o.out;
+    const fs::path mine = journalPath(o.out, comm.rank);
     BatchOutcome outcome;
     outcome.total = static_cast<int>(plan.items.size());
 
     std::map<int, ItemRecord> done;
-    if (o.resume) done = finishedItems(plan, o.out);
+    if (o.resume) done = finishedItems(plan, o.out, comm.rank == 0 ? o.warning : nullptr);
     outcome.resumed = static_cast<int>(done.size());
-    // Ranks start reading only once every rank has read what earlier runs left.
+    // Ranks touch their journals only once every rank has read what earlier runs left.
     comm.barrier();
-    if (!o.resume && fs::exists(mine) && sharded) fs::remove(mine);
-
-    // What this rank's file holds: everything known (one process), or its own earlier shard.
-    std::map<int, ItemRecord> kept;
-    if (!sharded) {
-        kept = done;
-    } else if (o.resume && fs::exists(mine)) {
-        for (ItemRecord& r : readBatchResults(mine, Trust::Trusted).items)
-            kept[r.index] = r;
+    std::optional<JournalWriter> journal;
+    if (o.resume && fs::exists(mine)) {
+        const JournalContents j = readJournal(mine);
+        if (j.hasHeader) journal.emplace(JournalWriter::resume(mine, j.goodBytes));
     }
+    if (!journal) journal.emplace(JournalWriter::create(mine, plan));
+
     std::vector<const BatchItem*> todo;
     for (const BatchItem& item : plan.items)
         if (item.index % comm.size == comm.rank && !done.count(item.index)) todo.push_back(&item);
 
     if (o.started) o.started(outcome, static_cast<int>(todo.size()));
-    ItemRunner runner(plan, o.load);
-    const auto commit = [&] {
-        std::vector<ItemRecord> records;
-        for (const auto& [index, r] : kept)
-            records.push_back(r);
-        writeBatchResults(mine, plan, records, false);
-    };
+    ItemRunner runner(plan, o.load, o.out);
     for (const BatchItem* item : todo) {
         // Ctrl-C stops here, between items: the current item finishes and is kept.
         if (o.progress.cancelled()) {
@@ -186,40 +186,43 @@ BatchOutcome runBatch(const BatchPlan& plan, const BatchOptions& o) {
         const capture::Progress inner([&](double f, const std::string& what) {
             o.progress.report(base + f / todo.size(), item->key + ": " + what);
         });
-        ItemRecord r = runner.run(*item, inner);
-        kept[r.index] = r;
-        commit();
+        const ItemRecord r = runner.run(*item, inner);
+        journal->append(r);
         ++outcome.ran;
         o.progress.report(static_cast<double>(outcome.ran) / todo.size(),
                           item->key + " " + r.status);
         if (o.itemFinished) o.itemFinished(r, outcome.ran, static_cast<int>(todo.size()));
         if (o.killAfterItems > 0 && outcome.ran == o.killAfterItems) ::raise(SIGKILL);
     }
+    journal.reset();
+    // Also the barrier after which every rank's journal is complete.
     outcome.interrupted = comm.maxOverRanks(outcome.interrupted ? 1 : 0) != 0;
 
     int failed = 0;
     if (comm.rank == 0) {
-        // Rank 0 merges: the results file's items (resume), every rank's file, in index order.
-        std::map<int, ItemRecord> all = sharded ? done : kept;
-        const std::vector<fs::path> shards = existingShards(o.out);
-        for (const fs::path& shard : shards) {
+        // Rank 0 merges, in index order: what earlier runs finished (resume) and every journal
+        // this run wrote. Journals of an earlier run that this one does not resume are not ours.
+        std::map<int, ItemRecord> all = done;
+        const std::vector<fs::path> journals = existingJournals(o.out);
+        for (const fs::path& path : journals) {
             const bool current = [&] {
-                for (int r = 0; sharded && r < comm.size; ++r)
-                    if (shard == shardPath(o.out, r)) return true;
+                for (int r = 0; r < comm.size; ++r)
+                    if (path == journalPath(o.out, r)) return true;
                 return false;
             }();
-            if (!o.resume && !current) continue;  // left by an earlier run: not ours
-            for (ItemRecord& r : readBatchResults(shard, Trust::Trusted).items)
-                all[r.index] = r;
+            if (!o.resume && !current) continue;
+            keepItems(all, plan, readJournal(path).run.items);
         }
         std::vector<ItemRecord> records;
         for (auto& [index, r] : all) {
             failed += r.status != "ok";
             records.push_back(std::move(r));
         }
-        writeBatchResults(o.out, plan, records, true);
-        for (const fs::path& shard : shards)
-            fs::remove(shard);
+        writeBatchResults(o.out, plan, records);
+        // The results file is committed: the journals are redundant from here (a crash before
+        // they are gone leaves the same items twice, which --resume merges by index).
+        for (const fs::path& path : journals)
+            fs::remove(path);
     }
     outcome.failed = comm.maxOverRanks(failed);
     return outcome;

@@ -60,11 +60,14 @@ struct ItemRecord {
     std::string status;  ///< "ok" or "failed"
     std::string error;   ///< why it failed
     std::vector<ResultTable> tables;
+    /// The item's capture file (the experiment's `capture:`), relative to the results file's
+    /// folder; empty when nothing is captured.
+    std::string capture;
 
     bool operator==(const ItemRecord& o) const {
         return index == o.index && key == o.key && model == o.model && dataset == o.dataset &&
                entry == o.entry && edits == o.edits && prompt == o.prompt && status == o.status &&
-               error == o.error && tables == o.tables;
+               error == o.error && tables == o.tables && capture == o.capture;
     }
 };
 
@@ -97,15 +100,21 @@ struct BatchOptions {
     /// Called on the working thread after each item is committed (done counts this run's items).
     std::function<void(const ItemRecord&, int done, int todo)> itemFinished;
     BatchComm comm;
+    /// Called (rank 0) with a note when --resume drops a torn or corrupt journal tail.
+    std::function<void(const std::string&)> warning;
     /// Test hook: SIGKILL this process right after its k-th commit (0 = never).
     int killAfterItems = 0;
 };
 
-/// Runs the plan's unfinished items of this rank, committing each to the rank's file, then (rank
-/// 0) merges every rank's items into `out` with the CSV and JSON summaries beside it. Throws
+/// Runs the plan's unfinished items of this rank, committing each to the rank's journal beside
+/// `out` (".OUT.rank-R.journal"), then (rank 0) writes every rank's items into `out` once, with
+/// the CSV and JSON summaries beside it, and removes the journals. Throws
 /// ExperimentError(BadFile) when `resume` finds results of another experiment, tool version or
 /// model weights, naming what changed.
 BatchOutcome runBatch(const BatchPlan& plan, const BatchOptions& options);
+
+/// The folder of the items' capture files: RESULTS.captures beside `out`.
+std::filesystem::path captureFolder(const std::filesystem::path& out);
 
 /// The CSV and JSON summaries written beside `out` (RESULTS.csv, RESULTS.json).
 std::filesystem::path csvSummaryPath(const std::filesystem::path& out);
@@ -125,7 +134,17 @@ struct BatchResultsFile {
     /// Mean tables over each model's finished items per edit list, keyed "mean-m<M>-<edits>".
     std::vector<std::pair<std::string, ResultTable>> aggregates;
 };
-/// Throws store::StoreError or capture::InputError naming the file when it is not a results file.
-BatchResultsFile readBatchResults(const std::filesystem::path& path);
+/// Throws store::StoreError or capture::InputError naming the file when it is not a results file;
+/// capture::Cancelled when `progress` is cancelled (it reports per item read).
+BatchResultsFile readBatchResults(const std::filesystem::path& path,
+                                  const capture::Progress& progress = {});
+
+/// What unfinished runs writing `out` have committed so far: every rank's journal beside it
+/// (without the results file), with a note per journal whose torn or corrupt tail was dropped.
+struct CommittedItems {
+    std::vector<ItemRecord> items;  ///< in index order
+    std::vector<std::string> problems;
+};
+CommittedItems committedItems(const std::filesystem::path& out);
 
 }  // namespace attnscope::app
