@@ -97,6 +97,17 @@ std::vector<json> datasetItems(const DatasetSpec& d) {
     return out;
 }
 
+// The capture spec's hooks and layers against a loaded model: a pattern that selects nothing is
+// a bad experiment, found before any item runs.
+void checkCapture(const Experiment& x, const Session& session, size_t model) {
+    try {
+        (void)session.selectedHooks(x.capture.hooks, x.capture.layers);
+    } catch (const capture::InputError& e) {
+        throw ExperimentError(Kind::BadFile, x.capture.where + ": on models[" +
+                                                 std::to_string(model) + "]: " + e.what());
+    }
+}
+
 std::string textField(const json& fields, std::initializer_list<const char*> keys) {
     for (const char* k : keys)
         if (fields.contains(k) && fields[k].is_string()) return fields[k].get<std::string>();
@@ -119,7 +130,10 @@ BatchPlan planBatch(Experiment experiment, const capture::LoadOptions& load,
         try {
             const Session session(dir, progress.part(0.0, 1.0), load);
             plan.models.push_back({dir, session.model(), readText(dir / "config.json")});
+            if (!x.capture.hooks.empty()) checkCapture(x, session, m);
         } catch (const capture::Cancelled&) {
+            throw;
+        } catch (const ExperimentError&) {
             throw;
         } catch (const std::exception& e) {
             throw ExperimentError(Kind::MissingInput,
@@ -148,7 +162,7 @@ BatchPlan planBatch(Experiment experiment, const capture::LoadOptions& load,
                     item.entry = static_cast<int>(i);
                     item.edits = static_cast<int>(e);
                     const json& fields = entries[d][i];
-                    item.input.prompt = textField(fields, {"prompt", "text", "input"});
+                    item.input.prompt = textField(fields, {"prompt", "text", "input", "clean"});
                     item.input.corruptedPrompt =
                         textField(fields, {"corrupted_prompt", "corrupted"});
                     item.input.fieldsJson = fields.dump();

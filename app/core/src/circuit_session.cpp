@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "attnscope/analysis/circuits/activation_patching.h"
 #include "attnscope/analysis/circuits/circuit_selection.h"
 #include "attnscope/analysis/circuits/edge_patching.h"
 #include "attnscope/capture/load_error.h"
@@ -223,6 +224,20 @@ CircuitScorecard CircuitSession::scorecard(const circuits::Circuit& circuit,
     card.cmd = circuits::circuitMisfitDistance(card.absoluteCurve);
     card.circuit = evaluate(circuit.inCircuit, progress.part(0.9, 1.0));
     return card;
+}
+
+PatchSweep CircuitSession::patchSweep(const CircuitPairs& pairs, const std::string& site,
+                                      const std::string& direction,
+                                      const capture::Progress& progress) {
+    circuits::PatchingOptions options;
+    options.site = circuits::parsePatchSite(site);
+    if (options.site == circuits::PatchSite::Embed)
+        throw capture::InputError("site embed is not a sweep site");
+    options.direction = circuits::parsePatchDirection(direction);
+    const auto result = circuits::activationPatchingSweep(
+        *m_impl->opened().model, loadPromptPairs(m_impl->opened(), pairs), options, progress);
+    return {circuits::patchSiteName(result.site), circuits::patchDirectionName(result.direction),
+            result.clean, result.corrupted, result.values};
 }
 
 }  // namespace attnscope::app

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/capture/load_error.h"
+#include "experiment_kinds.h"
 
 namespace attnscope::app {
 namespace {
@@ -122,23 +123,26 @@ ResultTable runAblationCurve(Session& session, const ItemInput& item, const Anal
 }  // namespace
 
 const std::vector<AnalysisKind>& analysisKinds() {
-    static const std::vector<AnalysisKind> kinds = {
-        {"logit_lens",
-         "per layer, the probability of the edited run's top token in the edited and the "
-         "unedited run",
-         {},
-         runLogitLens},
-        {"ablation_curve",
-         "heads zero-ablated cumulatively in the order of an earlier head score, against "
-         "random orders",
-         {{"score", ParamType::Text, "", "label of the metric analysis that orders the heads"},
-          {"max_heads", ParamType::Integer, "16", "heads removed at most"},
-          {"random_orders", ParamType::Integer, "5", "random orders for the reference"},
-          {"seed", ParamType::Integer, "1", "seed of the random orders"}},
-         runAblationCurve},
-        // Circuit methods (issue 13) join here as one entry each once the circuit library
-        // is in app/core's reach.
-    };
+    static const std::vector<AnalysisKind> kinds = [] {
+        std::vector<AnalysisKind> all = {
+            {"logit_lens",
+             "per layer, the probability of the edited run's top token in the edited and the "
+             "unedited run",
+             {},
+             runLogitLens},
+            {"ablation_curve",
+             "heads zero-ablated cumulatively in the order of an earlier head score, against "
+             "random orders",
+             {{"score", ParamType::Text, "", "label of the metric analysis that orders the heads"},
+              {"max_heads", ParamType::Integer, "16", "heads removed at most"},
+              {"random_orders", ParamType::Integer, "5", "random orders for the reference"},
+              {"seed", ParamType::Integer, "1", "seed of the random orders"}},
+             runAblationCurve},
+        };
+        for (AnalysisKind& k : circuitAnalysisKinds())
+            all.push_back(std::move(k));
+        return all;
+    }();
     return kinds;
 }
 

@@ -107,10 +107,25 @@ std::map<std::string, std::string> params(const YAML::Node& node,
     checkKeys(node, where, known);
     for (const auto& entry : node) {
         const std::string key = entry.first.as<std::string>();
-        for (const auto& s : specs)
-            if (s.name == key) out[key] = paramValue(entry.second, s, where[key]);
+        for (const auto& s : specs) {
+            if (s.name != key) continue;
+            out[key] = paramValue(entry.second, s, where[key]);
+            // Choices and bounds as the registry checks them (one rule for the CLI and batch).
+            try {
+                (void)analysis::MetricParams({s}, {{key, out[key]}});
+            } catch (const capture::InputError& e) {
+                where[key].fail(entry.second, e.what());
+            }
+        }
     }
     return out;
+}
+
+std::string kindNames() {
+    std::string names;
+    for (const auto& k : analysisKinds())
+        names += (names.empty() ? "" : ", ") + k.name;
+    return names;
 }
 
 AnalysisSpec analysisSpec(const YAML::Node& node, const Where& where) {
@@ -119,7 +134,8 @@ AnalysisSpec analysisSpec(const YAML::Node& node, const Where& where) {
     if (node["metric"].IsDefined() == node["analysis"].IsDefined())
         where.fail(node,
                    "give exactly one of 'metric: NAME' (a registry metric) or "
-                   "'analysis: KIND' (logit_lens, ablation_curve)");
+                   "'analysis: KIND' (" +
+                       kindNames() + ")");
     std::vector<analysis::ParamSpec> specs;
     if (node["metric"].IsDefined()) {
         a.kind = "metric";
@@ -134,11 +150,8 @@ AnalysisSpec analysisSpec(const YAML::Node& node, const Where& where) {
         a.name = a.kind;
         const AnalysisKind* kind = findAnalysisKind(a.kind);
         if (!kind) {
-            std::string names;
-            for (const auto& k : analysisKinds())
-                names += (names.empty() ? "" : ", ") + k.name;
-            where["analysis"].fail(node["analysis"],
-                                   "unknown analysis \"" + a.kind + "\" (known: " + names + ")");
+            where["analysis"].fail(node["analysis"], "unknown analysis \"" + a.kind +
+                                                         "\" (known: " + kindNames() + ")");
         }
         specs = kind->params;
     }
@@ -229,6 +242,33 @@ void checkName(const std::string& name, const YAML::Node& node, const Where& whe
         where.fail(node, "\"" + name + "\" cannot be a name (no '/', ',', quotes, leading '.')");
 }
 
+// `capture: {hooks: [...], layers: [...], storage: float32|float16}`; the hooks are checked
+// against each model once it is loaded (planBatch).
+ItemCaptureSpec captureSpec(const YAML::Node& node, const Where& where) {
+    checkKeys(node, where, {"hooks", "layers", "storage"});
+    ItemCaptureSpec c;
+    c.where = where.source + ":" + std::to_string(node.Mark().line + 1) + ": " + where.key;
+    size_t i = 0;
+    for (const auto& h : oneOrMany(node["hooks"]))
+        c.hooks.push_back(
+            scalar(h, node["hooks"].IsSequence() ? where["hooks"][i++] : where["hooks"]));
+    if (c.hooks.empty())
+        where.fail(node, "give the hooks to capture, e.g. hooks: [blocks.*.attn.hook_pattern]");
+    i = 0;
+    for (const auto& l : oneOrMany(node["layers"])) {
+        const Where at = node["layers"].IsSequence() ? where["layers"][i++] : where["layers"];
+        c.layers.push_back(nonNegative(l, at));
+    }
+    if (node["storage"].IsDefined()) {
+        const std::string s = scalar(node["storage"], where["storage"]);
+        if (s != "float32" && s != "float16")
+            where["storage"].fail(node["storage"],
+                                  "expected float32 or float16, got \"" + s + "\"");
+        c.float16 = s == "float16";
+    }
+    return c;
+}
+
 }  // namespace
 
 Experiment parseExperiment(const std::string& text, const std::string& source,
@@ -243,7 +283,7 @@ Experiment parseExperiment(const std::string& text, const std::string& source,
     const Where top{source, ""};
     if (!root.IsMap()) top.fail(root, "an experiment is a mapping (models, datasets, analyses)");
     checkKeys(root, top,
-              {"name", "model", "models", "dataset", "datasets", "edits", "analyses",
+              {"name", "model", "models", "dataset", "datasets", "edits", "analyses", "capture",
                "split_special_tokens"});
     Experiment x;
     x.content = text;
@@ -300,6 +340,7 @@ Experiment parseExperiment(const std::string& text, const std::string& source,
                 analyses[i], "ablation_curve needs an earlier metric analysis" +
                                  (score.empty() ? std::string() : " labelled \"" + score + "\""));
     }
+    if (root["capture"].IsDefined()) x.capture = captureSpec(root["capture"], top["capture"]);
     if (root["split_special_tokens"].IsDefined()) {
         const std::string v = scalar(root["split_special_tokens"], top["split_special_tokens"]);
         if (v != "true" && v != "false")

@@ -65,6 +65,17 @@ struct CircuitScorecard {
     CircuitEvaluation circuit;  ///< the circuit's own kept edges
 };
 
+/// An activation patching sweep as plain values (the `patch` command's table): values[l][c] is
+/// the logit difference (mean over pairs) of the run in which only component c of layer l (a
+/// head, a KV head for k and v, or the whole layer for per-layer sites) is patched.
+struct PatchSweep {
+    std::string site;       ///< "z", "q", "k", "v", "pattern", "resid_pre", "attn_out", "mlp_out"
+    std::string direction;  ///< "noising" or "denoising"
+    double clean = 0.0;     ///< the unpatched clean run's logit difference
+    double corrupted = 0.0;
+    std::vector<std::vector<double>> values;
+};
+
 /// Circuit work on one Session. Not thread-safe: use it from the thread that uses the Session
 /// (the GUI's model worker). The Session must outlive it.
 class CircuitSession {
@@ -105,6 +116,11 @@ public:
     /// from its scores (signed for CPR, absolute for CMD) and its own kept edges' evaluation.
     CircuitScorecard scorecard(const analysis::circuits::Circuit& circuit,
                                const std::string& source, const capture::Progress& progress = {});
+
+    /// Activation patching of `pairs` at every layer and component of `site`. Throws
+    /// capture::InputError for bad pairs, an unknown site or direction; capture::Cancelled.
+    PatchSweep patchSweep(const CircuitPairs& pairs, const std::string& site,
+                          const std::string& direction, const capture::Progress& progress = {});
 
 private:
     struct Impl;

@@ -2,6 +2,7 @@
 // A batch experiment as declared in its file (YAML, or JSON, which is YAML): models x datasets x
 // edit lists, and the analyses every item runs. The schema is docs/experiments.md. No Qt, no
 // LibTorch.
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -45,10 +46,19 @@ struct NamedEdits {
 
 /// One analysis with its parameters, validated against the kind's declared parameters.
 struct AnalysisSpec {
-    std::string kind;   ///< "metric", "logit_lens", "ablation_curve" (experiment_analyses.h)
+    std::string kind;   ///< "metric" or an analysisKinds() name (experiment_analyses.h)
     std::string name;   ///< the registry metric of kind "metric"; the kind otherwise
     std::string label;  ///< unique in the experiment; the /results group name
     std::map<std::string, std::string> params;
+};
+
+/// What each item records besides its tables (`capture:`): the activations of chosen hooks in
+/// one capture file per item. Empty `hooks`: nothing.
+struct ItemCaptureSpec {
+    std::vector<std::string> hooks;  ///< glob patterns, e.g. "blocks.*.attn.hook_pattern"
+    std::vector<int64_t> layers;     ///< empty: every layer
+    bool float16 = false;
+    std::string where;  ///< "FILE:LINE: capture", for errors found once the models are loaded
 };
 
 struct Experiment {
@@ -60,6 +70,7 @@ struct Experiment {
     std::vector<DatasetSpec> datasets;
     std::vector<NamedEdits> edits;  ///< at least one (an empty list when none are given)
     std::vector<AnalysisSpec> analyses;
+    ItemCaptureSpec capture;
     bool splitSpecialTokens = false;
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 // The analyses an experiment item can run besides registry metrics (which come, plugins
 // included, from analysis::MetricRegistry): each kind declares its parameters, which the
-// experiment parser checks, and how it runs on a session. A new kind (e.g. a circuit method)
-// is one entry in analysisKinds().
+// experiment parser checks, and how it runs on a session. A new kind is one entry in
+// analysisKinds().
 #include <cmath>
 #include <functional>
 #include <map>
@@ -16,11 +16,13 @@
 namespace attnscope::app {
 
 /// One result table of one item: a [layer, head] score table ("head_scores"), one row per layer
-/// ("per_layer") or a curve ("curve"), `columns` naming the columns of the latter two. Values are
+/// ("per_layer"), a curve ("curve") or one row per edge of the model's circuit graph ("edges":
+/// score and in_circuit, the edge names in the params), `columns` naming the columns of all but
+/// the first. Values are
 /// float32, as the results file holds them, so that a table read back compares equal.
 struct ResultTable {
     std::string analysis;  ///< AnalysisSpec::label
-    std::string shape;     ///< "head_scores", "per_layer" or "curve"
+    std::string shape;     ///< "head_scores", "per_layer", "curve" or "edges"
     int rows = 0;
     int cols = 0;
     std::vector<float> values;         ///< row-major [rows, cols]
@@ -60,7 +62,8 @@ struct AnalysisKind {
     AnalysisRunner run;
 };
 
-/// logit_lens, ablation_curve (circuit methods join here). Registry metrics are kind "metric".
+/// logit_lens, ablation_curve, and the circuit methods eap, eap_ig, acdc and
+/// activation_patching. Registry metrics are kind "metric".
 const std::vector<AnalysisKind>& analysisKinds();
 /// The kind called `name`, or null.
 const AnalysisKind* findAnalysisKind(const std::string& name);

@@ -187,6 +187,16 @@ struct SessionFileContents {
     SharedPatterns baselinePatterns;  ///< null when the session has no run
 };
 
+/// One prompt run under its edits whose hooks go into a capture file (a batch item's `capture`).
+struct CaptureToFileRequest {
+    std::string prompt;
+    std::string corruptedPrompt;  ///< the source of patch edits; may be empty
+    EditList edits;
+    std::vector<std::string> hooks;  ///< glob patterns, e.g. "blocks.*.attn.hook_pattern"
+    std::vector<int64_t> layers;     ///< empty: every layer
+    bool float16 = false;            ///< store float16 instead of float32
+};
+
 /// An opened model with the unedited runs of the prompts last used, so that a new edit only
 /// pays for the edited forward. Not thread-safe: use one Session from one thread at a time.
 class Session {
@@ -220,6 +230,17 @@ public:
 
     /// Runs a registry metric. A cancelled metric returns with `cancelled` set.
     ScoreOutcome score(const ScoreRequest& request, const capture::Progress& progress = {});
+
+    /// Runs `request` once, streaming the hooks it selects into the capture file `path` (atomic:
+    /// the file appears complete or not at all). Throws capture::InputError for an empty prompt,
+    /// bad edits or hook patterns that select nothing; capture::Cancelled.
+    void captureToFile(const CaptureToFileRequest& request, const std::filesystem::path& path,
+                       const capture::Progress& progress = {});
+
+    /// The hook names that `patterns` select on this model, restricted to `layers` (empty: all).
+    /// Throws capture::InputError for a pattern that selects nothing or a layer the model lacks.
+    std::vector<std::string> selectedHooks(const std::vector<std::string>& patterns,
+                                           const std::vector<int64_t>& layers) const;
 
     /// Writes a session file: `document`, plus `run`'s edited and baseline maps as runs 0 and 1
     /// when given. Atomic: the file under `path` is the previous one until the new one is
