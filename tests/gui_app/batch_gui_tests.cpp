@@ -2,11 +2,13 @@
 // file that `attnscope-cli batch` runs, and File ▸ Open results shows a results file.
 #include <QComboBox>
 #include <QPlainTextEdit>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 
 #include "attnscope/app/batch.h"
 #include "attnscope/ui/analysis_panel.h"
+#include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/batch_results_window.h"
 #include "attnscope/ui/head_atlas_view.h"
 #include "cli_process.h"
@@ -65,9 +67,18 @@ TEST(BatchResultsWindowTest, ShowsTheAggregatedAtlasTheItemsAndAnItemsTablesOnCl
 
     MainWindow w;
     w.setQuietErrors(true);
-    QString error;
-    ui::BatchResultsWindow* view = w.openResults(QString::fromStdString(out), &error);
-    ASSERT_NE(view, nullptr) << error.toStdString();
+    // Read on the controller's worker, with its progress in the status bar; the window appears
+    // once the file is read.
+    QSignalSpy progress(w.controller(), &ui::AppController::progressChanged);
+    w.openResults(QString::fromStdString(out));
+    EXPECT_EQ(w.resultsWindow(), nullptr);  // not read on the GUI thread
+    ASSERT_TRUE(waitUntil([&] { return w.resultsWindow() != nullptr; }))
+        << w.lastError().toStdString();
+    ui::BatchResultsWindow* view = w.resultsWindow();
+    bool resultsTask = false;
+    for (const auto& args : progress)
+        resultsTask |= args.at(0).toString() == QStringLiteral("results");
+    EXPECT_TRUE(resultsTask);
     ASSERT_EQ(view->itemTable()->rowCount(), 4);
     EXPECT_EQ(view->itemTable()->item(1, 3)->text(), QStringLiteral("ablate"));
     ASSERT_EQ(view->aggregateChooser()->count(), 2);
@@ -85,9 +96,11 @@ TEST(BatchResultsWindowTest, ShowsTheAggregatedAtlasTheItemsAndAnItemsTablesOnCl
     EXPECT_TRUE(view->details()->toPlainText().contains(QStringLiteral("sink_mass")));
 
     // Anything else is refused with the reason.
-    QString notResults;
-    EXPECT_EQ(w.openResults(exp, &notResults), nullptr);
-    EXPECT_FALSE(notResults.isEmpty());
+    QSignalSpy failed(w.controller(), &ui::AppController::batchResultsFailed);
+    w.openResults(exp);
+    ASSERT_TRUE(waitUntil([&] { return failed.count() > 0; }));
+    EXPECT_TRUE(w.lastError().contains(exp)) << w.lastError().toStdString();
+    EXPECT_EQ(w.resultsWindow(), view);  // the open window stays
 }
 
 }  // namespace

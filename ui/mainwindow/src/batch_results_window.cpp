@@ -67,25 +67,21 @@ BatchResultsWindow::BatchResultsWindow(QWidget* parent) : QWidget(parent, Qt::Wi
     resize(1100, 700);
 }
 
-bool BatchResultsWindow::open(const QString& path, QString* error) {
-    try {
-        m_results = app::readBatchResults(path.toStdString());
-    } catch (const std::exception& e) {
-        if (error) *error = QString::fromUtf8(e.what());
-        return false;
-    }
+void BatchResultsWindow::show(std::shared_ptr<const app::BatchResultsFile> results,
+                              const QString& path) {
+    m_file = std::move(results);
     int failed = 0;
-    for (const auto& item : m_results.items)
+    for (const auto& item : results().items)
         failed += item.status != "ok";
     m_summary->setText(tr("%1: experiment \"%2\", %3 of %4 items finished, %5 failed")
-                           .arg(path, QString::fromStdString(m_results.experimentName))
-                           .arg(m_results.items.size())
-                           .arg(m_results.itemsTotal)
+                           .arg(path, QString::fromStdString(results().experimentName))
+                           .arg(results().items.size())
+                           .arg(results().itemsTotal)
                            .arg(failed));
     setWindowTitle(tr("Batch results \u2013 %1").arg(path));
-    m_items->setRowCount(static_cast<int>(m_results.items.size()));
+    m_items->setRowCount(static_cast<int>(results().items.size()));
     for (int row = 0; row < m_items->rowCount(); ++row) {
-        const auto& item = m_results.items[static_cast<size_t>(row)];
+        const auto& item = results().items[static_cast<size_t>(row)];
         const QStringList cells = {
             QString::fromStdString(item.key),    QString::fromStdString(item.dataset),
             QString::number(item.entry),         QString::fromStdString(item.edits),
@@ -96,19 +92,21 @@ bool BatchResultsWindow::open(const QString& path, QString* error) {
     }
     const QSignalBlocker block(m_aggregate);
     m_aggregate->clear();
-    for (const auto& [key, table] : m_results.aggregates)
+    for (const auto& [key, table] : results().aggregates)
         if (table.shape == "head_scores")
             m_aggregate->addItem(
                 QStringLiteral("%1 \u2013 %2")
                     .arg(QString::fromStdString(table.analysis), QString::fromStdString(key)));
     showAggregate(0);
     m_details->clear();
-    return true;
+    QWidget::show();
+    raise();
 }
 
 void BatchResultsWindow::showAggregate(int index) {
+    if (!m_file) return;
     int seen = 0;
-    for (const auto& [key, table] : m_results.aggregates) {
+    for (const auto& [key, table] : results().aggregates) {
         if (table.shape != "head_scores") continue;
         if (seen++ != index) continue;
         HeadScoresSnapshot s;
@@ -124,8 +122,8 @@ void BatchResultsWindow::showAggregate(int index) {
 }
 
 void BatchResultsWindow::showItem(int row) {
-    if (row < 0 || static_cast<size_t>(row) >= m_results.items.size()) return;
-    const auto& item = m_results.items[static_cast<size_t>(row)];
+    if (!m_file || row < 0 || static_cast<size_t>(row) >= results().items.size()) return;
+    const auto& item = results().items[static_cast<size_t>(row)];
     QString text = QStringLiteral("%1: %2\n\n")
                        .arg(QString::fromStdString(item.key), QString::fromStdString(item.prompt));
     if (!item.error.empty()) text += tr("failed: %1\n").arg(QString::fromStdString(item.error));

@@ -80,15 +80,8 @@ void MainWindow::saveExperimentDialog() {
     if (!saveExperiment(path, &error)) showError(error);
 }
 
-BatchResultsWindow* MainWindow::openResults(const QString& path, QString* error) {
-    auto* window = new BatchResultsWindow(this);
-    window->setAttribute(Qt::WA_DeleteOnClose);
-    if (!window->open(path, error)) {
-        delete window;
-        return nullptr;
-    }
-    window->show();
-    return window;
+void MainWindow::openResults(const QString& path) {
+    m_controller->openBatchResults(path);
 }
 
 void MainWindow::openResultsDialog() {
@@ -96,8 +89,7 @@ void MainWindow::openResultsDialog() {
         this, tr("Open results"), lastDir(QStringLiteral("results")), tr("Batch results (*.h5)"));
     if (path.isEmpty()) return;
     rememberDir(QStringLiteral("results"), path);
-    QString error;
-    if (!openResults(path, &error)) showError(tr("Cannot open %1:\n%2").arg(path, error));
+    openResults(path);
 }
 
 void MainWindow::exportHeatmapDialog() {

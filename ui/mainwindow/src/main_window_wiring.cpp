@@ -1,10 +1,12 @@
 // Signals between the panels, the window and the controller; accessors to the panels' views.
 #include <QPushButton>
 
+#include "attnscope/app/batch.h"
 #include "attnscope/ui/ablation_curve_plot.h"
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/atlas_panel.h"
+#include "attnscope/ui/batch_results_window.h"
 #include "attnscope/ui/heatmap_view.h"
 #include "attnscope/ui/intervention_list_model.h"
 #include "attnscope/ui/interventions_panel.h"
@@ -119,6 +121,18 @@ void MainWindow::connectController() {
     });
     connect(m_controller, &AppController::sessionLoaded, this, &MainWindow::onSessionLoaded);
     connect(m_controller, &AppController::sessionFailed, this, &MainWindow::showError);
+    connect(m_controller, &AppController::batchResultsOpened, this,
+            [this](std::shared_ptr<const app::BatchResultsFile> results, const QString& path) {
+                auto* window = new BatchResultsWindow(this);
+                window->setAttribute(Qt::WA_DeleteOnClose);
+                window->show(std::move(results), path);
+                m_resultsWindow = window;
+                m_status->setText(tr("Opened results %1").arg(path));
+            });
+    connect(m_controller, &AppController::batchResultsFailed, this,
+            [this](const QString& path, const QString& message) {
+                showError(tr("Cannot open %1:\n%2").arg(path, message));
+            });
     connect(m_controller, &AppController::busyChanged, this, [this](bool busy) {
         m_progress->setVisible(busy);
         m_cancel->setVisible(busy);

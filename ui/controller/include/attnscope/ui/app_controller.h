@@ -21,7 +21,8 @@
 
 namespace attnscope::app {
 class Session;  // the opened model and its caches; used on the worker thread only
-}
+struct BatchResultsFile;
+}  // namespace attnscope::app
 namespace attnscope::ui {
 
 /// Runs every model job off the GUI thread: opening a model, live runs, analyses and
@@ -118,6 +119,11 @@ public:
     void setCircuits(std::vector<CircuitPtr> circuits) { m_circuits = std::move(circuits); }
     const std::vector<CircuitPtr>& circuits() const { return m_circuits; }
 
+    /// Reads a batch results file (File ▸ Open results) on the worker, with progress as task
+    /// "results" (a newer call cancels an older one); ends in batchResultsOpened or
+    /// batchResultsFailed (app_controller_results.cpp).
+    void openBatchResults(const QString& path);
+
     /// Generation of the newest live run started (for tests and the status bar).
     quint64 runGeneration() const { return m_runGeneration; }
     bool busy() const { return m_jobs > 0; }
@@ -127,8 +133,8 @@ Q_SIGNALS:
     void modelLoadFailed(const QString& message);
     void resultsAvailable(std::shared_ptr<const attnscope::ui::RunSnapshot> run);
     void runFailed(const QString& message);
-    /// Progress of the job `task` ("load", "run", "analysis", "ablation curve", "session") in
-    /// [0, 1].
+    /// Progress of the job `task` ("load", "run", "analysis", "ablation curve", "session",
+    /// "results", ...) in [0, 1].
     void progressChanged(const QString& task, double fraction, const QString& message);
     void analysisFinished(const attnscope::ui::HeadScoresSnapshot& scores);
     void analysisCancelled();
@@ -147,6 +153,9 @@ Q_SIGNALS:
     void circuitScored(attnscope::ui::CircuitPtr circuit);
     void edgeRemovalMeasured(qint64 edge, double faithfulness);
     void circuitFileOpened(attnscope::ui::CircuitPtr circuit, int slot, const QString& path);
+    void batchResultsOpened(std::shared_ptr<const attnscope::app::BatchResultsFile> results,
+                            const QString& path);
+    void batchResultsFailed(const QString& path, const QString& message);
     /// A job started or finished; busy() tells whether any is still going.
     void busyChanged(bool busy);
 
@@ -181,6 +190,7 @@ private:
     std::shared_ptr<std::atomic<bool>> m_evalCancel;
     quint64 m_effectGeneration = 0;
     std::shared_ptr<std::atomic<bool>> m_effectCancel;
+    std::shared_ptr<std::atomic<bool>> m_batchResultsCancel;
     bool m_circuitRunning = false;
     std::vector<CircuitPtr> m_circuits;
     bool m_analysisRunning = false;

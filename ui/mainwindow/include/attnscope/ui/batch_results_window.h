@@ -3,6 +3,7 @@
 #include <QString>
 #include <QWidget>
 
+#include <memory>
 #include <vector>
 
 #include "attnscope/app/batch.h"
@@ -18,14 +19,16 @@ class HeadAtlasView;
 
 /// A batch results file (File ▸ Open results): the aggregated atlas of a head score (mean
 /// over a model's items under one edit list), the per-item table, and the clicked item's
-/// tables as text. Reads plain values from app::readBatchResults. GUI thread only.
+/// tables as text. Shows plain values that app::readBatchResults read on the worker. GUI thread
+/// only.
 class BatchResultsWindow : public QWidget {
     Q_OBJECT
 public:
     explicit BatchResultsWindow(QWidget* parent = nullptr);
 
-    /// Reads `path`; false (and `error`) when it is not a readable batch results file.
-    bool open(const QString& path, QString* error = nullptr);
+    /// Shows `results`, read from `path` (off the GUI thread: AppController::openBatchResults),
+    /// and raises the window.
+    void show(std::shared_ptr<const app::BatchResultsFile> results, const QString& path);
 
     QComboBox* aggregateChooser() const { return m_aggregate; }
     HeadAtlasView* atlas() const { return m_atlas; }
@@ -37,7 +40,8 @@ public:
 private:
     void showAggregate(int index);
 
-    app::BatchResultsFile m_results;
+    std::shared_ptr<const app::BatchResultsFile> m_file;
+    const app::BatchResultsFile& results() const { return *m_file; }
     QLabel* m_summary = nullptr;
     QComboBox* m_aggregate = nullptr;
     HeadAtlasView* m_atlas = nullptr;

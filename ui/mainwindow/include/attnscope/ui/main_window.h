@@ -9,6 +9,7 @@
 #include "attnscope/ui/session_state.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <memory>
 
@@ -68,9 +69,12 @@ public:
     /// Writes the Analysis tab's setup as a batch experiment file; false (and `error`) when
     /// no model is open or the file cannot be written.
     bool saveExperiment(const QString& path, QString* error = nullptr);
-    /// Opens a batch results file in its own window (File ▸ Open results); null (and `error`)
-    /// when it cannot be read.
-    BatchResultsWindow* openResults(const QString& path, QString* error = nullptr);
+    /// Opens a batch results file in its own window (File ▸ Open results): the file is read on
+    /// the controller's worker with progress in the status bar; the window appears when it is
+    /// read (resultsWindow()), an unreadable file shows the reason (lastError()).
+    void openResults(const QString& path);
+    /// The newest results window, or null (closed, or none opened yet).
+    BatchResultsWindow* resultsWindow() const { return m_resultsWindow; }
     void setPrompt(const QString& prompt);
     void setCorruptedPrompt(const QString& prompt);
     void runPrompt();
@@ -223,6 +227,7 @@ private:
     QToolButton* m_cancel = nullptr;
 
     std::shared_ptr<const RunSnapshot> m_run;
+    QPointer<BatchResultsWindow> m_resultsWindow;
     HeadRef m_selected{0, 0};
     bool m_quietErrors = false;
     QString m_lastError;
