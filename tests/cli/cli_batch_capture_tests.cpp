@@ -1,6 +1,7 @@
 // The experiment's `capture:` spec: each item's activations of the chosen hooks and layers in a
 // capture file beside the results, equal to `attnscope-cli run --capture` of the same prompt
 // under the same edits; kept through SIGKILL and --resume; bad specs refused before any item runs.
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 

@@ -1,6 +1,8 @@
 // Circuit methods as batch analyses on the demo model: each item of a pairs dataset gives the
 // same tables as `attnscope-cli circuit` and `patch` on that one pair, parameters are checked
 // like a metric's, and an item under a non-empty edit list fails with its reason.
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 

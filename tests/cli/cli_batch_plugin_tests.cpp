@@ -2,6 +2,7 @@
 // built-in, in one process and under `mpirun -n 2`; a plugin that raises fails its items with the
 // plugin's file and line and the run goes on (exit 5); one that did not load is a bad experiment
 // (exit 3) naming why.
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>

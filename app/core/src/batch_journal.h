@@ -30,8 +30,8 @@ std::vector<std::filesystem::path> existingJournals(const std::filesystem::path&
 /// A journal as read back: the header's run record with the committed items in `items`.
 struct JournalContents {
     bool hasHeader = false;
-    BatchResultsFile run;      ///< experiment, tool version, model fingerprints, items
-    std::uintmax_t goodBytes;  ///< the bytes up to the end of the last intact record
+    BatchResultsFile run;          ///< experiment, tool version, model fingerprints, items
+    std::uintmax_t goodBytes = 0;  ///< the bytes up to the end of the last intact record
     /// Non-empty when bytes after `goodBytes` were dropped: a torn or corrupt tail.
     std::string problem;
 };

@@ -67,8 +67,8 @@ BatchResultsWindow::BatchResultsWindow(QWidget* parent) : QWidget(parent, Qt::Wi
     resize(1100, 700);
 }
 
-void BatchResultsWindow::show(std::shared_ptr<const app::BatchResultsFile> results,
-                              const QString& path) {
+void BatchResultsWindow::showResults(std::shared_ptr<const app::BatchResultsFile> results,
+                                     const QString& path) {
     m_file = std::move(results);
     int failed = 0;
     for (const auto& item : results().items)
@@ -99,7 +99,7 @@ void BatchResultsWindow::show(std::shared_ptr<const app::BatchResultsFile> resul
                     .arg(QString::fromStdString(table.analysis), QString::fromStdString(key)));
     showAggregate(0);
     m_details->clear();
-    QWidget::show();
+    show();
     raise();
 }
 

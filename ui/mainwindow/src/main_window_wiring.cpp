@@ -125,7 +125,7 @@ void MainWindow::connectController() {
             [this](std::shared_ptr<const app::BatchResultsFile> results, const QString& path) {
                 auto* window = new BatchResultsWindow(this);
                 window->setAttribute(Qt::WA_DeleteOnClose);
-                window->show(std::move(results), path);
+                window->showResults(std::move(results), path);
                 m_resultsWindow = window;
                 m_status->setText(tr("Opened results %1").arg(path));
             });

@@ -28,7 +28,7 @@ public:
 
     /// Shows `results`, read from `path` (off the GUI thread: AppController::openBatchResults),
     /// and raises the window.
-    void show(std::shared_ptr<const app::BatchResultsFile> results, const QString& path);
+    void showResults(std::shared_ptr<const app::BatchResultsFile> results, const QString& path);
 
     QComboBox* aggregateChooser() const { return m_aggregate; }
     HeadAtlasView* atlas() const { return m_atlas; }
