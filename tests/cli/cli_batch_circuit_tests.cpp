@@ -106,7 +106,9 @@ TEST(BatchCircuits, EachItemEqualsTheCircuitAndPatchCommandsOnItsPair) {
                 kept += edge["in_circuit"].get<bool>();
             }
             EXPECT_EQ(params["kept_edges"], kept);
-            if (label != "acdc") EXPECT_EQ(kept, 20);
+            if (label != "acdc") {
+                EXPECT_EQ(kept, 20);
+            }
         }
 
         const auto patch = [&](const std::string& site, const std::string& direction) {
@@ -181,8 +183,9 @@ TEST(BatchCircuits, AnEditedItemOrOneThatIsNotAPairFailsWithItsReason) {
     ASSERT_EQ(results.items.size(), 4u);
     for (const auto& item : results.items) {
         EXPECT_EQ(item.status, item.edits == "none" ? "ok" : "failed") << item.error;
-        if (item.edits != "none")
+        if (item.edits != "none") {
             EXPECT_NE(item.error.find("unedited model"), std::string::npos) << item.error;
+        }
     }
 
     // Needle prompts carry no corrupted prompt: not pairs.

@@ -134,7 +134,7 @@ TEST(BatchPlugins, APluginThatDidNotLoadIsABadExperimentNamingWhy) {
         dir.write("exp.yaml", pluginExperiment("  - metric: plugin:syntax_error\n"));
     const auto r = withTestPlugins(batchArgs(exp, dir.file("r.h5")));
     EXPECT_EQ(r.exitCode, 3) << r.err;
-    for (const std::string part :
+    for (const std::string& part :
          {std::string("exp.yaml:9"), std::string("analyses[0].metric"),
           std::string("plugin:syntax_error"),
           "not loaded: plugin syntax_error (" + kTestPlugins + "/syntax_error.py:8): SyntaxError"})

@@ -220,8 +220,8 @@ TEST_F(BatchRun, ResumeDropsATornOrCorruptJournalTailWithAClearMessage) {
         ASSERT_EQ(damaged.problems.size(), 1u);
         const auto resumed = batch(exp, dir.file("r.h5"), {"--resume"});
         ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
-        for (const std::string part : {journal.string() + ": the record at byte ",
-                                       std::string(damage.why), std::string("runs again")})
+        for (const std::string& part : {journal.string() + ": the record at byte ",
+                                        std::string(damage.why), std::string("runs again")})
             EXPECT_NE(resumed.err.find(part), std::string::npos)
                 << "'" << part << "' not in " << resumed.err;
         std::istringstream lines(resumed.out);
