@@ -150,15 +150,15 @@ TEST(BatchCircuits, ParametersAreCheckedLikeAMetricsWithTheLine) {
     TempDir dir;
     const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
         {"  - analysis: eap_ig\n    params: {steps: 0}\n",
-         {"exp.yaml:8", "analyses[0].params.steps", "outside"}},
+         {"exp.yaml:7", "analyses[0].params.steps", "outside"}},
         {"  - analysis: activation_patching\n    params: {site: embed}\n",
-         {"exp.yaml:8", "analyses[0].params.site", "must be one of", "attn_out"}},
+         {"exp.yaml:7", "analyses[0].params.site", "must be one of", "attn_out"}},
         {"  - analysis: acdc\n    params: {threshold: low}\n",
-         {"exp.yaml:8", "analyses[0].params.threshold", "expected a number"}},
+         {"exp.yaml:7", "analyses[0].params.threshold", "expected a number"}},
         {"  - analysis: eap\n    params: {steps: 3}\n",
-         {"exp.yaml:8", "analyses[0].params.steps", "unknown key"}},
+         {"exp.yaml:7", "analyses[0].params.steps", "unknown key"}},
         {"  - analysis: eap_attribution\n",
-         {"exp.yaml:7", "unknown analysis", "eap, eap_ig, acdc, activation_patching"}},
+         {"exp.yaml:6", "unknown analysis", "eap, eap_ig, acdc, activation_patching"}},
     };
     for (const auto& [analyses, parts] : cases) {
         SCOPED_TRACE(analyses);

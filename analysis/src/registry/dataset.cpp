@@ -15,7 +15,8 @@ DataItem dataItemFromJsonLine(const std::string& line, const std::string& where)
     }
     if (!j.is_object()) throw capture::InputError(where + ": each line must be a JSON object");
     DataItem item;
-    for (const char* key : {"text", "prompt", "input"})
+    // "clean": the prompt of a circuit pair file ({"clean", "corrupted", "answer", "wrong"}).
+    for (const char* key : {"text", "prompt", "input", "clean"})
         if (j.contains(key) && j[key].is_string()) {
             item.text = j[key].get<std::string>();
             break;
@@ -25,7 +26,8 @@ DataItem dataItemFromJsonLine(const std::string& line, const std::string& where)
                                               [](const auto& v) { return v.is_number_integer(); })))
         throw capture::InputError(where + ": \"ids\" must be a list of integers");
     if (item.text.empty() && !j.contains("ids"))
-        throw capture::InputError(where + ": no \"text\", \"prompt\", \"input\" or \"ids\" field");
+        throw capture::InputError(
+            where + ": no \"text\", \"prompt\", \"input\", \"clean\" or \"ids\" field");
     item.fields = j;
     return item;
 }

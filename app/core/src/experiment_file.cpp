@@ -248,14 +248,18 @@ ItemCaptureSpec captureSpec(const YAML::Node& node, const Where& where) {
     checkKeys(node, where, {"hooks", "layers", "storage"});
     ItemCaptureSpec c;
     c.where = where.source + ":" + std::to_string(node.Mark().line + 1) + ": " + where.key;
+    // A const node's missing key is an invalid node that throws on anything but IsDefined().
+    const auto given = [&](const char* key) {
+        return node[key].IsDefined() ? node[key] : YAML::Node();
+    };
     size_t i = 0;
-    for (const auto& h : oneOrMany(node["hooks"]))
+    for (const auto& h : oneOrMany(given("hooks")))
         c.hooks.push_back(
             scalar(h, node["hooks"].IsSequence() ? where["hooks"][i++] : where["hooks"]));
     if (c.hooks.empty())
         where.fail(node, "give the hooks to capture, e.g. hooks: [blocks.*.attn.hook_pattern]");
     i = 0;
-    for (const auto& l : oneOrMany(node["layers"])) {
+    for (const auto& l : oneOrMany(given("layers"))) {
         const Where at = node["layers"].IsSequence() ? where["layers"][i++] : where["layers"];
         c.layers.push_back(nonNegative(l, at));
     }
