@@ -106,8 +106,9 @@ TEST(BatchCircuits, EachItemEqualsTheCircuitAndPatchCommandsOnItsPair) {
                 kept += edge["in_circuit"].get<bool>();
             }
             EXPECT_EQ(params["kept_edges"], kept);
-            if (label != "acdc") {
-                EXPECT_EQ(kept, 20);
+            if (label != "acdc") {  // the top 20 by |score|, less what pruning drops
+                EXPECT_GT(kept, 0);
+                EXPECT_LE(kept, 20);
             }
         }
 
