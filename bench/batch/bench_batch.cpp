@@ -4,36 +4,32 @@
 //    against the bare call, with its limit;
 //  - `attnscope-cli batch` as one process and under `mpirun -n 2`: items per second, process
 //    start and model loading included, and the 2-rank speed-up.
-// Usage: bench_batch [items, default 40] [threads per rank, default 1]
+// Usage: bench_batch [items, default 40] [threads per rank, default 1] [rounds, default 3]
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "../bench_timing.h"
 #include "attnscope/app/batch.h"
 #include "attnscope/capture/runtime_settings.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 using namespace attnscope;
 
-double secondsSince(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 double timeCommand(const std::string& command) {
-    const auto start = Clock::now();
-    if (std::system(command.c_str()) != 0) {
-        std::fprintf(stderr, "failed: %s\n", command.c_str());
-        std::exit(1);
-    }
-    return secondsSince(start);
+    return bench::secondsOf([&] {
+        if (std::system(command.c_str()) != 0) {
+            std::fprintf(stderr, "failed: %s\n", command.c_str());
+            std::exit(1);
+        }
+    });
 }
 
 }  // namespace
@@ -41,6 +37,7 @@ double timeCommand(const std::string& command) {
 int main(int argc, char** argv) {
     const int items = argc > 1 ? std::atoi(argv[1]) : 40;
     const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+    const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
     capture::configureThreads(threads);
     const fs::path model = fs::path(ATTNSCOPE_RESOURCES_DIR) / "models" / "demo";
     const fs::path dir =
@@ -51,24 +48,27 @@ int main(int argc, char** argv) {
                        << "datasets:\n  - file: " << (model / "eval" / "needle.jsonl").string()
                        << "\n    limit: " << items << "\nanalyses:\n  - metric: retrieval_score\n";
 
-    // The bare analysis, one call per prompt on an opened session.
+    // The bare analysis (one call per prompt on an opened session) and the same items through
+    // runBatch (model load, per-item journal commits and the final results file included),
+    // interleaved over `rounds` so that both see the same load; the best round of each counts.
     const app::BatchPlan plan = app::planBatch(app::readExperimentFile(exp));
     app::Session session(model);
-    const auto bareStart = Clock::now();
-    for (const app::BatchItem& item : plan.items) {
-        app::ScoreRequest request;
-        request.metric = "retrieval_score";
-        request.itemsJson = {item.input.fieldsJson};
-        session.score(request);
+    bench::Timing bareTimes, batchTimes;
+    for (int round = 0; round < rounds; ++round) {
+        bareTimes.seconds.push_back(bench::secondsOf([&] {
+            for (const app::BatchItem& item : plan.items) {
+                app::ScoreRequest request;
+                request.metric = "retrieval_score";
+                request.itemsJson = {item.input.fieldsJson};
+                session.score(request);
+            }
+        }));
+        app::BatchOptions options;
+        options.out = dir / "inprocess.h5";
+        batchTimes.seconds.push_back(bench::secondsOf([&] { app::runBatch(plan, options); }));
     }
-    const double bare = secondsSince(bareStart) / items;
-
-    // The same items through runBatch (model load included, as a batch pays it once).
-    app::BatchOptions options;
-    options.out = dir / "inprocess.h5";
-    const auto batchStart = Clock::now();
-    app::runBatch(plan, options);
-    const double batched = secondsSince(batchStart) / items;
+    const double bare = bareTimes.best() / items;
+    const double batched = batchTimes.best() / items;
     const double overhead = batched - bare;
     const double limit = 0.5;  // of the bare call's time
     std::printf("bare retrieval_score call:        %8.2f ms/item\n", bare * 1e3);
