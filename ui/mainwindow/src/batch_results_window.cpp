@@ -67,9 +67,9 @@ BatchResultsWindow::BatchResultsWindow(QWidget* parent) : QWidget(parent, Qt::Wi
     resize(1100, 700);
 }
 
-void BatchResultsWindow::showResults(std::shared_ptr<const app::BatchResultsFile> results,
+void BatchResultsWindow::showResults(std::shared_ptr<const app::BatchResultsFile> file,
                                      const QString& path) {
-    m_file = std::move(results);
+    m_file = std::move(file);
     int failed = 0;
     for (const auto& item : results().items)
         failed += item.status != "ok";

@@ -26,9 +26,9 @@ class BatchResultsWindow : public QWidget {
 public:
     explicit BatchResultsWindow(QWidget* parent = nullptr);
 
-    /// Shows `results`, read from `path` (off the GUI thread: AppController::openBatchResults),
+    /// Shows `file`, read from `path` (off the GUI thread: AppController::openBatchResults),
     /// and raises the window.
-    void showResults(std::shared_ptr<const app::BatchResultsFile> results, const QString& path);
+    void showResults(std::shared_ptr<const app::BatchResultsFile> file, const QString& path);
 
     QComboBox* aggregateChooser() const { return m_aggregate; }
     HeadAtlasView* atlas() const { return m_atlas; }
