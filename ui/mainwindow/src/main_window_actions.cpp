@@ -84,6 +84,10 @@ void MainWindow::openResults(const QString& path) {
     m_controller->openBatchResults(path);
 }
 
+BatchResultsWindow* MainWindow::resultsWindow() const {
+    return m_resultsWindow.data();
+}
+
 void MainWindow::openResultsDialog() {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open results"), lastDir(QStringLiteral("results")), tr("Batch results (*.h5)"));

@@ -74,7 +74,7 @@ public:
     /// read (resultsWindow()), an unreadable file shows the reason (lastError()).
     void openResults(const QString& path);
     /// The newest results window, or null (closed, or none opened yet).
-    BatchResultsWindow* resultsWindow() const { return m_resultsWindow; }
+    BatchResultsWindow* resultsWindow() const;
     void setPrompt(const QString& prompt);
     void setCorruptedPrompt(const QString& prompt);
     void runPrompt();
