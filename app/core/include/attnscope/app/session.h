@@ -158,11 +158,6 @@ struct ScoreRequest {
 /// alone.
 ScoreRequest scoreRequestOf(const HeadScores& scores);
 
-struct ScoreOutcome {
-    HeadScores scores;  ///< per query head (a KV-head table is expanded)
-    bool cancelled = false;
-};
-
 /// What a session file restores besides its runs.
 struct SessionDocument {
     std::string modelPath;
@@ -218,8 +213,9 @@ public:
     AblationCurve ablationCurve(const AblationCurveRequest& request,
                                 const capture::Progress& progress = {});
 
-    /// Runs a registry metric. A cancelled metric returns with `cancelled` set.
-    ScoreOutcome score(const ScoreRequest& request, const capture::Progress& progress = {});
+    /// Runs a registry metric; its scores per query head (a KV-head table is expanded). Throws
+    /// capture::Cancelled when cancelled, like every other job: there is no partial result.
+    HeadScores score(const ScoreRequest& request, const capture::Progress& progress = {});
 
     /// Writes a session file: `document`, plus `run`'s edited and baseline maps as runs 0 and 1
     /// when given. Atomic: the file under `path` is the previous one until the new one is
