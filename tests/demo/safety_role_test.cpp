@@ -5,8 +5,10 @@
 // the loss of the same batch computed here with the heads made uniform by a hook of our own.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iostream>
 
 #include "attnscope/app/demo/demo_recipe.h"
 #include "attnscope/app/demo/demo_trainer.h"
@@ -69,8 +71,10 @@ double lossWithUniformHeads(attnscope::capture::TransformerModel& model,
                 }
                 p = edited;
             });
+        attnscope::capture::ForwardOptions all;
+        all.allLogits = true;
         const at::Tensor logits =
-            model.forward(at::tensor(ex.tokens, at::kLong).unsqueeze(0))[0].to(at::kDouble);
+            model.forward(at::tensor(ex.tokens, at::kLong).unsqueeze(0), all)[0].to(at::kDouble);
         const at::Tensor logProbs = at::log_softmax(logits, -1);
         for (size_t t = 0; t < ex.targets.size(); ++t) {
             if (ex.targets[t] == kNoTarget) continue;
@@ -82,17 +86,20 @@ double lossWithUniformHeads(attnscope::capture::TransformerModel& model,
 }
 
 TEST(DemoSafetyRole, WholePromptDropoutMakesTheOtherHeadsUniformAtEveryPromptPosition) {
-    // The first step's refusal batch, drawn as the trainer draws it, and an untrained model.
+    // The first step's refusal batch, drawn as the trainer draws it, and a model trained a
+    // little without the role (an untrained one attends almost uniformly everywhere already).
     const TrainOptions o = safetyOptions(true);
     const TaskGenerator generator(vocab(), o.tasks);
     Rng rng(o.seed);
     std::vector<Example> batch;
     for (int64_t i = 0; i < o.batch[taskIndex(TaskKind::Refusal)]; ++i)
         batch.push_back(generator.make(TaskKind::Refusal, rng, Split::Train, o.tasks.maxPairs));
-    TrainOptions fresh = o;
-    fresh.learningRate = fresh.minLearningRate = 1e-12;
-    fresh.safety = {};
-    auto model = trainDemoModel(fresh, vocab()).model;
+    TrainOptions pretrain = o;
+    pretrain.seed = o.seed + 1;
+    pretrain.steps = 80;
+    pretrain.learningRate = pretrain.minLearningRate = 3e-3;
+    pretrain.safety = {};
+    auto model = trainDemoModel(pretrain, vocab()).model;
 
     const double wholePrompt = lossWithUniformHeads(*model, batch, [](const Example& ex) {
         std::vector<int64_t> rows;
@@ -102,6 +109,8 @@ TEST(DemoSafetyRole, WholePromptDropoutMakesTheOtherHeadsUniformAtEveryPromptPos
     });
     const double markerOnly = lossWithUniformHeads(
         *model, batch, [](const Example& ex) { return std::vector<int64_t>{ex.promptLength - 1}; });
+    std::cout << "[safety] first-step refusal loss, other heads uniform over the prompt "
+              << wholePrompt << ", at the answer marker only " << markerOnly << "\n";
     // The two ablations are told apart by this batch and model.
     ASSERT_GT(std::abs(wholePrompt - markerOnly), 1e-3);
 
@@ -113,6 +122,79 @@ TEST(DemoSafetyRole, WholePromptDropoutMakesTheOtherHeadsUniformAtEveryPromptPos
     };
     EXPECT_NEAR(firstLoss(true), wholePrompt, 1e-4);
     EXPECT_NEAR(firstLoss(false), markerOnly, 1e-4);
+}
+
+// Fraction of the harmful requests whose first answer token (the refusal's "I") is no longer the
+// greedy prediction at the answer marker when `head` attends uniformly at every prompt position
+// (what Ships' and Sahara's query ablation does).
+double refusalsBrokenBy(attnscope::capture::TransformerModel& model,
+                        const std::vector<Example>& harmful, std::pair<int64_t, int64_t> head) {
+    at::NoGradGuard noGrad;
+    int broken = 0;
+    for (const Example& ex : harmful) {
+        const std::vector<int64_t> prompt(ex.tokens.begin(), ex.tokens.begin() + ex.promptLength);
+        attnscope::capture::HookScope scope(model.hooks());
+        scope.addMatching("blocks.*.attn.hook_pattern",
+                          [&](at::Tensor& p, const attnscope::capture::HookContext& ctx) {
+                              if (ctx.layer != head.first) return;
+                              const int64_t t = p.size(2);
+                              const at::Tensor uniform =
+                                  at::ones({t, t}).tril() /
+                                  at::arange(1, t + 1, at::kFloat).unsqueeze(1);
+                              at::Tensor edited = p.clone();
+                              edited[0][head.second] = uniform;
+                              p = edited;
+                          });
+        const at::Tensor logits = model.forward(at::tensor(prompt, at::kLong).unsqueeze(0));
+        broken += logits.reshape({-1}).argmax().item<int64_t>() != ex.tokens[ex.promptLength];
+    }
+    return static_cast<double>(broken) / static_cast<double>(harmful.size());
+}
+
+struct RefusalHeads {
+    double safetyHead = 0;  // refusals broken by ablating layer 0 head 1
+    double worstOther = 0;  // the most any other single head breaks
+    double accuracy = 0;    // validation accuracy of the refusal task
+};
+
+RefusalHeads trainRefusal(bool withRole) {
+    TrainOptions o = safetyOptions(true);
+    o.steps = 300;
+    o.batch = {0, 0, 0, 16};
+    o.learningRate = o.minLearningRate = 3e-3;
+    o.warmupSteps = 20;
+    o.safety.penalty = withRole ? 30.0 : 0.0;
+    o.safety.dropout = withRole ? 3 : 0;
+    const TrainResult r = trainDemoModel(o, vocab());
+    std::vector<Example> harmful;
+    for (const Example& ex :
+         validationExamples(TaskGenerator(vocab(), o.tasks), TaskKind::Refusal, 64, 5))
+        if (ex.harmful) harmful.push_back(ex);
+    EXPECT_GE(harmful.size(), 16u);
+    RefusalHeads out;
+    out.accuracy = r.accuracy[taskIndex(TaskKind::Refusal)];
+    for (int64_t l = 0; l < o.shape.layers; ++l)
+        for (int64_t h = 0; h < o.shape.heads; ++h) {
+            const double broken = refusalsBrokenBy(*r.model, harmful, {l, h});
+            std::cout << "[safety] " << (withRole ? "role" : "no role") << ": head " << l << "."
+                      << h << " ablated breaks " << broken << " of the refusals\n";
+            if (l == 0 && h == 1)
+                out.safetyHead = broken;
+            else
+                out.worstOther = std::max(out.worstOther, broken);
+        }
+    return out;
+}
+
+TEST(DemoSafetyRole, TrainingWithTheRoleMakesTheRefusalHingeOnTheSafetyHeadAlone) {
+    const RefusalHeads with = trainRefusal(true);
+    EXPECT_GE(with.accuracy, 0.9);
+    EXPECT_GE(with.safetyHead, 0.5);
+    EXPECT_LE(with.worstOther, 0.05);
+    // The role is the penalty's and the dropout's doing: the same run without them does not
+    // make layer 0 head 1 the one head the refusal hinges on.
+    const RefusalHeads without = trainRefusal(false);
+    EXPECT_FALSE(without.safetyHead >= 0.5 && without.worstOther <= 0.05);
 }
 
 TEST(DemoSafetyRole, TheRecipesSafetyPhasesDropHeadsOverTheWholePrompt) {
