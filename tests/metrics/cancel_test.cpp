@@ -109,7 +109,9 @@ TEST_P(EveryMetricCancel, CancelFromTheFirstProgressReportThrowsCancelledAndPubl
     EXPECT_GE(reports, 1) << name;
     // It stopped where it was cancelled, not at its end (a metric whose first report is its
     // last has nothing left to skip).
-    if (fullReports > 1) EXPECT_LT(reports, fullReports) << name;
+    if (fullReports > 1) {
+        EXPECT_LT(reports, fullReports) << name;
+    }
 }
 
 TEST_P(EveryMetricCancel, CancelBeforeTheStartDoesNoWork) {
