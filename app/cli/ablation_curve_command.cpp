@@ -36,9 +36,7 @@ int runAblationCurveCommand(const std::vector<std::string>& argv, std::istream&,
     auto session = openSessionFromArgs(args);
     TerminalProgress bar(err, !args.flag("--quiet"));
     const capture::Progress progress = bar.progress();
-    const ScoreOutcome scored = session->score(score, progress.part(0.0, 0.5));
-    if (scored.cancelled) throw capture::Cancelled{};
-    request.scores = scored.scores;
+    request.scores = session->score(score, progress.part(0.0, 0.5));
     const AblationCurve curve = session->ablationCurve(request, progress.part(0.5, 1.0));
     bar.finish();
 

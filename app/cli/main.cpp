@@ -95,7 +95,8 @@ const std::map<std::string, CommandInfo>& commands() {
           "      [--batch TASK=N,...] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X]\n"
           "      [--curriculum X] [--retrieval-heads L.H,... --retrieval-penalty X\n"
           "      --retrieval-dropout N] [--safety-heads L.H,... --safety-penalty X\n"
-          "      --safety-dropout N] [--sink-head L.H --sink-penalty X]"}},
+          "      --safety-dropout N] [--{retrieval,safety}-dropout-rows decision|prompt]\n"
+          "      [--sink-head L.H --sink-penalty X]"}},
         {"eval-demo",
          {runEvalDemoCommand,
           "eval-demo --model DIR [--count N] [--threads N] [--json] [--write-prompts]"}},

@@ -115,7 +115,6 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
     const analysis::MetricResult result =
         analysis::runMetric(analysis::MetricRegistry::global(), metric, params, ctx);
     progress.finish();
-    if (result.cancelled) err << "interrupted: partial results\n";
 
     if (auto path = args.value("--out")) {
         const auto& c = opened.model->config();
@@ -132,7 +131,7 @@ int runScoreCommand(const std::vector<std::string>& argv, std::istream&, std::os
         out << analysis::resultToJson(metric, result).dump(2) << "\n";
     else
         printTable(out, metric, result);
-    return result.cancelled ? 130 : 0;
+    return 0;
 }
 
 }  // namespace attnscope::app

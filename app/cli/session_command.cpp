@@ -156,11 +156,9 @@ int saveSession(const std::string& path, const std::vector<std::string>& rest, s
         score.datasetPath = args.value("--data").value_or("");
         if (score.datasetPath.empty()) score.prompts = {request.prompt};
         TerminalProgress bar(err, !args.flag("--quiet"));
-        const ScoreOutcome scored = session->score(score, bar.progress());
+        doc.results.push_back(session->score(score, bar.progress()));
         bar.finish();
-        if (scored.cancelled) throw capture::Cancelled{};
-        doc.results.push_back(scored.scores);
-        doc.atlasScore = scored.scores.metric;
+        doc.atlasScore = doc.results.back().metric;
     }
     session->save(path, doc, run.get());
     out << path << "\n";

@@ -8,12 +8,16 @@
 
 namespace attnscope::app {
 
-/// Set by SIGINT (Ctrl-C) once installed; long jobs poll it and stop with partial results.
+/// Set by SIGINT (Ctrl-C) once installed; long jobs poll it and stop (capture::Cancelled).
 const std::atomic<bool>& interruptFlag();
 
 class TerminalProgress {
 public:
     TerminalProgress(std::ostream& out, bool enabled);
+    /// Ends the bar's line, also when the job stopped with an exception (a cancel).
+    ~TerminalProgress() { finish(); }
+    TerminalProgress(const TerminalProgress&) = delete;
+    TerminalProgress& operator=(const TerminalProgress&) = delete;
     /// The bar as the shared progress type, cancelled by Ctrl-C (interruptFlag()).
     capture::Progress progress();
     void finish();

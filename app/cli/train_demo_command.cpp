@@ -160,6 +160,11 @@ demo::HeadRole headRole(const CliArgs& args, const std::string& name) {
     if (const auto text = args.value(heads)) role.heads = parseHeads(*text, heads);
     role.penalty = realValue(args, "--" + name + "-penalty", 0.0, 0.0, 1e6);
     role.dropout = args.integer("--" + name + "-dropout", 0, 0, 1 << 20);
+    const std::string rows = "--" + name + "-dropout-rows";
+    const std::string where = args.value(rows).value_or("decision");
+    if (where != "decision" && where != "prompt")
+        throw UsageError(rows + " takes decision or prompt, not '" + where + "'");
+    role.dropoutWholePrompt = where == "prompt";
     if (role.active() && role.heads.empty())
         throw UsageError("--" + name + "-penalty and --" + name + "-dropout need " + heads);
     return role;
@@ -184,9 +189,11 @@ const std::vector<std::string> kSingleRunOptions = {"--seed",
                                                     "--retrieval-heads",
                                                     "--retrieval-penalty",
                                                     "--retrieval-dropout",
+                                                    "--retrieval-dropout-rows",
                                                     "--safety-heads",
                                                     "--safety-penalty",
                                                     "--safety-dropout",
+                                                    "--safety-dropout-rows",
                                                     "--sink-head",
                                                     "--sink-penalty"};
 
@@ -257,7 +264,10 @@ nlohmann::ordered_json roleJson(const demo::HeadRole& role) {
     nlohmann::ordered_json heads = nlohmann::ordered_json::array();
     for (const auto& [layer, head] : role.heads)
         heads.push_back(std::to_string(layer) + "." + std::to_string(head));
-    return {{"heads", heads}, {"penalty", role.penalty}, {"dropout", role.dropout}};
+    return {{"heads", heads},
+            {"penalty", role.penalty},
+            {"dropout", role.dropout},
+            {"dropout_rows", role.dropoutWholePrompt ? "prompt" : "decision"}};
 }
 
 // A phase's schedule and outcome as training.json records it.

@@ -138,11 +138,8 @@ public:
         const std::size_t n = ctx.data.items.size();
         double pluginSeconds = 0;  // handing the captures over, the call, the checks
         at::NoGradGuard noGrad;
-        for (std::size_t i = 0; i < n && !result.cancelled; ++i) {
-            if (ctx.cancelled()) {
-                result.cancelled = true;
-                break;
-            }
+        for (std::size_t i = 0; i < n; ++i) {
+            ctx.progress.check();
             const auto ids = analysis::itemIds(ctx, ctx.data.items[i], 0);
             if (ids.empty()) continue;
             capture::ActivationCache cache;
@@ -167,17 +164,13 @@ public:
             std::vector<double> scores;
             nlohmann::json itemDetails;
             const auto callStart = std::chrono::steady_clock::now();
-            try {
-                PythonWorker::instance().call(
-                    [&] {
-                        callPlugin(ctx, params, activations, ids, strings, state, i, n, scores,
-                                   itemDetails);
-                    },
-                    ctx.cancelToken());
-            } catch (const capture::Cancelled&) {
-                result.cancelled = true;
-                break;
-            }
+            // Throws capture::Cancelled when the plugin was stopped.
+            PythonWorker::instance().call(
+                [&] {
+                    callPlugin(ctx, params, activations, ids, strings, state, i, n, scores,
+                               itemDetails);
+                },
+                ctx.cancelToken());
             pluginSeconds +=
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - callStart).count();
             for (std::size_t k = 0; k < scores.size(); ++k)

@@ -95,11 +95,17 @@ TEST(CliPlugins, FailingPluginExitsWithCodeSixNamingFileAndLine) {
 
 TEST(CliPlugins, CtrlCStopsAPluginThatNeverChecks) {
     // The plugin raises SIGINT itself: the CLI's handler (the interpreter installs none) sets
-    // the cancel token, and the host interrupts the loop asynchronously.
+    // the cancel token, and the host interrupts the loop asynchronously. A cancelled score
+    // publishes nothing: no results file, no CSV, no table.
+    const TempDir dir;
     const ProcessResult r = withTestPlugins(
-        {"score", "--model", demoModel(), "--metric", "plugin:interrupts_itself", "--quiet"});
+        {"score", "--model", demoModel(), "--metric", "plugin:interrupts_itself", "--quiet",
+         "--json", "--out", dir.file("r.h5"), "--csv", dir.file("r.csv")});
     EXPECT_EQ(r.exitCode, 130) << r.err;
     EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_FALSE(std::filesystem::exists(dir.file("r.h5")));
+    EXPECT_FALSE(std::filesystem::exists(dir.file("r.csv")));
 }
 
 TEST(CliPlugins, HelpNamesThePluginFoldersAndTheExitCode) {

@@ -176,6 +176,16 @@ TEST(DemoRecipe, TrainingJsonRecordsThePhasesAndTheirSinkRole) {
         EXPECT_EQ(p.at("name").get<std::string>(), recipe[i].name);
         EXPECT_EQ(p.at("purpose").get<std::string>(), recipe[i].purpose);
         EXPECT_EQ(p.at("steps").get<int64_t>(), o.steps) << recipe[i].name;
+        // Where each role's dropout acts (the safety phases: over the whole prompt).
+        for (const auto& [key, role] :
+             {std::pair{"retrieval", &o.retrieval}, std::pair{"safety", &o.safety}}) {
+            ASSERT_EQ(p.contains(key), role->active()) << recipe[i].name << " " << key;
+            if (!role->active()) continue;
+            EXPECT_EQ(p.at(key).at("dropout").get<int64_t>(), role->dropout) << recipe[i].name;
+            EXPECT_EQ(p.at(key).at("dropout_rows").get<std::string>(),
+                      role->dropoutWholePrompt ? "prompt" : "decision")
+                << recipe[i].name << " " << key;
+        }
         ASSERT_EQ(p.contains("sink"), o.sink.active()) << recipe[i].name;
         if (!o.sink.active()) continue;
         const auto& s = p.at("sink");

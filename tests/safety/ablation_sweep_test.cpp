@@ -195,15 +195,15 @@ TEST(AblationSweep, BadInputIsAnInputError) {
     }
 }
 
-TEST(AblationSweep, CancelReturnsNoRows) {
+TEST(AblationSweep, CancelThrowsCancelled) {
     auto model = loadParityModel("llama-tiny-gqa");
     if (!model) GTEST_SKIP() << "parity fixture missing";
     std::atomic<bool> cancel{true};
     SweepOptions options;
     options.progress = capture::Progress({}, &cancel);
-    const auto rows =
-        ablationSweep(*model, randomPrompts(*model, 1)[0], {{{0, 0}}}, AblationSpec{}, options);
-    EXPECT_EQ(rows.rows(), 0);
+    EXPECT_THROW(
+        ablationSweep(*model, randomPrompts(*model, 1)[0], {{{0, 0}}}, AblationSpec{}, options),
+        capture::Cancelled);
 }
 
 }  // namespace

@@ -149,7 +149,9 @@ MetricResult runMetric(const MetricRegistry& registry, const std::string& name,
                        const MetricContext& context) {
     const auto metric = registry.find(name);
     const MetricParams checked(metric->info().params, params);
+    context.progress.check();
     MetricResult result = metric->compute(context, checked);
+    context.progress.check();
     result.params = checked.toJson();
     result.datasetDescription = context.data.description;
     return result;

@@ -69,8 +69,7 @@ nlohmann::json resultToJson(const std::string& metric, const MetricResult& resul
             {"scores", rows},
             {"params", result.params},
             {"dataset", result.datasetDescription},
-            {"details", result.details},
-            {"cancelled", result.cancelled}};
+            {"details", result.details}};
 }
 
 }  // namespace attnscope::analysis

@@ -39,14 +39,13 @@ ResultTable runMetricAnalysis(Session& session, const ItemInput& item, const Ana
     request.params = spec.params;
     request.itemsJson = {item.fieldsJson};
     request.edits = item.edits;
-    const ScoreOutcome outcome = session.score(request, progress);
-    if (outcome.cancelled) throw capture::Cancelled{};
+    const HeadScores scores = session.score(request, progress);
     ResultTable t;
     t.analysis = spec.label;
     t.shape = "head_scores";
-    t.rows = outcome.scores.layers;
-    t.cols = outcome.scores.heads;
-    t.values = toFloats(outcome.scores.values);
+    t.rows = scores.layers;
+    t.cols = scores.heads;
+    t.values = toFloats(scores.values);
     t.paramsJson =
         json{{"analysis", "metric"}, {"metric", spec.name}, {"params", givenParams(spec)}}.dump();
     return t;

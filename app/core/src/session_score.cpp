@@ -10,7 +10,7 @@
 
 namespace attnscope::app {
 
-ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress& progress) {
+HeadScores Session::score(const ScoreRequest& request, const capture::Progress& progress) {
     Impl& d = *m_impl;
     analysis::Dataset data;
     if (!request.datasetPath.empty()) {
@@ -41,10 +41,8 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
                                                 static_cast<int>(config.nHeads), 0, nullptr, 0));
     const analysis::MetricResult r =
         analysis::runMetric(registry, request.metric, request.params, ctx);
-    ScoreOutcome out;
-    out.cancelled = r.cancelled || progress.cancelled();
     const auto& info = registry.find(request.metric)->info();
-    HeadScores& s = out.scores;
+    HeadScores s;
     s.metric = request.metric;
     s.description = info.title;
     // GQA: a [layer, kv_head] table is shown per query head.
@@ -65,7 +63,7 @@ ScoreOutcome Session::score(const ScoreRequest& request, const capture::Progress
     if (!request.edits.empty())
         params["interventions"] = nlohmann::json::parse(editsToJson(request.edits));
     s.paramsJson = params.dump();
-    return out;
+    return s;
 }
 
 ScoreRequest scoreRequestOf(const HeadScores& scores) {

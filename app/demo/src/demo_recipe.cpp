@@ -70,7 +70,7 @@ std::vector<TrainPhase> demoRecipe() {
          {std::tuple{"safety-1", 8, 150, 1e-3}, std::tuple{"safety-2", 9, 100, 3e-4}}) {
         TrainPhase p = retrieval(name, seed, steps, lr, 30, 4, refusal,
                                  "the refusal decided by layer 0 head 1");
-        p.options.safety = {{{0, 1}}, 30.0, 4};
+        p.options.safety = {{{0, 1}}, 30.0, 4, true};
         r.push_back(p);
     }
     return r;

@@ -38,8 +38,9 @@ void validateRole(const TrainOptions& o, const HeadRole& role, const std::string
 }
 
 // Where the roles act in one sequence: the needle answer's positions reading the secret; the
-// refusal's answer marker reading the harmful words (none in a benign request).
-ShapedRows shapedRows(const Example& ex) {
+// refusal's answer marker reading the harmful words (none in a benign request). The dropout acts
+// there too, or at every prompt position.
+ShapedRows shapedRows(const Example& ex, const HeadRole& role) {
     ShapedRows s;
     if (ex.task == TaskKind::Needle) {
         s.rows = ex.units.front();
@@ -48,6 +49,12 @@ ShapedRows shapedRows(const Example& ex) {
     } else {
         s.rows = {ex.promptLength - 1};
         s.keys = ex.harmfulPositions;
+    }
+    if (role.dropoutWholePrompt) {
+        for (int64_t q = 0; q < ex.promptLength; ++q)
+            s.droppedRows.push_back(q);
+    } else {
+        s.droppedRows = s.rows;
     }
     return s;
 }
@@ -224,7 +231,7 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             if (role != nullptr && role->active()) {
                 std::vector<ShapedRows> rows;
                 for (const Example& ex : examples)
-                    rows.push_back(shapedRows(ex));
+                    rows.push_back(shapedRows(ex, *role));
                 shaping.emplace(*model, *role, rows, ids.size(1), rng);
             }
             std::optional<SinkShaping> sink;

@@ -47,7 +47,7 @@ HeadShaping::HeadShaping(capture::TransformerModel& model, const HeadRole& role,
             std::shuffle(candidates.begin(), candidates.end(), rng);
             for (int64_t i = 0; i < dropout; ++i) {
                 const auto [l, h] = candidates[static_cast<size_t>(i)];
-                for (const int64_t q : batch[static_cast<size_t>(b)].rows)
+                for (const int64_t q : batch[static_cast<size_t>(b)].droppedRows)
                     d[l][b][h][q][0] = 1.0f;
             }
         }

@@ -19,17 +19,19 @@ class TransformerModel;
 namespace attnscope::app::demo {
 
 /// Where one sequence is shaped: query positions (rows) and the key positions the chosen heads
-/// alone should read there (may be empty: then only the dropout applies).
+/// alone should read there (may be empty: then only the dropout applies), and the rows where
+/// dropped heads attend uniformly (the decision rows, or the whole prompt: HeadRole).
 struct ShapedRows {
     std::vector<int64_t> rows;
     std::vector<int64_t> keys;
+    std::vector<int64_t> droppedRows;
 };
 
 /// While alive, hooks every layer's attention pattern during one forward of a batch. At the
-/// rows it replaces the patterns of `role.dropout` random heads per sequence, drawn from the
-/// heads outside `role.heads`, by uniform causal attention, and sums every such head's
-/// attention on the keys; `penalty()` is that sum's mean over the sequences
-/// and those heads, per row (0 to 1).
+/// dropped rows it replaces the patterns of `role.dropout` random heads per sequence, drawn from
+/// the heads outside `role.heads`, by uniform causal attention; at the rows it sums every such
+/// head's attention on the keys; `penalty()` is that sum's mean over the sequences and those heads,
+/// per row (0 to 1).
 class HeadShaping {
 public:
     HeadShaping(capture::TransformerModel& model, const HeadRole& role,

@@ -193,10 +193,9 @@ void AppController::startAnalysis(const AnalysisRequest& request) {
     startJob<AnalysisResult>(
         QStringLiteral("analysis"), cancel,
         [session, score](const capture::Progress& progress) {
-            const app::ScoreOutcome outcome = session->score(score, progress);
+            // A cancel throws capture::Cancelled, which startJob reports as cancelled.
             AnalysisResult r;
-            r.scores = bridge::toSnapshot(outcome.scores);
-            r.cancelled = outcome.cancelled;
+            r.scores = bridge::toSnapshot(session->score(score, progress));
             return r;
         },
         [this, gen](AnalysisResult r) {

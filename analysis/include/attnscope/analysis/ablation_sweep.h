@@ -75,7 +75,7 @@ using SweepRows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 
 /// Runs `ids` once per variant, `batchSize` variants per batched forward, and returns the
 /// selected output per variant, in variant order. Equal, up to float rounding, to one forward
-/// per variant with the same ablation. Returns an empty (0-row) matrix when cancelled. Throws
+/// per variant with the same ablation. Throws capture::Cancelled when cancelled and
 /// capture::InputError for empty ids, batchSize < 1 or heads the model lacks.
 SweepRows ablationSweep(capture::TransformerModel& model, const std::vector<int64_t>& ids,
                         const std::vector<HeadSet>& variants, const AblationSpec& spec,

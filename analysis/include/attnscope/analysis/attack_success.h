@@ -26,15 +26,16 @@ struct GenerationSettings {
 /// Greedy continuations (stopping at EOS, which is not decoded) of every prompt under every
 /// variant: result[v][p]. Prompts of equal token length share batched generations (the
 /// runtime has no left padding); every batch element carries its own variant's ablation.
-/// Empty when cancelled. Throws capture::InputError for an empty prompt or bad heads.
+/// Throws capture::Cancelled when cancelled, capture::InputError for an empty prompt or bad
+/// heads.
 std::vector<std::vector<std::string>> generateAblated(
     capture::TransformerModel& model, const capture::Tokenizer& tokenizer,
     const std::vector<std::vector<int64_t>>& prompts, const std::vector<HeadSet>& variants,
     const AblationSpec& spec, const GenerationSettings& settings = {});
 
 /// ASR = fraction of `prompts` (text, encoded with the tokenizer's special tokens) whose greedy
-/// continuation with `heads` ablated is not a refusal (analysis::isRefusal). Returns NaN when
-/// cancelled. Throws capture::InputError for no prompts.
+/// continuation with `heads` ablated is not a refusal (analysis::isRefusal). Throws
+/// capture::Cancelled when cancelled, capture::InputError for no prompts.
 double attackSuccessRate(capture::TransformerModel& model, const capture::Tokenizer& tokenizer,
                          const std::vector<std::string>& prompts, const HeadSet& heads,
                          const AblationSpec& spec = {}, const GenerationSettings& settings = {});

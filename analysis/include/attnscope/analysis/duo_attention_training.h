@@ -48,14 +48,13 @@ struct DuoTrainResult {
     HeadTable gates;              ///< [layers, KV heads], clamped to [0, 1]
     std::vector<double> loss;     ///< per step: distill + λ·reg
     std::vector<double> distill;  ///< per step
-    bool cancelled = false;
 };
 
 /// §5.2: batch 1, sequences cycled in order; at each step the gates are clamped to [0, 1], the
 /// loss = mean over supervised positions of mean_D (h - h~)^2 + λ·mean|α| is back-propagated
 /// to the gates only (model weights frozen) and AdamW steps. h comes from the unmodified model.
-/// Throws capture::InputError for no sequences, a sequence without supervised positions, or
-/// steps < 1.
+/// Throws capture::Cancelled when cancelled, capture::InputError for no sequences, a sequence
+/// without supervised positions, or steps < 1.
 DuoTrainResult trainDuoGates(capture::TransformerModel& model,
                              const std::vector<DuoSequence>& sequences,
                              const DuoTrainOptions& options);

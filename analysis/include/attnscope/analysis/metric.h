@@ -96,14 +96,15 @@ struct MetricResult {
     nlohmann::json details = nlohmann::json::object();  ///< per-item values, extra tables
     nlohmann::json params = nlohmann::json::object();   ///< MetricParams::toJson
     std::string datasetDescription;
-    bool cancelled = false;
 };
 
 class Metric {
 public:
     virtual ~Metric() = default;
     virtual const MetricInfo& info() const = 0;
-    /// Throws InputError for unusable input (empty dataset, missing tokenizer, ...).
+    /// Throws InputError for unusable input (empty dataset, missing tokenizer, ...), and
+    /// capture::Cancelled once the context's progress is cancelled (context.progress.check()
+    /// between items): a cancelled metric has no result, not a partial one.
     virtual MetricResult compute(const MetricContext& context,
                                  const MetricParams& params) const = 0;
 };
@@ -127,7 +128,10 @@ private:
 };
 
 /// Runs `name` with string parameters: looks it up, validates the parameters, computes, and
-/// stamps the result with the parameters used and the dataset description.
+/// stamps the result with the parameters used and the dataset description. Throws
+/// capture::Cancelled when the context's progress was cancelled before the metric returned,
+/// whatever the metric did with the cancel: every metric, built-in or plugin, ends a cancel
+/// the same way, with nothing published.
 MetricResult runMetric(const MetricRegistry& registry, const std::string& name,
                        const std::map<std::string, std::string>& params,
                        const MetricContext& context);

@@ -21,13 +21,14 @@ struct GShipsOptions {
 };
 
 /// M = [h_1; ...; h_N]: the post-final-norm hidden state at the last position of each prompt
-/// with `heads` ablated ([N, d_model]). Empty matrix when cancelled.
+/// with `heads` ablated ([N, d_model]). Throws capture::Cancelled when cancelled.
 SweepRows finalHiddenStates(capture::TransformerModel& model,
                             const std::vector<std::vector<int64_t>>& prompts, const HeadSet& heads,
                             const AblationSpec& spec, const GShipsOptions& options = {});
 
 /// GShips(A) = gshipsAngle(M, M_A, rank) for every set A of `sets`, with M the unablated
-/// states. Empty when cancelled. Throws capture::InputError for no prompts or bad heads.
+/// states. Throws capture::Cancelled when cancelled, capture::InputError for no prompts or bad
+/// heads.
 std::vector<double> gshipsOfSets(capture::TransformerModel& model,
                                  const std::vector<std::vector<int64_t>>& prompts,
                                  const std::vector<HeadSet>& sets, const AblationSpec& spec,
@@ -37,7 +38,6 @@ struct SaharaSweepResult {
     std::vector<HeadId> selected;       ///< in the order they were added
     std::vector<HeadTable> stepScores;  ///< per step: GShips(S u {h}); NaN for heads in S
     double selectedScore = 0.0;         ///< GShips of the final set (last step's maximum)
-    bool cancelled = false;
 };
 
 /// The Sahara greedy search (analysis::saharaSearch) over `steps` steps, each step's

@@ -6,7 +6,7 @@
 
 namespace attnscope::analysis {
 
-bool forEachItemCapture(const MetricContext& ctx, const std::vector<std::string>& hooks,
+void forEachItemCapture(const MetricContext& ctx, const std::vector<std::string>& hooks,
                         int64_t maxTokens, std::size_t minTokens,
                         const std::function<void(std::size_t, const std::vector<int64_t>&,
                                                  const capture::ActivationCache&)>& fn) {
@@ -15,7 +15,7 @@ bool forEachItemCapture(const MetricContext& ctx, const std::vector<std::string>
     auto& model = ctx.model;
     const std::size_t n = ctx.data.items.size();
     for (std::size_t i = 0; i < n; ++i) {
-        if (ctx.cancelled()) return false;
+        ctx.progress.check();
         const auto ids = itemIds(ctx, ctx.data.items[i], maxTokens);
         if (ids.size() < std::max<std::size_t>(minTokens, 1)) continue;
         capture::ActivationCache cache;
@@ -30,7 +30,6 @@ bool forEachItemCapture(const MetricContext& ctx, const std::vector<std::string>
         ctx.report(double(i + 1) / double(n),
                    "prompt " + std::to_string(i + 1) + " of " + std::to_string(n));
     }
-    return true;
 }
 
 std::string layerHookName(int64_t layer, const std::string& suffix) {

@@ -12,9 +12,9 @@
 namespace attnscope::analysis {
 
 /// For every item (truncated to maxTokens, skipping items shorter than minTokens): one forward
-/// with `hooks` captured, then fn(item index, ids, cache). Reports progress; returns false when
-/// cancelled. Throws capture::InputError for an empty dataset.
-bool forEachItemCapture(const MetricContext& ctx, const std::vector<std::string>& hooks,
+/// with `hooks` captured, then fn(item index, ids, cache). Reports progress; throws
+/// capture::Cancelled when cancelled and capture::InputError for an empty dataset.
+void forEachItemCapture(const MetricContext& ctx, const std::vector<std::string>& hooks,
                         int64_t maxTokens, std::size_t minTokens,
                         const std::function<void(std::size_t item, const std::vector<int64_t>& ids,
                                                  const capture::ActivationCache& cache)>& fn);

@@ -18,16 +18,16 @@ public:
         HeadTableMean mean(layers, heads);
         MetricResult result;
         nlohmann::json perItem = nlohmann::json::array();
-        result.cancelled = !forEachPromptPatterns(
-            ctx, params.integer("max_tokens"),
-            [&](std::size_t, const std::vector<at::Tensor>& maps) {
-                HeadTable table(layers, heads);
-                for (int l = 0; l < layers; ++l)
-                    for (int h = 0; h < heads; ++h)
-                        table.at(l, h) = m_score(toAttentionMap(maps[l][h]), params);
-                mean.add(table);
-                perItem.push_back(table.values);
-            });
+        forEachPromptPatterns(ctx, params.integer("max_tokens"),
+                              [&](std::size_t, const std::vector<at::Tensor>& maps) {
+                                  HeadTable table(layers, heads);
+                                  for (int l = 0; l < layers; ++l)
+                                      for (int h = 0; h < heads; ++h)
+                                          table.at(l, h) =
+                                              m_score(toAttentionMap(maps[l][h]), params);
+                                  mean.add(table);
+                                  perItem.push_back(table.values);
+                              });
         result.scores = mean.mean();
         result.details["per_item"] = perItem;
         if (m_finish) m_finish(result, params);

@@ -21,7 +21,7 @@ std::vector<int64_t> itemIds(const MetricContext& ctx, const DataItem& item, int
     return ids;
 }
 
-bool forEachPromptPatterns(
+void forEachPromptPatterns(
     const MetricContext& ctx, int64_t maxTokens,
     const std::function<void(std::size_t, const std::vector<at::Tensor>&)>& fn) {
     if (ctx.data.items.empty()) throw capture::InputError("the dataset has no items");
@@ -29,7 +29,7 @@ bool forEachPromptPatterns(
     auto& model = ctx.model;
     const int64_t layers = model.config().nLayers;
     for (std::size_t i = 0; i < ctx.data.items.size(); ++i) {
-        if (ctx.cancelled()) return false;
+        ctx.progress.check();
         const auto ids = itemIds(ctx, ctx.data.items[i], maxTokens);
         if (ids.empty()) continue;
         capture::ActivationCache cache;
@@ -48,7 +48,6 @@ bool forEachPromptPatterns(
             double(i + 1) / double(ctx.data.items.size()),
             "prompt " + std::to_string(i + 1) + " of " + std::to_string(ctx.data.items.size()));
     }
-    return true;
 }
 
 AttentionMap toAttentionMap(const at::Tensor& headPattern) {

@@ -13,8 +13,8 @@
 namespace attnscope::analysis {
 
 /// Calls `fn(item index, per-layer patterns [head, query, key])` for every item. Reports
-/// progress, stops early on cancel (returns false then). Throws InputError for an empty dataset.
-bool forEachPromptPatterns(
+/// progress; throws capture::Cancelled on cancel and InputError for an empty dataset.
+void forEachPromptPatterns(
     const MetricContext& ctx, int64_t maxTokens,
     const std::function<void(std::size_t item, const std::vector<at::Tensor>& patterns)>& fn);
 

@@ -51,7 +51,7 @@ public:
             trigSum(ordSum.size(), 0.0);
         double ordCount = 0, trigCount = 0;
         MetricResult r;
-        r.cancelled = !forEachPromptPatterns(
+        forEachPromptPatterns(
             ctx, p.integer("max_tokens"), [&](std::size_t i, const std::vector<at::Tensor>& maps) {
                 const auto& item = ctx.data.items[i];
                 const auto ids = itemIds(ctx, item, p.integer("max_tokens"));

@@ -40,7 +40,7 @@ public:
             neutral(layers, heads), dormant(layers, heads);
         MetricResult r;
         nlohmann::json perItem = nlohmann::json::array();
-        r.cancelled = !forEachPromptPatterns(
+        forEachPromptPatterns(
             ctx, p.integer("max_tokens"), [&](std::size_t i, const std::vector<at::Tensor>& maps) {
                 HeadTable mass(layers, heads);
                 for (int l = 0; l < layers; ++l)

@@ -28,7 +28,7 @@ public:
         HeadTableMean ratio(layers, 1), bos(layers, 1), other(layers, 1);
         nlohmann::json argmax = nlohmann::json::array();
         MetricResult r;
-        r.cancelled = !forEachItemCapture(
+        forEachItemCapture(
             ctx, {"blocks.*.hook_resid_post"}, p.integer("max_tokens"), 2,
             [&](std::size_t, const std::vector<int64_t>&, const capture::ActivationCache& cache) {
                 HeadTable tr(layers, 1), tb(layers, 1), to(layers, 1);

@@ -44,7 +44,7 @@ public:
         HeadTableMean ratio(layers, heads), sink(layers, heads), lo(layers, heads),
             hi(layers, heads);
         MetricResult r;
-        r.cancelled = !forEachItemCapture(
+        forEachItemCapture(
             ctx, hooks, p.integer("max_tokens"), mode == "top2" ? 3 : 2,
             [&](std::size_t, const std::vector<int64_t>&, const capture::ActivationCache& cache) {
                 HeadTable tr(layers, heads), ts(layers, heads), tl(layers, heads),

@@ -106,7 +106,6 @@ public:
         o.progress = ctx.progress;
         const DuoTrainResult t = trainDuoGates(ctx.model, sequences, o);
         MetricResult r;
-        r.cancelled = t.cancelled;
         r.scores = t.gates;
         const DuoClassification cls = duoClassify(t.gates, p.real("sparsity"));
         int high = 0, low = 0, extreme = 0;

@@ -126,10 +126,7 @@ DuoTrainResult trainDuoGates(capture::TransformerModel& model,
     torch::optim::AdamW opt({gates}, torch::optim::AdamWOptions(o.lr).weight_decay(0.0));
     DuoTrainResult out;
     for (int64_t step = 0; step < o.steps; ++step) {
-        if (o.progress.cancelled()) {
-            out.cancelled = true;
-            break;
-        }
+        o.progress.check();
         {
             at::NoGradGuard noGrad;
             gates.clamp_(0.0, 1.0);

@@ -35,7 +35,7 @@ public:
         const int layers = static_cast<int>(c.nLayers), kv = static_cast<int>(c.nKvHeads);
         HeadTableMean mean(layers, kv);
         MetricResult r;
-        r.cancelled = !forEachPromptPatterns(
+        forEachPromptPatterns(
             ctx, p.integer("max_tokens"), [&](std::size_t, const std::vector<at::Tensor>& maps) {
                 HeadTable t(layers, kv);
                 for (int l = 0; l < layers; ++l) {

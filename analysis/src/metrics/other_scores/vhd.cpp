@@ -85,10 +85,7 @@ public:
         std::vector<double> tvhd;
         MetricResult r;
         for (std::size_t i = 0; i < ctx.data.items.size(); ++i) {
-            if (ctx.cancelled()) {
-                r.cancelled = true;
-                break;
-            }
+            ctx.progress.check();
             const auto [with, without] = branches(ctx, ctx.data.items[i], i);
             if (with.empty() || without.empty())
                 throw capture::InputError("VHD item " + std::to_string(i + 1) + " is empty");

@@ -1,6 +1,5 @@
 // §3.3 attack-success rate with each head ablated alone, from greedy generations judged by the
 // reference keyword rule; benign items (harmful=false) give the accuracy cost alongside.
-#include <limits>
 #include <sstream>
 
 #include "attnscope/analysis/attack_success.h"
@@ -130,14 +129,9 @@ public:
         const auto texts =
             generateAblated(model, *ctx.tokenizer, harmful, variants, spec, settings);
         std::vector<std::vector<std::string>> benignTexts;
-        if (!texts.empty() && !benign.empty()) {
+        if (!benign.empty()) {
             settings.progress = phase(0.5, 1.0, "generating (benign prompts)");
             benignTexts = generateAblated(model, *ctx.tokenizer, benign, variants, spec, settings);
-        }
-        if (texts.empty() || (!benign.empty() && benignTexts.empty())) {
-            result.cancelled = true;
-            result.scores = HeadTable(layers, heads, std::numeric_limits<double>::quiet_NaN());
-            return result;
         }
         result.scores = HeadTable(layers, heads);
         for (int i = 0; i < layers * heads; ++i)

@@ -170,7 +170,7 @@ SweepRows ablationSweep(capture::TransformerModel& model, const std::vector<int6
     const at::Tensor prompt =
         at::tensor(ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);  // [1, pos]
     for (int64_t start = 0; start < n; start += options.batchSize) {
-        if (options.progress.cancelled()) return SweepRows(0, width);
+        options.progress.check();
         const int64_t rows = std::min(options.batchSize, n - start);
         std::vector<HeadSet> batch;
         int64_t first = layers;

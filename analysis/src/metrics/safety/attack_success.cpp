@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <limits>
 #include <map>
 #include <optional>
 
@@ -52,7 +51,7 @@ std::vector<std::vector<std::string>> generateAblated(
     for (const auto& [length, work] : byLength) {
         for (std::size_t start = 0; start < work.size();
              start += static_cast<std::size_t>(settings.batchSize)) {
-            if (settings.progress.cancelled()) return {};
+            settings.progress.check();
             const std::size_t rows =
                 std::min(work.size() - start, static_cast<std::size_t>(settings.batchSize));
             std::vector<int64_t> flat;
@@ -71,7 +70,7 @@ std::vector<std::vector<std::string>> generateAblated(
                 addAblationHooks(scope, model, perElement, spec);
                 tokens = capture::generate(model, ids, options).tokens.contiguous();
             }
-            if (settings.progress.cancelled()) return {};
+            settings.progress.check();
             for (std::size_t r = 0; r < rows; ++r) {
                 const int64_t* row = tokens[static_cast<int64_t>(r)].data_ptr<int64_t>();
                 std::vector<int64_t> kept;
@@ -94,9 +93,8 @@ double attackSuccessRate(capture::TransformerModel& model, const capture::Tokeni
     std::vector<std::vector<int64_t>> ids;
     for (const auto& p : prompts)
         ids.push_back(tokenizer.encode(p).ids);
-    const auto texts = generateAblated(model, tokenizer, ids, {heads}, spec, settings);
-    if (texts.empty()) return std::numeric_limits<double>::quiet_NaN();
-    return attackSuccessRate(texts[0], settings.compatReference);
+    return attackSuccessRate(generateAblated(model, tokenizer, ids, {heads}, spec, settings)[0],
+                             settings.compatReference);
 }
 
 }  // namespace attnscope::analysis

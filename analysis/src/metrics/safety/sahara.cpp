@@ -57,7 +57,6 @@ public:
         const auto r = saharaSweep(ctx.model, prompts, static_cast<int>(steps), spec, options);
 
         MetricResult result;
-        result.cancelled = r.cancelled;
         const int layers = static_cast<int>(ctx.model.config().nLayers);
         const int heads = maskHeadCount(ctx.model, spec.target);
         result.scores = r.stepScores.empty()

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
-#include <stdexcept>
 
 #include "attnscope/analysis/gships.h"
 #include "attnscope/analysis/sahara_search.h"
@@ -16,12 +14,8 @@
 namespace attnscope::analysis {
 namespace {
 
-bool cancelled(const GShipsOptions& o) {
-    return o.progress.cancelled();
-}
-
-// ablated[a] = M_A of sets[a]: row n is prompt n's final state with sets[a] ablated.
-// Empty when cancelled.
+// ablated[a] = M_A of sets[a]: row n is prompt n's final state with sets[a] ablated. The sweeps
+// throw capture::Cancelled when cancelled.
 std::vector<SweepRows> ablatedStates(capture::TransformerModel& model,
                                      const std::vector<std::vector<int64_t>>& prompts,
                                      const std::vector<HeadSet>& sets, const AblationSpec& spec,
@@ -36,7 +30,6 @@ std::vector<SweepRows> ablatedStates(capture::TransformerModel& model,
         sweep.progress = options.progress.part(double(p) / double(n), double(p + 1) / double(n));
         const SweepRows rows =
             ablationSweep(model, prompts[static_cast<std::size_t>(p)], sets, spec, sweep);
-        if (rows.rows() == 0 || cancelled(options)) return {};
         for (std::size_t a = 0; a < sets.size(); ++a)
             out[a].row(p) = rows.row(static_cast<Eigen::Index>(a));
     }
@@ -52,8 +45,7 @@ double angle(const SweepRows& base, const SweepRows& ablated, int rank) {
 SweepRows finalHiddenStates(capture::TransformerModel& model,
                             const std::vector<std::vector<int64_t>>& prompts, const HeadSet& heads,
                             const AblationSpec& spec, const GShipsOptions& options) {
-    auto states = ablatedStates(model, prompts, {heads}, spec, options);
-    return states.empty() ? SweepRows(0, model.config().dModel) : states[0];
+    return ablatedStates(model, prompts, {heads}, spec, options)[0];
 }
 
 std::vector<double> gshipsOfSets(capture::TransformerModel& model,
@@ -64,9 +56,7 @@ std::vector<double> gshipsOfSets(capture::TransformerModel& model,
     GShipsOptions quiet = options;
     quiet.progress = capture::Progress({}, options.progress.token());
     const SweepRows base = finalHiddenStates(model, prompts, {}, spec, quiet);
-    if (base.rows() == 0) return {};
     const auto ablated = ablatedStates(model, prompts, sets, spec, options);
-    if (ablated.empty()) return {};
     std::vector<double> out;
     for (const auto& m : ablated)
         out.push_back(angle(base, m, options.rank));
@@ -89,10 +79,6 @@ SaharaSweepResult saharaSweep(capture::TransformerModel& model,
     quiet.progress = capture::Progress({}, options.progress.token());
     const SweepRows base = finalHiddenStates(model, prompts, {}, spec, quiet);
     SaharaSweepResult result;
-    if (base.rows() == 0) {
-        result.cancelled = true;
-        return result;
-    }
 
     // saharaSearch asks for GShips(S u {h}) one candidate at a time, S first; the first request
     // of a step evaluates every candidate of that step in batched sweeps.
@@ -122,25 +108,16 @@ SaharaSweepResult saharaSweep(capture::TransformerModel& model,
             const auto ablated = ablatedStates(model, prompts, candidates, spec, stepOptions);
             ++stepIndex;
             for (std::size_t c = 0; c < added.size(); ++c)
-                stepScores[{added[c].layer, added[c].head}] =
-                    ablated.empty() ? std::numeric_limits<double>::quiet_NaN()
-                                    : angle(base, ablated[c], options.rank);
+                stepScores[{added[c].layer, added[c].head}] = angle(base, ablated[c], options.rank);
         }
         return stepScores.at({set.back().layer, set.back().head});
     };
-    try {
-        // The sweeps report progress per step (above); the search only polls the token.
-        SaharaResult r = saharaSearch(layers, heads, steps, score,
-                                      capture::Progress({}, options.progress.token()));
-        result.selected = r.selected;
-        result.stepScores = r.stepScores;
-    } catch (const capture::Cancelled&) {
-        result.cancelled = true;
-    } catch (const std::runtime_error&) {
-        if (!cancelled(options)) throw;
-        result.cancelled = true;
-    }
-    if (!result.stepScores.empty() && !result.cancelled)
+    // The sweeps report progress per step (above); the search only polls the token.
+    SaharaResult r =
+        saharaSearch(layers, heads, steps, score, capture::Progress({}, options.progress.token()));
+    result.selected = r.selected;
+    result.stepScores = r.stepScores;
+    if (!result.stepScores.empty())
         result.selectedScore = result.stepScores.back().at(result.selected.back());
     return result;
 }

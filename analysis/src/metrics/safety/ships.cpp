@@ -59,10 +59,6 @@ public:
                                                  double(i + 1) / double(prompts.size()));
             const SweepRows base = ablationSweep(model, prompts[i], {HeadSet{}}, spec, options);
             const SweepRows ablated = ablationSweep(model, prompts[i], variants, spec, options);
-            if (base.rows() == 0 || ablated.rows() == 0 || ctx.cancelled()) {
-                result.cancelled = true;
-                break;
-            }
             const std::vector<float> p(base.row(0).data(), base.row(0).data() + base.cols());
             HeadTable table(layers, heads);
             for (std::size_t v = 0; v < variants.size(); ++v) {

@@ -39,10 +39,7 @@ public:
         MetricResult r;
         at::NoGradGuard noGrad;
         for (std::size_t i = 0; i < ctx.data.items.size(); ++i) {
-            if (ctx.cancelled()) {
-                r.cancelled = true;
-                break;
-            }
+            ctx.progress.check();
             const auto ids = itemIds(ctx, ctx.data.items[i], p.integer("max_tokens"));
             if (ids.empty()) continue;
             const at::Tensor row =

@@ -158,11 +158,6 @@ struct ScoreRequest {
 /// alone.
 ScoreRequest scoreRequestOf(const HeadScores& scores);
 
-struct ScoreOutcome {
-    HeadScores scores;  ///< per query head (a KV-head table is expanded)
-    bool cancelled = false;
-};
-
 /// What a session file restores besides its runs.
 struct SessionDocument {
     std::string modelPath;
@@ -228,8 +223,9 @@ public:
     AblationCurve ablationCurve(const AblationCurveRequest& request,
                                 const capture::Progress& progress = {});
 
-    /// Runs a registry metric. A cancelled metric returns with `cancelled` set.
-    ScoreOutcome score(const ScoreRequest& request, const capture::Progress& progress = {});
+    /// Runs a registry metric; its scores per query head (a KV-head table is expanded). Throws
+    /// capture::Cancelled when cancelled, like every other job: there is no partial result.
+    HeadScores score(const ScoreRequest& request, const capture::Progress& progress = {});
 
     /// Runs `request` once, streaming the hooks it selects into the capture file `path` (atomic:
     /// the file appears complete or not at all). Throws capture::InputError for an empty prompt,

@@ -29,6 +29,11 @@ struct HeadRole {
     std::vector<std::pair<int64_t, int64_t>> heads;
     double penalty = 0.0;
     int64_t dropout = 0;
+    /// The dropout acts at every prompt position instead of the decision positions only: what
+    /// the safety analyses' ablation does (Ships, Sahara and the attack-success rate scale a
+    /// head's query at every position), so that neither the decision nor the prompt's final
+    /// hidden state (Sahara's subspace) hinges on another head.
+    bool dropoutWholePrompt = false;
     bool active() const { return penalty > 0 || dropout > 0; }
 };
 

@@ -1,0 +1,214 @@
+// The trainer's safety role (HeadRole with dropoutWholePrompt): the dropped heads attend
+// uniformly at every prompt position, as the safety analyses' query ablation makes them do, so
+// that the refusal and the prompt's final hidden state (what Sahara compares) hinge on the
+// chosen head alone. Checked through the loss the trainer reports for its first step, against
+// the loss of the same batch computed here with the heads made uniform by a hook of our own.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <iostream>
+
+#include "attnscope/app/demo/demo_recipe.h"
+#include "attnscope/app/demo/demo_trainer.h"
+#include "attnscope/capture/hook_registry.h"
+#include "attnscope/capture/transformer_model.h"
+
+using namespace attnscope::app::demo;
+
+namespace {
+
+const DemoVocabulary& vocab() {
+    static const DemoVocabulary v;
+    return v;
+}
+
+// A small refusal-only run whose designated safety head is layer 0 head 1, with every other
+// head dropped (so that which heads are dropped is not left to the trainer's random draw).
+TrainOptions safetyOptions(bool wholePrompt) {
+    TrainOptions o;
+    o.seed = 13;
+    o.steps = 1;
+    o.shape.layers = 2;
+    o.shape.heads = 4;
+    o.shape.dModel = 64;
+    o.shape.dMlp = 64;
+    o.shape.context = 128;
+    o.batch = {0, 0, 0, 8};
+    o.warmupSteps = 0;
+    o.logEvery = 1;
+    o.evalEvery = 0;
+    o.evalExamples = 8;
+    o.safety.heads = {{0, 1}};
+    o.safety.penalty = 1.0;
+    o.safety.dropout = o.shape.layers * o.shape.heads - 1;
+    o.safety.dropoutWholePrompt = wholePrompt;
+    return o;
+}
+
+// Mean token cross-entropy of the examples' supervised positions, with every head other than
+// layer 0 head 1 attending uniformly (over the causal prefix) at the rows `dropped(example)`.
+double lossWithUniformHeads(attnscope::capture::TransformerModel& model,
+                            const std::vector<Example>& examples,
+                            const std::function<std::vector<int64_t>(const Example&)>& dropped) {
+    at::NoGradGuard noGrad;
+    double sum = 0;
+    int64_t count = 0;
+    for (const Example& ex : examples) {
+        const std::vector<int64_t> rows = dropped(ex);
+        attnscope::capture::HookScope scope(model.hooks());
+        scope.addMatching(
+            "blocks.*.attn.hook_pattern",
+            [&](at::Tensor& p, const attnscope::capture::HookContext& ctx) {
+                at::Tensor edited = p.clone();
+                for (int64_t h = 0; h < edited.size(1); ++h) {
+                    if (ctx.layer == 0 && h == 1) continue;
+                    for (const int64_t q : rows) {
+                        edited[0][h][q].zero_();
+                        edited[0][h][q].slice(0, 0, q + 1).fill_(1.0 / static_cast<double>(q + 1));
+                    }
+                }
+                p = edited;
+            });
+        attnscope::capture::ForwardOptions all;
+        all.allLogits = true;
+        const at::Tensor logits =
+            model.forward(at::tensor(ex.tokens, at::kLong).unsqueeze(0), all)[0].to(at::kDouble);
+        const at::Tensor logProbs = at::log_softmax(logits, -1);
+        for (size_t t = 0; t < ex.targets.size(); ++t) {
+            if (ex.targets[t] == kNoTarget) continue;
+            sum -= logProbs[static_cast<int64_t>(t)][ex.targets[t]].item<double>();
+            ++count;
+        }
+    }
+    return sum / static_cast<double>(count);
+}
+
+TEST(DemoSafetyRole, WholePromptDropoutMakesTheOtherHeadsUniformAtEveryPromptPosition) {
+    // The first step's refusal batch, drawn as the trainer draws it, and a model trained a
+    // little without the role (an untrained one attends almost uniformly everywhere already).
+    const TrainOptions o = safetyOptions(true);
+    const TaskGenerator generator(vocab(), o.tasks);
+    Rng rng(o.seed);
+    std::vector<Example> batch;
+    for (int64_t i = 0; i < o.batch[taskIndex(TaskKind::Refusal)]; ++i)
+        batch.push_back(generator.make(TaskKind::Refusal, rng, Split::Train, o.tasks.maxPairs));
+    TrainOptions pretrain = o;
+    pretrain.seed = o.seed + 1;
+    pretrain.steps = 80;
+    pretrain.learningRate = pretrain.minLearningRate = 3e-3;
+    pretrain.safety = {};
+    auto model = trainDemoModel(pretrain, vocab()).model;
+
+    const double wholePrompt = lossWithUniformHeads(*model, batch, [](const Example& ex) {
+        std::vector<int64_t> rows;
+        for (int64_t q = 0; q < ex.promptLength; ++q)
+            rows.push_back(q);
+        return rows;
+    });
+    const double markerOnly = lossWithUniformHeads(
+        *model, batch, [](const Example& ex) { return std::vector<int64_t>{ex.promptLength - 1}; });
+    std::cout << "[safety] first-step refusal loss, other heads uniform over the prompt "
+              << wholePrompt << ", at the answer marker only " << markerOnly << "\n";
+    // The two ablations are told apart by this batch and model.
+    ASSERT_GT(std::abs(wholePrompt - markerOnly), 1e-3);
+
+    auto firstLoss = [&](bool whole) {
+        TrainOptions tune = safetyOptions(whole);
+        tune.initialModel = model;
+        tune.learningRate = tune.minLearningRate = 1e-12;
+        return trainDemoModel(tune, vocab()).firstLoss[taskIndex(TaskKind::Refusal)];
+    };
+    EXPECT_NEAR(firstLoss(true), wholePrompt, 1e-4);
+    EXPECT_NEAR(firstLoss(false), markerOnly, 1e-4);
+}
+
+// Fraction of the harmful requests whose first answer token (the refusal's "I") is no longer the
+// greedy prediction at the answer marker when `head` attends uniformly at every prompt position
+// (what Ships' and Sahara's query ablation does).
+double refusalsBrokenBy(attnscope::capture::TransformerModel& model,
+                        const std::vector<Example>& harmful, std::pair<int64_t, int64_t> head) {
+    at::NoGradGuard noGrad;
+    int broken = 0;
+    for (const Example& ex : harmful) {
+        const std::vector<int64_t> prompt(ex.tokens.begin(), ex.tokens.begin() + ex.promptLength);
+        attnscope::capture::HookScope scope(model.hooks());
+        scope.addMatching("blocks.*.attn.hook_pattern",
+                          [&](at::Tensor& p, const attnscope::capture::HookContext& ctx) {
+                              if (ctx.layer != head.first) return;
+                              const int64_t t = p.size(2);
+                              const at::Tensor uniform =
+                                  at::ones({t, t}).tril() /
+                                  at::arange(1, t + 1, at::kFloat).unsqueeze(1);
+                              at::Tensor edited = p.clone();
+                              edited[0][head.second] = uniform;
+                              p = edited;
+                          });
+        const at::Tensor logits = model.forward(at::tensor(prompt, at::kLong).unsqueeze(0));
+        broken += logits.reshape({-1}).argmax().item<int64_t>() != ex.tokens[ex.promptLength];
+    }
+    return static_cast<double>(broken) / static_cast<double>(harmful.size());
+}
+
+struct RefusalHeads {
+    double safetyHead = 0;  // refusals broken by ablating layer 0 head 1
+    double worstOther = 0;  // the most any other single head breaks
+    double accuracy = 0;    // validation accuracy of the refusal task
+};
+
+RefusalHeads trainRefusal(bool withRole) {
+    TrainOptions o = safetyOptions(true);
+    o.steps = 300;
+    o.batch = {0, 0, 0, 16};
+    o.learningRate = o.minLearningRate = 3e-3;
+    o.warmupSteps = 20;
+    o.safety.penalty = withRole ? 30.0 : 0.0;
+    o.safety.dropout = withRole ? 3 : 0;
+    const TrainResult r = trainDemoModel(o, vocab());
+    std::vector<Example> harmful;
+    for (const Example& ex :
+         validationExamples(TaskGenerator(vocab(), o.tasks), TaskKind::Refusal, 64, 5))
+        if (ex.harmful) harmful.push_back(ex);
+    EXPECT_GE(harmful.size(), 16u);
+    RefusalHeads out;
+    out.accuracy = r.accuracy[taskIndex(TaskKind::Refusal)];
+    for (int64_t l = 0; l < o.shape.layers; ++l)
+        for (int64_t h = 0; h < o.shape.heads; ++h) {
+            const double broken = refusalsBrokenBy(*r.model, harmful, {l, h});
+            std::cout << "[safety] " << (withRole ? "role" : "no role") << ": head " << l << "."
+                      << h << " ablated breaks " << broken << " of the refusals\n";
+            if (l == 0 && h == 1)
+                out.safetyHead = broken;
+            else
+                out.worstOther = std::max(out.worstOther, broken);
+        }
+    return out;
+}
+
+TEST(DemoSafetyRole, TrainingWithTheRoleMakesTheRefusalHingeOnTheSafetyHeadAlone) {
+    const RefusalHeads with = trainRefusal(true);
+    EXPECT_GE(with.accuracy, 0.9);
+    EXPECT_GE(with.safetyHead, 0.5);
+    EXPECT_LE(with.worstOther, 0.05);
+    // The role is the penalty's and the dropout's doing: the same run without them does not
+    // make layer 0 head 1 the one head the refusal hinges on.
+    const RefusalHeads without = trainRefusal(false);
+    EXPECT_FALSE(without.safetyHead >= 0.5 && without.worstOther <= 0.05);
+}
+
+TEST(DemoSafetyRole, TheRecipesSafetyPhasesDropHeadsOverTheWholePrompt) {
+    int64_t safetyPhases = 0;
+    for (const TrainPhase& phase : demoRecipe()) {
+        if (!phase.options.safety.active()) continue;
+        ++safetyPhases;
+        EXPECT_TRUE(phase.options.safety.dropoutWholePrompt) << phase.name;
+        EXPECT_GT(phase.options.safety.dropout, 0) << phase.name;
+        // The retrieval role's dropout stays at the answer positions, where the retrieval
+        // experiments mask heads (decode steps only).
+        EXPECT_FALSE(phase.options.retrieval.dropoutWholePrompt) << phase.name;
+    }
+    EXPECT_EQ(safetyPhases, 2);
+}
+
+}  // namespace
