@@ -1,17 +1,24 @@
 // Edge attribution and ACDC (spec 6.7, 6.3, 6.9):
 // - EAP and EAP-IG (m = 5) over 100 pairs of 16 tokens on a GPT-2-small-shaped random model:
-//   seconds, and the share of the same-run matmul roof that the forward and backward passes
-//   reach (model FLOPs: 2·params·tokens per forward, twice that per backward). Goal: EAP-IG
-//   under a minute on 2 cores (the published GPU figure is 60 s for 1,000 pairs).
+//   seconds, forwards and backwards, and the share of the same-run matmul roof that they reach
+//   (model FLOPs: 2·weights·tokens per forward, twice that per backward). Goal: EAP-IG under a
+//   minute on 2 cores (the published GPU figure is 60 s for 1,000 pairs).
+// - With --model DIR: the same on a checkpoint folder in --dtype (EAP only unless --steps is
+//   given), e.g. a random Llama-2-7B-shaped bf16 checkpoint for 4 pairs of 16 tokens, with the
+//   peak RSS (issue 13: within 24 GiB).
 // - ACDC on the demo model's associative-recall pairs: seconds and patched forwards.
-// Usage: bench_edge_attribution [pairs=100] [acdc pairs=16] [acdc threshold=0.05]
+// Usage: bench_edge_attribution [--pairs N=100] [--tokens T=16] [--steps M=5] [--model DIR]
+//          [--dtype float32|bfloat16] [--acdc-pairs N=16] [--acdc-threshold TAU=0.05] [--no-acdc]
 #include <ATen/ATen.h>
+#include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <random>
+#include <string>
 
 #include "attnscope/analysis/circuits/edge_patching.h"
 #include "attnscope/analysis/circuits/prompt_pairs.h"
@@ -20,6 +27,7 @@
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 
+#include "../bench_model.h"
 #include "../bench_timing.h"
 
 using namespace attnscope;
@@ -29,19 +37,81 @@ using attnscope::bench::secondsOf;
 
 namespace {
 
+struct Options {
+    int pairs = 100;
+    int tokens = 16;
+    int steps = 5;
+    bool stepsGiven = false;
+    std::string model;  ///< empty: the random GPT-2-small model
+    std::string dtype = "float32";
+    int acdcPairs = 16;
+    double acdcThreshold = 0.05;
+    bool acdc = true;
+};
+
+Options parseOptions(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "%s needs a value\n", flag.c_str());
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (flag == "--pairs") {
+            o.pairs = std::atoi(value().c_str());
+        } else if (flag == "--tokens") {
+            o.tokens = std::atoi(value().c_str());
+        } else if (flag == "--steps") {
+            o.steps = std::atoi(value().c_str());
+            o.stepsGiven = true;
+        } else if (flag == "--model") {
+            o.model = value();
+        } else if (flag == "--dtype") {
+            o.dtype = value();
+        } else if (flag == "--acdc-pairs") {
+            o.acdcPairs = std::atoi(value().c_str());
+        } else if (flag == "--acdc-threshold") {
+            o.acdcThreshold = std::atof(value().c_str());
+        } else if (flag == "--no-acdc") {
+            o.acdc = false;
+        } else {
+            std::fprintf(stderr, "unknown option %s (see the comment at the top of %s)\n",
+                         flag.c_str(), __FILE__);
+            std::exit(2);
+        }
+    }
+    if (o.pairs < 1 || o.tokens < 2 || o.steps < 0) {
+        std::fprintf(stderr, "--pairs must be >= 1, --tokens >= 2 and --steps >= 0\n");
+        std::exit(2);
+    }
+    return o;
+}
+
 // CPU seconds of the whole process: on a machine shared with other jobs the wall time of a
 // step mostly measures the others; CPU time / threads is what it would take alone.
 double cpuSeconds() {
     return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
 }
 
-// GFLOP/s of float32 matmuls of the shapes a 16-token batch of 32 pairs runs (512 rows):
-// best over shapes of the best of several runs.
-double matmulRoof() {
+double peakRssGiB() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB
+}
+
+// GFLOP/s of the model's own matmul shapes (qkv, MLP up, MLP down) in its dtype, for `rows`
+// rows (one batch of tokens): best over shapes of the best of several runs.
+double matmulRoof(const capture::ModelConfig& c, int64_t rows, at::ScalarType dtype) {
     double best = 0;
-    const int64_t shapes[][3] = {{512, 768, 2304}, {512, 768, 3072}, {512, 3072, 768}};
+    const int64_t qkv = c.headDim * (c.nHeads + 2 * c.nKvHeads);
+    const int64_t shapes[][3] = {
+        {rows, c.dModel, qkv}, {rows, c.dModel, c.dMlp}, {rows, c.dMlp, c.dModel}};
     for (const auto& s : shapes) {
-        const at::Tensor a = at::randn({s[0], s[1]}), b = at::randn({s[1], s[2]});
+        const at::Tensor a = at::randn({s[0], s[1]}).to(dtype),
+                         b = at::randn({s[1], s[2]}).to(dtype);
         at::Tensor out = at::matmul(a, b);
         for (int i = 0; i < 8; ++i) {
             const double t = secondsOf([&] { at::matmul_out(out, a, b); });
@@ -49,6 +119,17 @@ double matmulRoof() {
         }
     }
     return best;
+}
+
+// Model FLOPs of one forward over `pairs` prompts of `tokens` tokens: 2 · layer weights · tokens,
+// attention scores and values, and the unembedding at the last position.
+double forwardFlops(const capture::ModelConfig& c, int pairs, int tokens) {
+    const double D = double(c.dModel), M = double(c.dMlp), d = double(c.headDim);
+    const double H = double(c.nHeads), K = double(c.nKvHeads), T = tokens;
+    const double mlpMatrices = c.mlp == capture::MlpKind::Gelu ? 2 : 3;
+    const double perToken =
+        double(c.nLayers) * 2 * (D * d * (2 * H + 2 * K) + mlpMatrices * D * M + 2 * T * H * d);
+    return double(pairs) * (T * perToken + 2 * D * double(c.vocabSize));
 }
 
 std::vector<PromptPair> randomPairs(int64_t vocab, int count, int length) {
@@ -66,47 +147,62 @@ std::vector<PromptPair> randomPairs(int64_t vocab, int count, int length) {
     return pairs;
 }
 
-void attribution(int pairCount) {
-    const auto config = capture::parseModelConfig(
-        R"({"architectures":["GPT2LMHeadModel"],"vocab_size":50257,"n_positions":1024,
-            "n_embd":768,"n_layer":12,"n_head":12})",
-        "bench");
-    auto model =
-        std::make_shared<capture::TransformerModel>(config, at::TensorOptions().dtype(at::kFloat));
-    {
-        at::NoGradGuard noGrad;
-        for (auto& p : model->parameters())
-            p.normal_(0.0, 0.02);
-    }
-    const int length = 16;
-    const auto pairs = randomPairs(config.vocabSize, pairCount, length);
-    const double roof = matmulRoof();
-    std::printf("matmul roof            %7.1f GFLOP/s (best of the forward's GEMM shapes)\n", roof);
+void attribution(const Options& o) {
+    std::shared_ptr<capture::TransformerModel> model;
+    const double loadSeconds = secondsOf([&] {
+        if (o.model.empty()) {
+            model = bench::randomGpt2Small();
+        } else {
+            capture::LoadOptions load;
+            load.dtype = capture::parseComputeDType(o.dtype);
+            model = app::openModel(o.model, load).model;
+        }
+    });
+    const auto& config = model->config();
+    const at::ScalarType dtype = model->tensorOptions().dtype().toScalarType();
+    std::printf(
+        "model                  %s, %lld layers, d_model %lld, %s: loaded in %.2f s, "
+        "peak RSS %.2f GiB\n",
+        o.model.empty() ? "random GPT-2 small" : o.model.c_str(),
+        static_cast<long long>(config.nLayers), static_cast<long long>(config.dModel),
+        std::string(c10::toString(dtype)).c_str(), loadSeconds, peakRssGiB());
+    const auto pairs = randomPairs(config.vocabSize, o.pairs, o.tokens);
+    EdgePatchingOptions patching;
+    const int batchPairs = static_cast<int>(std::min<int64_t>(patching.batchSize, o.pairs));
+    const int batches = (o.pairs + batchPairs - 1) / batchPairs;
+    const double roof = matmulRoof(config, int64_t(batchPairs) * o.tokens, dtype);
+    std::printf("matmul roof            %7.1f GFLOP/s (best of the model's GEMM shapes, %d rows)\n",
+                roof, batchPairs * o.tokens);
 
     std::unique_ptr<EdgePatcher> patcher;
     const double cacheSeconds =
-        secondsOf([&] { patcher = std::make_unique<EdgePatcher>(*model, pairs); });
-    std::printf("graph                  %lld edges; %d pairs of %d tokens\n",
-                static_cast<long long>(patcher->graph().edgeCount()), pairCount, length);
-    std::printf("clean+corrupted cache  %7.2f s (2 forwards)\n", cacheSeconds);
+        secondsOf([&] { patcher = std::make_unique<EdgePatcher>(*model, pairs, patching); });
+    std::printf("graph                  %lld edges; %d pairs of %d tokens in %d batches\n",
+                static_cast<long long>(patcher->graph().edgeCount()), o.pairs, o.tokens, batches);
+    std::printf(
+        "clean+corrupted cache  %7.2f s (%d forwards: clean, corrupted, empty circuit), "
+        "peak RSS %.2f GiB\n",
+        cacheSeconds, 3 * batches, peakRssGiB());
 
-    // Model FLOPs of one forward over every pair: 2 · non-embedding params · tokens, attention
-    // scores and values, and the unembedding at the last position.
-    const double L = 12, D = 768, M = 3072, T = length, tokens = double(pairCount) * length;
-    const double forwardFlops = tokens * L * (2 * 4 * D * D + 2 * 2 * D * M + 2 * 2 * T * D) +
-                                double(pairCount) * 2 * D * double(config.vocabSize);
-    for (int steps : {0, 5}) {
+    const double forward = forwardFlops(config, o.pairs, o.tokens);
+    std::vector<int> stepsToRun{0};
+    if (o.steps > 0 && (o.model.empty() || o.stepsGiven)) stepsToRun.push_back(o.steps);
+    for (int steps : stepsToRun) {
         const double cpu0 = cpuSeconds();
         const double seconds = secondsOf([&] { patcher->attributionScores(steps); });
         const double cpu = cpuSeconds() - cpu0;
-        const int passes = std::max(steps, 1);
         // Each pass is a forward and a backward (about twice a forward); EAP-IG adds a clean
         // forward for the activation differences.
-        const double flops = passes * 3 * forwardFlops + (steps ? forwardFlops : 0);
-        std::printf("%-22s %7.2f s wall, %7.2f s CPU  %6.1f GFLOP/s = %4.0f%% of the roof\n",
-                    steps ? "EAP-IG (m = 5)" : "EAP", seconds, cpu, flops / seconds / 1e9,
-                    100.0 * flops / seconds / 1e9 / roof);
+        const int passes = std::max(steps, 1);
+        const double flops = passes * 3 * forward + (steps ? forward : 0);
+        const std::string name = steps ? "EAP-IG (m = " + std::to_string(steps) + ")" : "EAP";
+        std::printf(
+            "%-22s %7.2f s wall, %7.2f s CPU, %d forwards + %d backwards  %6.1f GFLOP/s "
+            "= %4.0f%% of the roof, peak RSS %.2f GiB\n",
+            name.c_str(), seconds, cpu, batches * (passes + (steps ? 1 : 0)), batches * passes,
+            flops / seconds / 1e9, 100.0 * flops / seconds / 1e9 / roof, peakRssGiB());
     }
+    if (!o.model.empty()) return;
     std::vector<uint8_t> kept(static_cast<size_t>(patcher->graph().edgeCount()), 1);
     for (size_t e = 0; e < kept.size(); e += 2)
         kept[e] = 0;
@@ -136,10 +232,17 @@ void acdcOnDemo(int pairCount, double threshold) {
 
 int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    const Options options = parseOptions(argc, argv);
     const int threads = capture::configureThreads();
     at::manual_seed(0);
     std::printf("threads                %d\n", threads);
-    attribution(argc > 1 ? std::atoi(argv[1]) : 100);
-    acdcOnDemo(argc > 2 ? std::atoi(argv[2]) : 16, argc > 3 ? std::atof(argv[3]) : 0.05);
+    try {
+        attribution(options);
+        if (options.acdc && options.model.empty())
+            acdcOnDemo(options.acdcPairs, options.acdcThreshold);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_edge_attribution: %s\n", e.what());
+        return 1;
+    }
     return 0;
 }

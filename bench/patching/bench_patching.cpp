@@ -16,6 +16,7 @@
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 
+#include "../bench_model.h"
 #include "../bench_timing.h"
 
 using namespace attnscope;
@@ -29,17 +30,8 @@ int main(int argc, char** argv) {
     const int64_t chunk = argc > 2 ? std::atoll(argv[2]) : 0;
     const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
     at::manual_seed(0);
-    const auto config = capture::parseModelConfig(
-        R"({"architectures":["GPT2LMHeadModel"],"vocab_size":50257,"n_positions":1024,
-            "n_embd":768,"n_layer":12,"n_head":12})",
-        "bench");
-    auto model =
-        std::make_shared<capture::TransformerModel>(config, at::TensorOptions().dtype(at::kFloat));
-    {
-        at::NoGradGuard noGrad;
-        for (auto& p : model->parameters())
-            p.normal_(0.0, 0.02);
-    }
+    auto model = bench::randomGpt2Small();
+    const capture::ModelConfig& config = model->config();
     PromptPair pair;
     const at::Tensor ids = at::randint(0, config.vocabSize, {T}, at::kLong);
     pair.clean.assign(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + T);

@@ -25,6 +25,7 @@
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/plugins/plugin_host.h"
 
+#include "../bench_model.h"
 #include "../bench_timing.h"
 
 using namespace attnscope;
@@ -37,14 +38,8 @@ int main(int argc, char** argv) {
     const int64_t T = argc > 1 ? std::atoll(argv[1]) : 256;
     at::NoGradGuard noGrad;
     at::manual_seed(0);
-    const capture::ModelConfig c = capture::parseModelConfig(
-        R"({"architectures":["GPT2LMHeadModel"],"vocab_size":50257,"n_positions":1024,
-            "n_embd":768,"n_layer":12,"n_head":12})",
-        "bench");
-    auto model =
-        std::make_shared<capture::TransformerModel>(c, at::TensorOptions().dtype(at::kFloat));
-    for (auto& p : model->parameters())
-        p.normal_(0.0, 0.02);
+    auto model = bench::randomGpt2Small();
+    const capture::ModelConfig& c = model->config();
     const at::Tensor ids =
         at::randint(0, c.vocabSize, {1, T}, at::TensorOptions().dtype(at::kLong));
 

@@ -18,6 +18,7 @@
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 
+#include "../bench_model.h"
 #include "../bench_timing.h"
 
 using namespace attnscope::capture;
@@ -65,13 +66,8 @@ int main(int argc, char** argv) {
     }
     std::printf("roof                    %6.1f GFLOP/s  (best of the shapes)\n", roof);
 
-    const ModelConfig c = parseModelConfig(
-        R"({"architectures":["GPT2LMHeadModel"],"vocab_size":50257,"n_positions":1024,
-            "n_embd":768,"n_layer":12,"n_head":12})",
-        "bench");
-    auto model = std::make_shared<TransformerModel>(c, at::TensorOptions().dtype(at::kFloat));
-    for (auto& p : model->parameters())
-        p.normal_(0.0, 0.02);
+    auto model = attnscope::bench::randomGpt2Small();
+    const ModelConfig& c = model->config();
     const at::Tensor ids =
         at::randint(0, c.vocabSize, {1, T}, at::TensorOptions().dtype(at::kLong));
 
