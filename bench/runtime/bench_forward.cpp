@@ -51,7 +51,9 @@ int main(int argc, char** argv) {
         model->forward(ids);
         cache.clear();  // inside the timing: freeing the patterns is part of the cost
     };
-    model->forward(ids);  // warm-up: allocator, thread pool, first-touch of the weights
+    // The first forward pays what a whole process pays once: the allocator's first touch of
+    // every activation buffer and of the weights, and the thread pool's start.
+    const double first = secondsOf([&] { model->forward(ids); });
     capturedForward();
     Timing bare, captured;
     for (int i = 0; i < 7; ++i) {
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(T), bare.best(), best, 100 * best / roof);
     std::printf("                      median %.4f s  %.1f GFLOP/s  %.0f%% of roof\n",
                 bare.median(), median, 100 * median / roof);
+    std::printf("first forward (cold)    %.4f s  %.2fx the best\n", first, first / bare.best());
     std::printf("forward + all patterns  best %.4f s  median %.4f s\n", captured.best(),
                 captured.median());
     std::printf("capture/bare            best %.3fx  median %.3fx\n", captured.best() / bare.best(),
