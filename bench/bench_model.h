@@ -7,14 +7,12 @@
 
 #include "attnscope/capture/model_config.h"
 #include "attnscope/capture/transformer_model.h"
+#include "bench_roof.h"
 
 namespace attnscope::bench {
 
 inline std::shared_ptr<capture::TransformerModel> randomGpt2Small() {
-    const capture::ModelConfig config = capture::parseModelConfig(
-        R"({"architectures":["GPT2LMHeadModel"],"vocab_size":50257,"n_positions":1024,
-            "n_embd":768,"n_layer":12,"n_head":12})",
-        "bench");
+    const capture::ModelConfig config = capture::parseModelConfig(kGpt2SmallConfigJson, "bench");
     auto model =
         std::make_shared<capture::TransformerModel>(config, at::TensorOptions().dtype(at::kFloat));
     at::NoGradGuard noGrad;

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "attnscope/capture/load_error.h"
@@ -231,6 +233,98 @@ TEST(ZeroCopyLoad, UnalignedTensorsAreCopiedAndReleasedPagesReadBack) {
     aligned.releasePages("big");
     EXPECT_TRUE(at::equal(view, big));
     EXPECT_TRUE(at::equal(aligned.view("small"), at::arange(5, at::kFloat)));
+}
+
+// `original` rewritten with its header padded so that the data region starts at an odd offset:
+// no weight in it is aligned for its dtype, so the loader takes its copy path (memcpy into owned
+// tensors of the same shape and layout) for every tensor.
+void writeUnalignedCopy(const fs::path& original, const fs::path& out) {
+    const std::string bytes = readFile(original);
+    uint64_t headerLength = 0;
+    for (int i = 0; i < 8; ++i)
+        headerLength |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+    std::string json = bytes.substr(8, headerLength);
+    while ((8 + json.size()) % 8 != 1)
+        json += ' ';
+    std::string length(8, '\0');
+    for (int i = 0; i < 8; ++i)
+        length[i] = static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff);
+    writeFile(out, length + json + bytes.substr(8 + headerLength));
+}
+
+TEST(ZeroCopyLoad, MappedModelGivesBitwiseTheLogitsOfTheCopyPath) {
+    ATTNSCOPE_REQUIRE_FIXTURE(llamaTiny());
+    const at::Tensor ids = at::arange(3, 40, at::kLong).unsqueeze(0);
+    for (const fs::path& fixture : {gpt2Tiny(), llamaTiny()}) {
+        TempDir dir;
+        fs::copy_file(fixture / "config.json", dir.path() / "config.json");
+        const fs::path file = dir.path() / "model.safetensors";
+        writeUnalignedCopy(fixture / "model.safetensors", file);
+        auto copied = loadModel(dir.path());
+        auto mapped = loadModel(fixture);
+        for (const auto& p : copied->parameters())
+            EXPECT_FALSE(insideMapping(p, file)) << fixture;
+        for (const auto& p : mapped->parameters())
+            EXPECT_TRUE(insideMapping(p, fixture / "model.safetensors")) << fixture;
+        ASSERT_EQ(SafetensorsFile(file).header().dataOffset % 2, 1u);
+        // The same bytes in the same layout: the same sums in the same order, bit for bit.
+        EXPECT_TRUE(at::equal(mapped->forward(ids), copied->forward(ids))) << fixture;
+    }
+}
+
+// The fixture's tensors in file order (fused parts stay back to back), as (name, owned copy).
+std::vector<std::pair<std::string, at::Tensor>> tensorsInFileOrder(const SafetensorsFile& f) {
+    std::vector<std::pair<const std::string*, const TensorInfo*>> entries;
+    for (const auto& [name, info] : f.header().tensors)
+        entries.emplace_back(&name, &info);
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.second->begin < b.second->begin; });
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& [name, info] : entries)
+        out.emplace_back(*name, f.read(*name));
+    return out;
+}
+
+TEST(ZeroCopyLoad, ShardedCheckpointWeightsAreViewsOfTheirShards) {
+    ATTNSCOPE_REQUIRE_FIXTURE(llamaTiny());
+    const SafetensorsFile single(llamaTiny() / "model.safetensors");
+    const at::Tensor ids = at::arange(5, 30, at::kLong).unsqueeze(0);
+    const at::Tensor expected = loadModel(llamaTiny())->forward(ids);
+    // Layer 1 in the second shard; `strayTensor` (when given) moves to the first one.
+    auto writeShards = [&](const fs::path& dir, const std::string& strayTensor) {
+        fs::copy_file(llamaTiny() / "config.json", dir / "config.json");
+        std::vector<std::pair<std::string, at::Tensor>> first, second;
+        nlohmann::json index;
+        for (auto& [name, tensor] : tensorsInFileOrder(single)) {
+            const bool late = name.find(".layers.1.") != std::string::npos && name != strayTensor;
+            (late ? second : first).emplace_back(name, tensor);
+            index["weight_map"][name] = late ? "b.safetensors" : "a.safetensors";
+        }
+        writeSafetensors(dir / "a.safetensors", first);
+        writeSafetensors(dir / "b.safetensors", second);
+        writeFile(dir / "model.safetensors.index.json", index.dump());
+    };
+
+    TempDir dir;
+    writeShards(dir.path(), "");
+    auto model = loadModel(dir.path());
+    const fs::path a = dir.path() / "a.safetensors", b = dir.path() / "b.safetensors";
+    for (const auto& p : model->parameters())
+        EXPECT_TRUE(insideMapping(p, a) || insideMapping(p, b));
+    EXPECT_TRUE(insideMapping(model->block(0).attn->wQkv, a));
+    EXPECT_TRUE(insideMapping(model->block(1).attn->wQkv, b));
+    EXPECT_TRUE(insideMapping(model->block(1).wIn, b));
+    EXPECT_TRUE(at::equal(model->forward(ids), expected));
+
+    // q in one shard and k, v in the other cannot be one view: the fused matrix is a copy.
+    TempDir split;
+    writeShards(split.path(), "model.layers.1.self_attn.q_proj.weight");
+    auto copied = loadModel(split.path());
+    const at::Tensor wQkv = copied->block(1).attn->wQkv;
+    EXPECT_FALSE(insideMapping(wQkv, split.path() / "a.safetensors"));
+    EXPECT_FALSE(insideMapping(wQkv, split.path() / "b.safetensors"));
+    EXPECT_TRUE(insideMapping(copied->block(1).attn->wO, split.path() / "b.safetensors"));
+    EXPECT_TRUE(at::equal(copied->forward(ids), expected));
 }
 
 TEST(ZeroCopyLoad, TruncatedAndOverlappingCheckpointsAreRefusedAsBefore) {

@@ -49,6 +49,32 @@ TEST(CliLens, LastLayerIsTheRunsPredictionAndEditsOnlyChangeLaterLayers) {
     EXPECT_NE(e["prob"][2], e["baseline_prob"][2]);
 }
 
+TEST(CliLens, SplitSpecialTokensReachesTheLensAsItReachesRun) {
+    // "the<eos>" ends on the special <eos> by default and is one unknown word with the flag
+    // (CliRun.SplitSpecialTokensAppliesToPrompts): the lens's last layer is `run`'s prediction
+    // for the same tokens in both cases, and the two inputs predict differently.
+    std::vector<json> lenses;
+    for (const bool split : {false, true}) {
+        std::vector<std::string> lensArgs{"lens",     "--model",  demoModel(),
+                                          "--prompt", "the<eos>", "--json"},
+            runArgs{"run",      "--model", demoModel(), "--prompt",
+                    "the<eos>", "--json",  "--top-k",   "1"};
+        if (split) {
+            lensArgs.push_back("--split-special-tokens");
+            runArgs.push_back("--split-special-tokens");
+        }
+        const ProcessResult lens = cli(lensArgs), run = cli(runArgs);
+        ASSERT_EQ(lens.exitCode, 0) << lens.err;
+        ASSERT_EQ(run.exitCode, 0) << run.err;
+        const json l = jsonOf(lens), top = jsonOf(run)["top_k"][0];
+        EXPECT_EQ(l["token_id"], top["id"]) << "split " << split;
+        EXPECT_NEAR(l["prob"].back().get<double>(), top["prob"].get<double>(), 1e-6)
+            << "split " << split;
+        lenses.push_back(l);
+    }
+    EXPECT_NE(lenses[0]["prob"], lenses[1]["prob"]);
+}
+
 TEST(CliLens, NeedsExactlyOnePrompt) {
     const ProcessResult r = cli({"lens", "--model", demoModel(), "--json"});
     EXPECT_EQ(r.exitCode, 2);
