@@ -20,7 +20,7 @@ class PromptPairsTest : public ::testing::Test {
 protected:
     std::unique_ptr<capture::Tokenizer> demo =
         capture::Tokenizer::fromModelFolder(attnscope::test::demoModelDir());
-    test::TempDir dir;
+    attnscope::test::TempDir dir;
 
     int64_t id(const std::string& word) const { return *demo->tokenToId(word); }
 
@@ -181,7 +181,7 @@ TEST_F(PromptPairsTest, DemoNeedlePairsAskForAnAbsentCity) {
 class Gpt2PairsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        const auto folder = test::fixturesDir() / "tokenizers/gpt2";
+        const auto folder = attnscope::test::fixturesDir() / "tokenizers/gpt2";
         ATTNSCOPE_REQUIRE_FIXTURE(folder);
         gpt2 = capture::Tokenizer::fromVocabAndMerges(folder / "vocab.json", folder / "merges.txt");
     }
