@@ -6,8 +6,11 @@
 #    sources are compiled in batches of ATTNSCOPE_UNITY_BATCH_SIZE, so that the headers are
 #    parsed and their templates instantiated once per batch instead of once per file. A source
 #    file shares one translation unit with others of its target: helpers in anonymous
-#    namespaces need names unique within the target. A file that cannot share (it defines
-#    macros others must not see) opts out with
+#    namespaces need names unique within the target (a duplicate is a compile error; an
+#    overload taking other types would silently join another file's overload set, so share the
+#    helper through a header instead of copying it: tests/support has file_bytes.h, temp_dir.h,
+#    fixture_paths.h, demo_model_dir.h). A file that cannot share (it defines macros others must
+#    not see) opts out with
 #      set_source_files_properties(file.cpp PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
 #    Configure with -DATTNSCOPE_UNITY_BUILD=OFF to check that every file compiles on its own.
 # 2. Shared precompiled headers: one LibTorch PCH per kind of target, built once, which every
