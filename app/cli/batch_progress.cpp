@@ -10,7 +10,7 @@
 namespace attnscope::app {
 namespace {
 
-std::string clock(double seconds) {
+std::string hoursMinutesSeconds(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) return "--:--";
     const long s = std::lround(seconds);
     char buffer[32];
@@ -42,7 +42,8 @@ void BatchProgress::drawBar(double fraction, const std::string& what) {
     const int width = 24, filled = static_cast<int>(fraction * width + 0.5);
     char stats[96];
     std::snprintf(stats, sizeof stats, "%3d%% %d/%d items  %.2f items/s  ETA %s",
-                  static_cast<int>(fraction * 100 + 0.5), m_done, m_todo, rate, clock(eta).c_str());
+                  static_cast<int>(fraction * 100 + 0.5), m_done, m_todo, rate,
+                  hoursMinutesSeconds(eta).c_str());
     m_err << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << stats
           << "  " << what.substr(0, 40) << "\033[K" << std::flush;
     m_drawn = true;

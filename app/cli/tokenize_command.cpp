@@ -32,7 +32,8 @@ struct Options {
     bool help = false;
 };
 
-struct UsageError {
+// Not cli_args.h's UsageError: this command prints its own usage with the message.
+struct TokenizeUsageError {
     std::string message;
 };
 
@@ -48,11 +49,11 @@ Options parse(const std::vector<std::string>& args) {
         }
         const auto value = [&]() -> std::string {
             if (inlineValue) return *inlineValue;
-            if (i + 1 >= args.size()) throw UsageError{name + " needs a value"};
+            if (i + 1 >= args.size()) throw TokenizeUsageError{name + " needs a value"};
             return args[++i];
         };
         const auto flag = [&] {
-            if (inlineValue) throw UsageError{name + " takes no value"};
+            if (inlineValue) throw TokenizeUsageError{name + " takes no value"};
         };
         if (name == "--model") {
             options.model = value();
@@ -72,13 +73,14 @@ Options parse(const std::vector<std::string>& args) {
         } else if (name == "--help" || name == "-h") {
             options.help = true;
         } else {
-            throw UsageError{"unknown argument '" + args[i] + "'"};
+            throw TokenizeUsageError{"unknown argument '" + args[i] + "'"};
         }
     }
     if (options.help) return options;
     if (options.model.has_value() == options.tokenizer.has_value())
-        throw UsageError{"give exactly one of --model DIR and --tokenizer FILE"};
-    if (!options.text) throw UsageError{"--text TEXT is required ('-' reads standard input)"};
+        throw TokenizeUsageError{"give exactly one of --model DIR and --tokenizer FILE"};
+    if (!options.text)
+        throw TokenizeUsageError{"--text TEXT is required ('-' reads standard input)"};
     return options;
 }
 
@@ -89,7 +91,7 @@ int runTokenizeCommand(const std::vector<std::string>& args, std::istream& in, s
     Options options;
     try {
         options = parse(args);
-    } catch (const UsageError& error) {
+    } catch (const TokenizeUsageError& error) {
         err << "error: " << error.message << '\n' << kUsage;
         return 2;
     }

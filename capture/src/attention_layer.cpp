@@ -21,10 +21,6 @@ at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tenso
     return x * c + rotated * s;
 }
 
-std::shared_ptr<HookPoint> hook(torch::nn::Module& m, const char* name, int64_t layer) {
-    return m.register_module(name, std::make_shared<HookPoint>(layer));
-}
-
 }  // namespace
 
 AttentionLayer::AttentionLayer(const ModelConfig& config, int64_t layer, at::TensorOptions options,
@@ -38,18 +34,18 @@ AttentionLayer::AttentionLayer(const ModelConfig& config, int64_t layer, at::Ten
                             false);
     if (config.outBias)
         bO = register_parameter("b_o", newWeight({config.dModel}, options, init), false);
-    hookQ = hook(*this, "hook_q", layer);
-    hookK = hook(*this, "hook_k", layer);
-    hookV = hook(*this, "hook_v", layer);
+    hookQ = registerHookPoint(*this, "hook_q", layer);
+    hookK = registerHookPoint(*this, "hook_k", layer);
+    hookV = registerHookPoint(*this, "hook_v", layer);
     // Learned-position models have them too (equal to hook_q/hook_k): q and k "after the
     // positional encoding" are what long-context captures store for every architecture.
-    hookRotQ = hook(*this, "hook_rot_q", layer);
-    hookRotK = hook(*this, "hook_rot_k", layer);
-    hookAttnScores = hook(*this, "hook_attn_scores", layer);
-    hookPattern = hook(*this, "hook_pattern", layer);
-    hookPatternLse = hook(*this, "hook_pattern_lse", layer);
-    hookZ = hook(*this, "hook_z", layer);
-    hookResult = hook(*this, "hook_result", layer);
+    hookRotQ = registerHookPoint(*this, "hook_rot_q", layer);
+    hookRotK = registerHookPoint(*this, "hook_rot_k", layer);
+    hookAttnScores = registerHookPoint(*this, "hook_attn_scores", layer);
+    hookPattern = registerHookPoint(*this, "hook_pattern", layer);
+    hookPatternLse = registerHookPoint(*this, "hook_pattern_lse", layer);
+    hookZ = registerHookPoint(*this, "hook_z", layer);
+    hookResult = registerHookPoint(*this, "hook_result", layer);
 }
 
 at::Tensor AttentionLayer::forward(const at::Tensor& x, const BlockInputs& in) {

@@ -7,10 +7,6 @@
 namespace attnscope::capture {
 namespace {
 
-std::shared_ptr<HookPoint> hook(torch::nn::Module& m, const char* name, int64_t layer) {
-    return m.register_module(name, std::make_shared<HookPoint>(layer));
-}
-
 at::Tensor activate(const std::string& name, const at::Tensor& x) {
     if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
         return at::gelu(x, "tanh");
@@ -36,12 +32,12 @@ TransformerBlock::TransformerBlock(const ModelConfig& config, int64_t layer,
     : m_config(config) {
     const int64_t D = config.dModel, M = config.dMlp;
     const bool layerNorm = config.norm == NormKind::LayerNorm;
-    hookResidPre = hook(*this, "hook_resid_pre", layer);
+    hookResidPre = registerHookPoint(*this, "hook_resid_pre", layer);
     norm1W = register_parameter("ln1_w", newWeight({D}, options, init, 1.0), false);
     if (layerNorm) norm1B = register_parameter("ln1_b", newWeight({D}, options, init), false);
     attn = register_module("attn", std::make_shared<AttentionLayer>(config, layer, options, init));
-    hookAttnOut = hook(*this, "hook_attn_out", layer);
-    hookResidMid = hook(*this, "hook_resid_mid", layer);
+    hookAttnOut = registerHookPoint(*this, "hook_attn_out", layer);
+    hookResidMid = registerHookPoint(*this, "hook_resid_mid", layer);
     norm2W = register_parameter("ln2_w", newWeight({D}, options, init, 1.0), false);
     if (layerNorm) norm2B = register_parameter("ln2_b", newWeight({D}, options, init), false);
     const int64_t inRows = config.mlp == MlpKind::GatedSilu ? 2 * M : M;
@@ -49,8 +45,8 @@ TransformerBlock::TransformerBlock(const ModelConfig& config, int64_t layer,
     if (config.mlpBias) bIn = register_parameter("b_in", newWeight({inRows}, options, init), false);
     wOut = register_parameter("w_out", newWeight({D, M}, options, init), false);
     if (config.mlpBias) bOut = register_parameter("b_out", newWeight({D}, options, init), false);
-    hookMlpOut = hook(*this, "hook_mlp_out", layer);
-    hookResidPost = hook(*this, "hook_resid_post", layer);
+    hookMlpOut = registerHookPoint(*this, "hook_mlp_out", layer);
+    hookResidPost = registerHookPoint(*this, "hook_resid_post", layer);
 }
 
 at::Tensor TransformerBlock::mlp(const at::Tensor& x) const {

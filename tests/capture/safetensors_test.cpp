@@ -13,36 +13,18 @@
 #include "attnscope/capture/safetensors_file.h"
 #include "attnscope/capture/safetensors_writer.h"
 #include "attnscope/capture/transformer_model.h"
+#include "file_bytes.h"
 #include "fixture_paths.h"
+#include "temp_dir.h"
 
 namespace attnscope::capture {
 namespace {
 
+using test::readFile;
+using test::writeFile;
+
 namespace fs = std::filesystem;
-
-class TempDir {
-public:
-    TempDir() {
-        path_ = fs::temp_directory_path() /
-                ("attnscope-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-        fs::create_directories(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-    static inline int counter_ = 0;
-};
-
-void writeFile(const fs::path& p, const std::string& bytes) {
-    std::ofstream(p, std::ios::binary) << bytes;
-}
-
-std::string readFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using test::TempDir;
 
 // A safetensors file from a header JSON and `dataBytes` zero bytes.
 std::string rawSafetensors(const std::string& json, std::size_t dataBytes) {

@@ -15,11 +15,15 @@
 #include "attnscope/capture/safetensors_writer.h"
 #include "attnscope/capture/transformer_block.h"
 #include "attnscope/capture/transformer_model.h"
+#include "file_bytes.h"
 #include "fixture_paths.h"
 #include "temp_dir.h"
 
 namespace attnscope::capture {
 namespace {
+
+using test::readFile;
+using test::writeFile;
 
 namespace fs = std::filesystem;
 using test::TempDir;
@@ -48,15 +52,6 @@ bool insideMapping(const at::Tensor& t, const fs::path& file) {
     for (const auto& [begin, end] : mappingsOf(file))
         if (p >= begin && p + t.nbytes() <= end) return true;
     return false;
-}
-
-void writeFile(const fs::path& p, const std::string& bytes) {
-    std::ofstream(p, std::ios::binary) << bytes;
-}
-
-std::string readFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::string messageOf(const std::function<void()>& fn) {

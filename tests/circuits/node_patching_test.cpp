@@ -9,15 +9,12 @@
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
+#include "demo_model_dir.h"
 #include "fixture_paths.h"
 #include "patching_test_support.h"
 
 namespace attnscope::analysis::circuits {
 namespace {
-
-std::filesystem::path demoDir() {
-    return attnscope::test::sourceDir() / "resources/models/demo";
-}
 
 std::vector<double> flatten(const std::vector<std::vector<double>>& v) {
     std::vector<double> out;
@@ -29,9 +26,9 @@ std::vector<double> flatten(const std::vector<std::vector<double>>& v) {
 class DemoModelPatching : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        model = capture::loadModel(demoDir());
-        tokenizer = capture::Tokenizer::fromModelFolder(demoDir());
-        pairs = demoTaskPairs(demoDir(), "mqar", *tokenizer, 16, 0);
+        model = capture::loadModel(attnscope::test::demoModelDir());
+        tokenizer = capture::Tokenizer::fromModelFolder(attnscope::test::demoModelDir());
+        pairs = demoTaskPairs(attnscope::test::demoModelDir(), "mqar", *tokenizer, 16, 0);
     }
     static void TearDownTestSuite() {
         model.reset();

@@ -7,6 +7,7 @@
 
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/tokenizer.h"
+#include "demo_model_dir.h"
 #include "fixture_paths.h"
 #include "temp_dir.h"
 
@@ -15,14 +16,11 @@ namespace {
 
 using capture::InputError;
 
-std::filesystem::path demoDir() {
-    return test::sourceDir() / "resources/models/demo";
-}
-
 class PromptPairsTest : public ::testing::Test {
 protected:
-    std::unique_ptr<capture::Tokenizer> demo = capture::Tokenizer::fromModelFolder(demoDir());
-    test::TempDir dir;
+    std::unique_ptr<capture::Tokenizer> demo =
+        capture::Tokenizer::fromModelFolder(attnscope::test::demoModelDir());
+    attnscope::test::TempDir dir;
 
     int64_t id(const std::string& word) const { return *demo->tokenToId(word); }
 
@@ -144,7 +142,7 @@ bool contains(const std::vector<int64_t>& v, int64_t x) {
 }
 
 TEST_F(PromptPairsTest, DemoRecallPairsAskForAKeyThatIsNotInTheContext) {
-    const auto pairs = demoTaskPairs(demoDir(), "mqar", *demo, 20, 3);
+    const auto pairs = demoTaskPairs(attnscope::test::demoModelDir(), "mqar", *demo, 20, 3);
     ASSERT_EQ(pairs.size(), 20u);
     for (const auto& p : pairs) {
         ASSERT_EQ(p.clean.size(), p.corrupted.size());
@@ -159,13 +157,13 @@ TEST_F(PromptPairsTest, DemoRecallPairsAskForAKeyThatIsNotInTheContext) {
         EXPECT_NE(p.answer, p.wrong);
     }
     // Deterministic for a seed.
-    const auto again = demoTaskPairs(demoDir(), "mqar", *demo, 20, 3);
+    const auto again = demoTaskPairs(attnscope::test::demoModelDir(), "mqar", *demo, 20, 3);
     for (size_t i = 0; i < pairs.size(); ++i)
         EXPECT_EQ(again[i].corrupted, pairs[i].corrupted);
 }
 
 TEST_F(PromptPairsTest, DemoNeedlePairsAskForAnAbsentCity) {
-    const auto pairs = demoTaskPairs(demoDir(), "needle", *demo, 10, 1);
+    const auto pairs = demoTaskPairs(attnscope::test::demoModelDir(), "needle", *demo, 10, 1);
     ASSERT_EQ(pairs.size(), 10u);
     for (const auto& p : pairs) {
         const size_t cityPos = p.clean.size() - 2;
@@ -175,15 +173,15 @@ TEST_F(PromptPairsTest, DemoNeedlePairsAskForAnAbsentCity) {
         EXPECT_TRUE(contains(p.clean, p.answer));  // the secret sits in the haystack
         EXPECT_FALSE(contains(p.clean, p.wrong));
     }
-    EXPECT_THROW(demoTaskPairs(demoDir(), "backcopy", *demo, 3), InputError);
+    EXPECT_THROW(demoTaskPairs(attnscope::test::demoModelDir(), "backcopy", *demo, 3), InputError);
     EXPECT_THROW(demoTaskPairs(dir.path(), "mqar", *demo, 3), InputError);
-    EXPECT_THROW(demoTaskPairs(demoDir(), "mqar", *demo, 0), InputError);
+    EXPECT_THROW(demoTaskPairs(attnscope::test::demoModelDir(), "mqar", *demo, 0), InputError);
 }
 
 class Gpt2PairsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        const auto folder = test::fixturesDir() / "tokenizers/gpt2";
+        const auto folder = attnscope::test::fixturesDir() / "tokenizers/gpt2";
         ATTNSCOPE_REQUIRE_FIXTURE(folder);
         gpt2 = capture::Tokenizer::fromVocabAndMerges(folder / "vocab.json", folder / "merges.txt");
     }
@@ -222,7 +220,7 @@ TEST_F(Gpt2PairsTest, GreaterThanPairsAnswerALaterYear) {
         EXPECT_NE(gpt2->decode(p.corrupted).find("year 1701 to"), std::string::npos);
     }
     // A word-level vocabulary without numbers cannot make them.
-    auto demo = capture::Tokenizer::fromModelFolder(demoDir());
+    auto demo = capture::Tokenizer::fromModelFolder(attnscope::test::demoModelDir());
     EXPECT_THROW(greaterThanPairs(*demo, 3), InputError);
     EXPECT_THROW(ioiPairs(*demo, 3), InputError);
 }

@@ -8,18 +8,12 @@
 
 #include "attnscope/app/batch.h"
 #include "cli_test_support.h"
+#include "file_bytes.h"
 
 namespace attnscope::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string readFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::string needleFile() {
     return demoModel() + "/eval/needle.jsonl";

@@ -12,20 +12,18 @@
 
 #include "attnscope/capture/model_config.h"
 #include "cli_process.h"
+#include "file_bytes.h"
 #include "fixture_paths.h"
 #include "temp_dir.h"
 
 namespace attnscope::app {
 namespace {
 
+using test::readFile;
+
 namespace fs = std::filesystem;
 using test::TempDir;
 using Json = nlohmann::json;
-
-std::string readFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // attnscope-cli with `args`, as a child process.
 test::ProcessResult runCli(std::vector<std::string> args) {

@@ -12,6 +12,7 @@
 #include "attnscope/app/demo/demo_trainer.h"
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_test_vocabulary.h"
 #include "fixture_paths.h"
 #include "temp_dir.h"
 
@@ -21,10 +22,7 @@ using attnscope::capture::Progress;
 
 namespace {
 
-const DemoVocabulary& vocab() {
-    static const DemoVocabulary v;
-    return v;
-}
+using attnscope::app::demo::test::vocab;
 
 // A tiny model and task sizes: a step takes milliseconds.
 TrainOptions tiny(uint64_t seed, int64_t steps) {

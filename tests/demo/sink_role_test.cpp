@@ -12,15 +12,13 @@
 #include "attnscope/app/demo/demo_trainer.h"
 #include "attnscope/capture/hook_registry.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_test_vocabulary.h"
 
 using namespace attnscope::app::demo;
 
 namespace {
 
-const DemoVocabulary& vocab() {
-    static const DemoVocabulary v;
-    return v;
-}
+using attnscope::app::demo::test::vocab;
 
 // A small Bigram-Backcopy-only model whose designated sink head is layer 1 head 2.
 TrainOptions sinkOptions(double penalty, int64_t steps) {

@@ -7,15 +7,13 @@
 
 #include "attnscope/app/demo/demo_model_writer.h"
 #include "attnscope/app/demo/task_generator.h"
+#include "demo_test_vocabulary.h"
 
 using namespace attnscope::app::demo;
 
 namespace {
 
-const DemoVocabulary& vocab() {
-    static const DemoVocabulary v;
-    return v;
-}
+using attnscope::app::demo::test::vocab;
 
 std::vector<std::string> words(const std::vector<int64_t>& ids) {
     std::vector<std::string> out;

@@ -12,6 +12,7 @@
 #include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/tokenizer.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_test_vocabulary.h"
 
 using namespace attnscope::app::demo;
 namespace fs = std::filesystem;
@@ -39,10 +40,7 @@ TrainOptions ciOptions() {
     return o;
 }
 
-const DemoVocabulary& vocab() {
-    static const DemoVocabulary v;
-    return v;
-}
+using attnscope::app::demo::test::vocab;
 
 // One training run shared by the tests below (LibTorch start-up and training are paid once).
 const TrainResult& ciRun() {

@@ -18,7 +18,7 @@ namespace {
 constexpr int kLayers = 4;
 constexpr int kHeads = 6;
 
-HeadScoresSnapshot scores() {
+HeadScoresSnapshot atlasScores() {
     HeadScoresSnapshot s{QStringLiteral("sink mass"), kLayers, kHeads, {}, {}, {}};
     for (int i = 0; i < kLayers * kHeads; ++i)
         s.values.push_back((i * 7 % 24) / 23.0);
@@ -28,7 +28,7 @@ HeadScoresSnapshot scores() {
 struct Atlas {
     HeadAtlasView view;
     Atlas() {
-        view.setScores(scores());
+        view.setScores(atlasScores());
         view.resize(420, 300);
         view.show();
     }
@@ -83,7 +83,7 @@ TEST(HeadAtlasView, AblationMarksSurviveNewScoresOfTheSameShape) {
     Atlas a;
     a.view.setAblatedHeads({{0, 1}, {3, 5}});
     a.view.setSelectedHead({2, 2});
-    a.view.setScores(scores());
+    a.view.setScores(atlasScores());
     EXPECT_TRUE(a.view.isAblated({0, 1}));
     EXPECT_TRUE(a.view.isAblated({3, 5}));
     // A smaller model keeps only the heads that still exist.
@@ -115,7 +115,7 @@ TEST(HeadAtlasView, ContextMenuRequestsInterventions) {
 TEST(HeadAtlasView, CellsArePaintedWithTheScoreColour) {
     Atlas a;
     const QImage image = a.view.grab().toImage();
-    const HeadScoresSnapshot s = scores();
+    const HeadScoresSnapshot s = atlasScores();
     const auto [lo, hi] = std::minmax_element(s.values.begin(), s.values.end());
     QCPColorGradient gradient = viridisGradient();
     for (int l = 0; l < kLayers; ++l) {

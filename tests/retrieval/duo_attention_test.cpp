@@ -14,7 +14,7 @@
 namespace attnscope::analysis {
 namespace {
 
-const std::vector<int64_t> kIds = {1, 17, 250, 3, 99, 420, 8, 77, 301, 5, 260, 12, 44, 45};
+const std::vector<int64_t> kDuoIds = {1, 17, 250, 3, 99, 420, 8, 77, 301, 5, 260, 12, 44, 45};
 
 class DuoFixture : public ::testing::Test {
 protected:
@@ -31,7 +31,7 @@ protected:
         scope.add("ln_final.hook_normalized",
                   [&out](at::Tensor& a, const capture::HookContext&) { out = a[0].clone(); });
         at::NoGradGuard noGrad;
-        model->forward(at::tensor(kIds, at::kLong).unsqueeze(0));
+        model->forward(at::tensor(kDuoIds, at::kLong).unsqueeze(0));
         return out;
     }
     static at::Tensor toTensor(const Eigen::MatrixXf& m) {
@@ -46,18 +46,20 @@ protected:
 
 TEST_F(DuoFixture, GateOneIsTheFullModelAndGateZeroTheStreamingModel) {
     const at::Tensor full = hidden();
-    const at::Tensor one = toTensor(duoMixedFinalHidden(*model, kIds, HeadTable(2, 2, 1.0), 2, 3));
+    const at::Tensor one =
+        toTensor(duoMixedFinalHidden(*model, kDuoIds, HeadTable(2, 2, 1.0), 2, 3));
     EXPECT_TRUE(at::allclose(one, full, 0, 1e-6));
     std::vector<capture::Intervention> streaming;
     for (int64_t l = 0; l < 2; ++l)
         streaming.emplace_back(capture::StreamingRestriction{l, {0, 1, 2, 3}, 2, 3, -1});
     const at::Tensor stream = hidden(streaming);
-    const at::Tensor zero = toTensor(duoMixedFinalHidden(*model, kIds, HeadTable(2, 2, 0.0), 2, 3));
+    const at::Tensor zero =
+        toTensor(duoMixedFinalHidden(*model, kDuoIds, HeadTable(2, 2, 0.0), 2, 3));
     EXPECT_TRUE(at::allclose(zero, stream, 1e-5, 1e-5)) << (zero - stream).abs().max();
     EXPECT_GT((stream - full).abs().max().item<double>(), 1e-3);  // the restriction matters
     // Gates outside [0, 1] are clamped.
     const at::Tensor clamped =
-        toTensor(duoMixedFinalHidden(*model, kIds, HeadTable(2, 2, -3.0), 2, 3));
+        toTensor(duoMixedFinalHidden(*model, kDuoIds, HeadTable(2, 2, -3.0), 2, 3));
     EXPECT_TRUE(at::allclose(clamped, zero, 0, 1e-6));
 }
 
@@ -66,7 +68,7 @@ TEST_F(DuoFixture, FirstStepMovesEveryGateByTheAdamStepOfTheL1Gradient) {
     o.steps = 1;
     o.sink = 2;
     o.recent = 3;
-    const DuoTrainResult r = trainDuoGates(*model, {{kIds, 8}}, o);
+    const DuoTrainResult r = trainDuoGates(*model, {{kDuoIds, 8}}, o);
     ASSERT_EQ(r.loss.size(), 1u);
     // At α = 1 the mix is the full model: no distillation loss and no distillation gradient.
     EXPECT_NEAR(r.distill[0], 0.0, 1e-12);
@@ -80,7 +82,7 @@ TEST_F(DuoFixture, FirstStepMovesEveryGateByTheAdamStepOfTheL1Gradient) {
 
 TEST_F(DuoFixture, MetricTrainsKvHeadGatesAndSplitsThemBySparsity) {
     Dataset data;
-    data.items.push_back({"", {{"ids", kIds}}});
+    data.items.push_back({"", {{"ids", kDuoIds}}});
     const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r =
         runMetric(MetricRegistry::global(), "duo_attention",
@@ -101,12 +103,12 @@ TEST_F(DuoFixture, MetricTrainsKvHeadGatesAndSplitsThemBySparsity) {
 
 TEST_F(DuoFixture, StreamingProxyIsTheKlOfTheRestrictedHead) {
     Dataset data;
-    data.items.push_back({"", {{"ids", kIds}}});
+    data.items.push_back({"", {{"ids", kDuoIds}}});
     const MetricContext ctx{*model, nullptr, data, {}};
     const MetricResult r = runMetric(MetricRegistry::global(), "streaming_proxy",
                                      {{"sink", "1"}, {"recent", "4"}}, ctx);
     at::NoGradGuard noGrad;
-    const at::Tensor row = at::tensor(kIds, at::kLong).unsqueeze(0);
+    const at::Tensor row = at::tensor(kDuoIds, at::kLong).unsqueeze(0);
     const at::Tensor p = at::softmax(model->forward(row)[0][-1].to(at::kDouble), -1);
     for (int64_t l = 0; l < 2; ++l)
         for (int64_t h = 0; h < 4; ++h) {

@@ -13,7 +13,7 @@
 namespace attnscope::analysis {
 namespace {
 
-const std::vector<int64_t> kIds = {1, 17, 250, 3, 99, 420, 8, 77, 301, 5, 260, 12};
+const std::vector<int64_t> kExtrasIds = {1, 17, 250, 3, 99, 420, 8, 77, 301, 5, 260, 12};
 
 class Extras : public ::testing::Test {
 protected:
@@ -40,17 +40,18 @@ protected:
 
 TEST_F(Extras, A2sfIsTheDecayedGroupScoreConcentration) {
     Dataset data;
-    data.items.push_back({"", {{"ids", kIds}}});
+    data.items.push_back({"", {{"ids", kExtrasIds}}});
     const MetricResult r = run("a2sf", data, {{"lambda", "0.8"}, {"ratio", "0.25"}});
     ASSERT_EQ(r.scores.heads, 2);  // KV heads
-    const int64_t t = static_cast<int64_t>(kIds.size());
+    const int64_t t = static_cast<int64_t>(kExtrasIds.size());
     // Query weights λ^(T-1-q), newest query weight 1.
     at::Tensor w = at::empty({t}, at::kDouble);
     for (int64_t q = 0; q < t; ++q)
         w[q] = std::pow(0.8, static_cast<double>(t - 1 - q));
     for (int l = 0; l < 2; ++l) {
-        const at::Tensor p = capture("blocks." + std::to_string(l) + ".attn.hook_pattern", kIds)
-                                 .to(at::kDouble);  // [head, q, k]
+        const at::Tensor p =
+            capture("blocks." + std::to_string(l) + ".attn.hook_pattern", kExtrasIds)
+                .to(at::kDouble);  // [head, q, k]
         for (int j = 0; j < 2; ++j) {
             // Query heads 2j and 2j+1 share KV head j.
             const at::Tensor group = p[2 * j] + p[2 * j + 1];

@@ -13,7 +13,7 @@
 namespace attnscope::analysis {
 namespace {
 
-const std::vector<int64_t> kIds = {1, 17, 250, 3, 99, 420, 8, 77, 301, 5, 260, 12};
+const std::vector<int64_t> kSinkIds = {1, 17, 250, 3, 99, 420, 8, 77, 301, 5, 260, 12};
 
 class SinkFamily : public ::testing::Test {
 protected:
@@ -21,13 +21,13 @@ protected:
         const auto dir = test::fixturesDir() / "parity" / "llama-tiny-gqa";
         ATTNSCOPE_REQUIRE_FIXTURE(dir);
         model = capture::loadModel(dir);
-        data.items.push_back({"", {{"ids", kIds}, {"triggers", {4, 9}}}});
+        data.items.push_back({"", {{"ids", kSinkIds}, {"triggers", {4, 9}}}});
     }
     MetricResult run(const std::string& name, const std::map<std::string, std::string>& p = {}) {
         const MetricContext ctx{*model, nullptr, data, {}};
         return runMetric(MetricRegistry::global(), name, p, ctx);
     }
-    // Activation of `hook` on a plain forward of kIds, batch dimension dropped.
+    // Activation of `hook` on a plain forward of kSinkIds, batch dimension dropped.
     at::Tensor capture(const std::string& hook) {
         at::Tensor out;
         capture::HookScope scope(model->hooks());
@@ -36,15 +36,15 @@ protected:
         model->forward(row());
         return out;
     }
-    at::Tensor row() const { return at::tensor(kIds, at::kLong).unsqueeze(0); }
-    // Mean next-token CE of kIds, written out directly.
+    at::Tensor row() const { return at::tensor(kSinkIds, at::kLong).unsqueeze(0); }
+    // Mean next-token CE of kSinkIds, written out directly.
     double ce(const at::Tensor& logits) const {
         double sum = 0;
-        for (std::size_t t = 0; t + 1 < kIds.size(); ++t) {
+        for (std::size_t t = 0; t + 1 < kSinkIds.size(); ++t) {
             const at::Tensor l = logits[0][static_cast<int64_t>(t)].to(at::kDouble);
-            sum += (l.exp().sum().log() - l[kIds[t + 1]]).item<double>();
+            sum += (l.exp().sum().log() - l[kSinkIds[t + 1]]).item<double>();
         }
-        return sum / static_cast<double>(kIds.size() - 1);
+        return sum / static_cast<double>(kSinkIds.size() - 1);
     }
 
     std::shared_ptr<capture::TransformerModel> model;
@@ -135,7 +135,8 @@ TEST_F(SinkFamily, ResidualPeakIsTheBosNormOverTheLargestOther) {
 TEST_F(SinkFamily, FlipsCompareBosMassAtOrdinaryAndTriggerQueries) {
     const MetricResult r = run("active_dormant_flip", {{"flip_high", "0"}, {"flip_low", "2"}});
     EXPECT_EQ(r.details["trigger_queries"].get<double>(), 2.0);
-    EXPECT_EQ(r.details["ordinary_queries"].get<double>(), static_cast<double>(kIds.size() - 3));
+    EXPECT_EQ(r.details["ordinary_queries"].get<double>(),
+              static_cast<double>(kSinkIds.size() - 3));
     for (int l = 0; l < 2; ++l) {
         const at::Tensor p = capture("blocks." + std::to_string(l) + ".attn.hook_pattern");
         for (int h = 0; h < 4; ++h) {
@@ -143,7 +144,7 @@ TEST_F(SinkFamily, FlipsCompareBosMassAtOrdinaryAndTriggerQueries) {
             const double trig = (bos[4] + bos[9]).item<double>() / 2;
             const double ord =
                 (bos.narrow(0, 1, bos.size(0) - 1).sum() - bos[4] - bos[9]).item<double>() /
-                static_cast<double>(kIds.size() - 3);
+                static_cast<double>(kSinkIds.size() - 3);
             const std::size_t k = static_cast<std::size_t>(l * 4 + h);
             EXPECT_NEAR(r.details["bos_mass_trigger"][k].get<double>(), trig, 1e-6);
             EXPECT_NEAR(r.details["bos_mass_ordinary"][k].get<double>(), ord, 1e-6);

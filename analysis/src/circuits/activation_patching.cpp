@@ -48,6 +48,10 @@ struct RowPatch {
 
 namespace detail {
 
+at::Tensor idsOf(const std::vector<int64_t>& ids) {
+    return at::tensor(ids, at::kLong).view({1, static_cast<int64_t>(ids.size())});
+}
+
 std::vector<int64_t> resolvePositions(const std::vector<int64_t>& positions, int64_t length) {
     std::vector<int64_t> out;
     for (int64_t p : positions) {

@@ -7,6 +7,7 @@
 
 #include "attnscope/capture/load_error.h"
 #include "attnscope/capture/transformer_model.h"
+#include "patch_masks.h"
 
 namespace attnscope::analysis::circuits {
 namespace {
@@ -15,10 +16,6 @@ using capture::InputError;
 
 std::string hookOf(PatchSite site, int64_t layer) {
     return patchSiteHook(site, layer);
-}
-
-at::Tensor idsOf(const std::vector<int64_t>& ids) {
-    return at::tensor(ids, at::kLong).view({1, static_cast<int64_t>(ids.size())});
 }
 
 std::vector<std::string> nodeHooks(int64_t layers) {
@@ -61,7 +58,7 @@ NodeMeans computeNodeMeans(capture::TransformerModel& model,
     double count = 0;
     for (const auto& prompt : prompts) {
         HookActivations cache;
-        runWithCache(model, idsOf(prompt), hooks, cache);
+        runWithCache(model, detail::idsOf(prompt), hooks, cache);
         for (const auto& h : hooks) {
             // [1, pos, ...] → summed over positions unless kept per position.
             at::Tensor a = cache.at(h)[0].to(at::kFloat);
@@ -164,9 +161,10 @@ double ablatedMetric(capture::TransformerModel& model, const std::vector<PromptP
         row.wrong = at::tensor({p.wrong}, at::kLong);
         HookActivations corrupted;
         const at::Tensor corruptedLogits =
-            runWithCache(model, idsOf(p.corrupted), hooks, corrupted).to(at::kFloat);
+            runWithCache(model, detail::idsOf(p.corrupted), hooks, corrupted).to(at::kFloat);
         HookActivations none;
-        const at::Tensor cleanLogits = runWithCache(model, idsOf(p.clean), {}, none).to(at::kFloat);
+        const at::Tensor cleanLogits =
+            runWithCache(model, detail::idsOf(p.clean), {}, none).to(at::kFloat);
         at::Tensor logits;
         {
             capture::HookScope scope(model.hooks());
@@ -174,7 +172,7 @@ double ablatedMetric(capture::TransformerModel& model, const std::vector<PromptP
                 scope, model,
                 nodeAblationInterventions(model, nodes, mode, static_cast<int64_t>(p.clean.size()),
                                           means, &corrupted));
-            logits = model.forward(idsOf(p.clean)).select(1, 0).to(at::kFloat);
+            logits = model.forward(detail::idsOf(p.clean)).select(1, 0).to(at::kFloat);
         }
         CircuitMetric metric;
         metric.kind =

@@ -9,6 +9,9 @@
 
 namespace attnscope::analysis::circuits::detail {
 
+/// One prompt's token ids as a [1, T] batch.
+at::Tensor idsOf(const std::vector<int64_t>& ids);
+
 /// Positions made absolute (negative counts from the end) and checked against `length`.
 std::vector<int64_t> resolvePositions(const std::vector<int64_t>& positions, int64_t length);
 

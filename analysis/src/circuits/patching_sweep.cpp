@@ -8,10 +8,6 @@
 namespace attnscope::analysis::circuits {
 namespace {
 
-at::Tensor idsOf(const std::vector<int64_t>& ids) {
-    return at::tensor(ids, at::kLong).view({1, static_cast<int64_t>(ids.size())});
-}
-
 // One pair's rows (repeated `rows` times) as a batch the metric understands.
 PromptBatch pairRows(const PromptPair& pair, int64_t index, int64_t rows) {
     PromptBatch b;
@@ -49,9 +45,9 @@ PatchingResult activationPatchingSweep(capture::TransformerModel& model,
         progress.check();
         const PromptPair& p = pairs[static_cast<size_t>(i)];
         HookActivations cleanCache, corruptedCache;
-        clean.push_back(runWithCache(model, idsOf(p.clean),
+        clean.push_back(runWithCache(model, detail::idsOf(p.clean),
                                      noising ? std::vector<std::string>{} : hooks, cleanCache));
-        corrupted.push_back(runWithCache(model, idsOf(p.corrupted),
+        corrupted.push_back(runWithCache(model, detail::idsOf(p.corrupted),
                                          noising ? hooks : std::vector<std::string>{},
                                          corruptedCache));
         sources[static_cast<size_t>(i)] = noising ? corruptedCache : cleanCache;
@@ -94,7 +90,7 @@ PatchingResult activationPatchingSweep(capture::TransformerModel& model,
                         "patching pair " + std::to_string(i + 1) + " of " + std::to_string(n));
         const PromptPair& p = pairs[static_cast<size_t>(i)];
         const at::Tensor logits =
-            runPatchedVariants(model, idsOf(noising ? p.clean : p.corrupted),
+            runPatchedVariants(model, detail::idsOf(noising ? p.clean : p.corrupted),
                                sources[static_cast<size_t>(i)], variants, options.maxBatch);
         sum += metric.perPair(logits.to(at::kFloat), pairRows(p, i, rows)).to(at::kDouble).cpu();
         const int64_t chunk = detail::variantsPerForward(

@@ -20,10 +20,6 @@ struct Sender {
     int64_t layer, head;
 };
 
-at::Tensor idsOf(const std::vector<int64_t>& ids) {
-    return at::tensor(ids, at::kLong).view({1, static_cast<int64_t>(ids.size())});
-}
-
 std::string zHook(int64_t layer) {
     return patchSiteHook(PatchSite::Z, layer);
 }
@@ -99,7 +95,7 @@ PathPatchingResult pathPatching(capture::TransformerModel& model,
         const PromptPair& p = pairs[static_cast<size_t>(i)];
         const at::Tensor answer = at::tensor({p.answer}, at::kLong);
         const at::Tensor wrong = at::tensor({p.wrong}, at::kLong);
-        const at::Tensor clean = idsOf(p.clean);
+        const at::Tensor clean = detail::idsOf(p.clean);
         const auto T = static_cast<int64_t>(p.clean.size());
         const auto positions = detail::resolvePositions(options.positions, T);
         HookActivations cleanCache, corruptedCache;
@@ -108,9 +104,9 @@ PathPatchingResult pathPatching(capture::TransformerModel& model,
                             answer, wrong)
                 .item<double>();
         corruptedSum +=
-            logitDifference(
-                runWithCache(model, idsOf(p.corrupted), zHooks, corruptedCache).to(at::kFloat),
-                answer, wrong)
+            logitDifference(runWithCache(model, detail::idsOf(p.corrupted), zHooks, corruptedCache)
+                                .to(at::kFloat),
+                            answer, wrong)
                 .item<double>();
         const at::Tensor ids = clean.expand({S, T}).contiguous();
 

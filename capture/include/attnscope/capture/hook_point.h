@@ -62,4 +62,10 @@ private:
     int64_t m_nextId = 0;
 };
 
+/// Registers a HookPoint of `layer` as the submodule `name` of `parent` (a block or attention).
+inline std::shared_ptr<HookPoint> registerHookPoint(torch::nn::Module& parent, const char* name,
+                                                    int64_t layer) {
+    return parent.register_module(name, std::make_shared<HookPoint>(layer));
+}
+
 }  // namespace attnscope::capture
