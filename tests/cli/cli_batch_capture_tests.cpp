@@ -5,9 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "attnscope/app/batch.h"
 #include "attnscope/store/capture_reader.h"
-#include "cli_test_support.h"
+#include "cli_batch_support.h"
 
 namespace attnscope::test {
 namespace {
@@ -23,13 +22,6 @@ std::string captureExperiment(const std::string& capture) {
 }
 
 const std::string kPatterns = "capture:\n  hooks: [blocks.*.attn.hook_pattern]\n  layers: [0, 2]\n";
-
-ProcessResult batch(const std::string& exp, const std::string& out,
-                    std::vector<std::string> more = {}) {
-    std::vector<std::string> args{"batch", exp, "--out", out, "--progress=none"};
-    args.insert(args.end(), more.begin(), more.end());
-    return cli(args);
-}
 
 TEST(BatchCapture, EachItemsPatternsEqualTheRunCommandsUnderItsEdits) {
     TempDir dir;

@@ -6,8 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "attnscope/app/batch.h"
-#include "cli_test_support.h"
+#include "cli_batch_support.h"
 
 namespace attnscope::test {
 namespace {
@@ -30,12 +29,6 @@ std::string firstLines(const std::string& path, int n) {
 std::string circuitExperiment(const std::string& analyses, const std::string& edits = "") {
     return "models: [" + demoModel() + "]\ndatasets:\n  - file: " + pairsFile() +
            "\n    limit: 2\n" + edits + "analyses:\n" + analyses;
-}
-
-const app::ResultTable& table(const app::ItemRecord& item, const std::string& analysis) {
-    for (const auto& t : item.tables)
-        if (t.analysis == analysis) return t;
-    throw std::runtime_error("no table " + analysis + " in " + item.key);
 }
 
 TEST(BatchCircuits, EachItemEqualsTheCircuitAndPatchCommandsOnItsPair) {

@@ -7,25 +7,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "attnscope/app/batch.h"
-#include "cli_test_support.h"
+#include "cli_batch_support.h"
 
 namespace attnscope::test {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-const std::string kTestPlugins = (sourceDir() / "tests" / "plugins" / "scripts").string();
-
-// `args` run with the failure-case test plugins on ATTNSCOPE_PLUGIN_PATH (the repository's
-// plugins/ folder is always searched).
-ProcessResult withTestPlugins(std::vector<std::string> args) {
-    ::setenv("ATTNSCOPE_PLUGIN_PATH", kTestPlugins.c_str(), 1);
-    ProcessResult r = runProcess(args);
-    ::unsetenv("ATTNSCOPE_PLUGIN_PATH");
-    return r;
-}
 
 std::string pluginExperiment(const std::string& analyses, int limit = 3) {
     return "models: [" + demoModel() + "]\ndatasets:\n  - file: " + demoModel() +
@@ -36,12 +24,6 @@ std::string pluginExperiment(const std::string& analyses, int limit = 3) {
 
 std::vector<std::string> batchArgs(const std::string& exp, const std::string& out) {
     return {ATTNSCOPE_CLI, "batch", exp, "--out", out, "--progress=json", "--threads", "1"};
-}
-
-const app::ResultTable& table(const app::ItemRecord& item, const std::string& analysis) {
-    for (const auto& t : item.tables)
-        if (t.analysis == analysis) return t;
-    throw std::runtime_error("no table " + analysis + " in " + item.key);
 }
 
 std::string firstEntry() {
@@ -58,7 +40,7 @@ TEST(BatchPlugins, APluginMetricRunsLikeABuiltInAndUnderMpirun) {
                                                "    params: {normalize: true}\n"
                                                "  - metric: row_entropy\n"
                                                "  - metric: plugin:induction\n"));
-    const auto one = withTestPlugins(batchArgs(exp, dir.file("one.h5")));
+    const auto one = runWithTestPlugins(batchArgs(exp, dir.file("one.h5")));
     ASSERT_EQ(one.exitCode, 0) << one.err;
     const auto results = app::readBatchResults(dir.file("one.h5"));
     ASSERT_EQ(results.items.size(), 6u);
@@ -75,7 +57,7 @@ TEST(BatchPlugins, APluginMetricRunsLikeABuiltInAndUnderMpirun) {
             EXPECT_NEAR(plugin.values[i], builtin.values[i], 1e-5) << i;
     }
     // Item 0 (unedited) equals `score --metric plugin:induction` on its prompt.
-    const auto score = withTestPlugins(
+    const auto score = runWithTestPlugins(
         {ATTNSCOPE_CLI, "score", "--model", demoModel(), "--metric", "plugin:induction", "--data",
          dir.write("one.jsonl", firstEntry()), "--json", "--quiet", "--threads", "1"});
     ASSERT_EQ(score.exitCode, 0) << score.err;
@@ -97,7 +79,7 @@ TEST(BatchPlugins, APluginMetricRunsLikeABuiltInAndUnderMpirun) {
                                   "2"};
     for (const auto& a : batchArgs(exp, dir.file("two.h5")))
         args.push_back(a);
-    const auto two = withTestPlugins(args);
+    const auto two = runWithTestPlugins(args);
     ASSERT_EQ(two.exitCode, 0) << two.out << two.err;
     EXPECT_NE(two.out.find("\"rank\":1"), std::string::npos) << two.out;
     const auto sharded = app::readBatchResults(dir.file("two.h5"));
@@ -111,18 +93,18 @@ TEST(BatchPlugins, APluginThatRaisesFailsItsItemsWithFileAndLineAndTheRunGoesOn)
     const std::string exp = dir.write("exp.yaml", pluginExperiment("  - metric: sink_mass\n"
                                                                    "  - metric: plugin:raises\n",
                                                                    2));
-    const auto r = withTestPlugins(batchArgs(exp, dir.file("r.h5")));
+    const auto r = runWithTestPlugins(batchArgs(exp, dir.file("r.h5")));
     EXPECT_EQ(r.exitCode, 5) << r.err;
     const auto results = app::readBatchResults(dir.file("r.h5"));
     ASSERT_EQ(results.items.size(), 4u);
     for (const auto& item : results.items) {
         EXPECT_EQ(item.status, "failed");
-        EXPECT_NE(item.error.find("plugin raises (" + kTestPlugins + "/raises.py:10): KeyError"),
+        EXPECT_NE(item.error.find("plugin raises (" + testPluginDir() + "/raises.py:10): KeyError"),
                   std::string::npos)
             << item.error;
     }
     // The interpreter carries on: a later run in the same experiment file's shape succeeds.
-    const auto ok = withTestPlugins(batchArgs(
+    const auto ok = runWithTestPlugins(batchArgs(
         dir.write("ok.yaml", pluginExperiment("  - metric: plugin:attention_entropy\n", 1)),
         dir.file("ok.h5")));
     EXPECT_EQ(ok.exitCode, 0) << ok.err;
@@ -132,12 +114,12 @@ TEST(BatchPlugins, APluginThatDidNotLoadIsABadExperimentNamingWhy) {
     TempDir dir;
     const std::string exp =
         dir.write("exp.yaml", pluginExperiment("  - metric: plugin:syntax_error\n"));
-    const auto r = withTestPlugins(batchArgs(exp, dir.file("r.h5")));
+    const auto r = runWithTestPlugins(batchArgs(exp, dir.file("r.h5")));
     EXPECT_EQ(r.exitCode, 3) << r.err;
-    for (const std::string& part :
-         {std::string("exp.yaml:9"), std::string("analyses[0].metric"),
-          std::string("plugin:syntax_error"),
-          "not loaded: plugin syntax_error (" + kTestPlugins + "/syntax_error.py:8): SyntaxError"})
+    for (const std::string& part : {std::string("exp.yaml:9"), std::string("analyses[0].metric"),
+                                    std::string("plugin:syntax_error"),
+                                    "not loaded: plugin syntax_error (" + testPluginDir() +
+                                        "/syntax_error.py:8): SyntaxError"})
         EXPECT_NE(r.err.find(part), std::string::npos) << "'" << part << "' not in " << r.err;
     EXPECT_FALSE(fs::exists(dir.file("r.h5")));
 }

@@ -6,8 +6,7 @@
 #include <functional>
 #include <sstream>
 
-#include "attnscope/app/batch.h"
-#include "cli_test_support.h"
+#include "cli_batch_support.h"
 #include "file_bytes.h"
 
 namespace attnscope::test {
@@ -40,13 +39,6 @@ std::string experiment(const std::string& analyses =
            extraEdits + "analyses:\n" + analyses;
 }
 
-ProcessResult batch(const std::string& exp, const std::string& out,
-                    std::vector<std::string> more = {}) {
-    std::vector<std::string> args{"batch", exp, "--out", out, "--progress=json"};
-    args.insert(args.end(), more.begin(), more.end());
-    return cli(args);
-}
-
 // Everything an uninterrupted run and a resumed or sharded one must agree on.
 void expectSameResults(const TempDir& a, const TempDir& b) {
     EXPECT_EQ(readFile(a.file("r.csv")), readFile(b.file("r.csv")));
@@ -60,12 +52,6 @@ void expectSameResults(const TempDir& a, const TempDir& b) {
         EXPECT_EQ(ra.aggregates[i].first, rb.aggregates[i].first);
         EXPECT_TRUE(ra.aggregates[i].second == rb.aggregates[i].second);
     }
-}
-
-const app::ResultTable& table(const app::ItemRecord& item, const std::string& analysis) {
-    for (const auto& t : item.tables)
-        if (t.analysis == analysis) return t;
-    throw std::runtime_error("no table " + analysis + " in " + item.key);
 }
 
 // One uninterrupted run of the standard experiment, shared by the comparisons.

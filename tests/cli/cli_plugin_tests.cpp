@@ -7,19 +7,14 @@
 namespace attnscope::test {
 namespace {
 
-const std::string kTestPlugins = (sourceDir() / "tests" / "plugins" / "scripts").string();
-
 // attnscope-cli with the failure-case test plugins on ATTNSCOPE_PLUGIN_PATH.
-ProcessResult withTestPlugins(std::vector<std::string> args) {
-    setenv("ATTNSCOPE_PLUGIN_PATH", kTestPlugins.c_str(), 1);
+ProcessResult cliWithTestPlugins(std::vector<std::string> args) {
     args.insert(args.begin(), ATTNSCOPE_CLI);
-    ProcessResult r = runProcess(args);
-    unsetenv("ATTNSCOPE_PLUGIN_PATH");
-    return r;
+    return runWithTestPlugins(args);
 }
 
 TEST(CliPlugins, ListShowsLoadedAndFailedPluginsWithReasons) {
-    const ProcessResult r = withTestPlugins({"plugins", "list", "--json"});
+    const ProcessResult r = cliWithTestPlugins({"plugins", "list", "--json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const auto j = jsonOf(r);
     std::map<std::string, nlohmann::json> byName;
@@ -35,12 +30,12 @@ TEST(CliPlugins, ListShowsLoadedAndFailedPluginsWithReasons) {
     ASSERT_TRUE(byName.count("syntax_error"));
     EXPECT_FALSE(byName["syntax_error"]["loaded"].get<bool>());
     EXPECT_NE(byName["syntax_error"]["error"].get<std::string>().find(
-                  kTestPlugins + "/syntax_error.py:8): SyntaxError"),
+                  testPluginDir() + "/syntax_error.py:8): SyntaxError"),
               std::string::npos);
-    EXPECT_EQ(j["folders"].back(), kTestPlugins);
+    EXPECT_EQ(j["folders"].back(), testPluginDir());
     EXPECT_EQ(j["python"]["executable"].get<std::string>().rfind("/usr/bin/python3", 0), 0u);
 
-    const ProcessResult text = withTestPlugins({"plugins", "list"});
+    const ProcessResult text = cliWithTestPlugins({"plugins", "list"});
     EXPECT_EQ(text.exitCode, 0);
     EXPECT_NE(text.out.find("FAILED  syntax_error"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("metric plugin:induction"), std::string::npos) << text.out;
@@ -48,8 +43,8 @@ TEST(CliPlugins, ListShowsLoadedAndFailedPluginsWithReasons) {
 
 TEST(CliPlugins, PluginMetricScoresLikeABuiltIn) {
     const ProcessResult r =
-        withTestPlugins({"score", "--model", demoModel(), "--metric", "plugin:attention_entropy",
-                         "--param", "normalize=true", "--json", "--quiet"});
+        cliWithTestPlugins({"score", "--model", demoModel(), "--metric", "plugin:attention_entropy",
+                            "--param", "normalize=true", "--json", "--quiet"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const auto plugin = jsonOf(r);
     // Normalised, it is the built-in row_entropy: the same numbers from two implementations.
@@ -67,28 +62,28 @@ TEST(CliPlugins, PluginMetricScoresLikeABuiltIn) {
 }
 
 TEST(CliPlugins, FailingPluginExitsWithCodeSixNamingFileAndLine) {
-    ProcessResult r =
-        withTestPlugins({"score", "--model", demoModel(), "--metric", "plugin:raises", "--quiet"});
+    ProcessResult r = cliWithTestPlugins(
+        {"score", "--model", demoModel(), "--metric", "plugin:raises", "--quiet"});
     EXPECT_EQ(r.exitCode, 6);
-    EXPECT_NE(r.err.find("plugin raises (" + kTestPlugins + "/raises.py:10): KeyError"),
+    EXPECT_NE(r.err.find("plugin raises (" + testPluginDir() + "/raises.py:10): KeyError"),
               std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find("Traceback"), std::string::npos) << r.err;
 
-    r = withTestPlugins(
+    r = cliWithTestPlugins(
         {"score", "--model", demoModel(), "--metric", "plugin:plugin_error", "--quiet"});
     EXPECT_EQ(r.exitCode, 6);
     EXPECT_EQ(r.err, "error: plugin plugin_error: this metric needs at least 1000 tokens\n");
 
-    r = withTestPlugins(
+    r = cliWithTestPlugins(
         {"score", "--model", demoModel(), "--metric", "plugin:syntax_error", "--quiet"});
     EXPECT_EQ(r.exitCode, 6);
     EXPECT_NE(r.err.find("unknown plugin metric 'plugin:syntax_error'"), std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find("not loaded: plugin syntax_error"), std::string::npos) << r.err;
 
-    r = withTestPlugins({"score", "--model", demoModel(), "--metric", "plugin:inspect_context",
-                         "--param", "k=0", "--quiet"});
+    r = cliWithTestPlugins({"score", "--model", demoModel(), "--metric", "plugin:inspect_context",
+                            "--param", "k=0", "--quiet"});
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find("parameter 'k' = 0 is outside [1, 10]"), std::string::npos) << r.err;
 }
@@ -98,7 +93,7 @@ TEST(CliPlugins, CtrlCStopsAPluginThatNeverChecks) {
     // the cancel token, and the host interrupts the loop asynchronously. A cancelled score
     // publishes nothing: no results file, no CSV, no table.
     const TempDir dir;
-    const ProcessResult r = withTestPlugins(
+    const ProcessResult r = cliWithTestPlugins(
         {"score", "--model", demoModel(), "--metric", "plugin:interrupts_itself", "--quiet",
          "--json", "--out", dir.file("r.h5"), "--csv", dir.file("r.csv")});
     EXPECT_EQ(r.exitCode, 130) << r.err;

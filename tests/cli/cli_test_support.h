@@ -2,6 +2,7 @@
 // What the CLI tests share: the executable, the demo model, temporary files, JSON output.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,6 +27,20 @@ inline ProcessResult cli(std::vector<std::string> args) {
         args.push_back("1");
     }
     return runProcess(args);
+}
+
+/// The failure-case test plugins' folder (tests/plugins/scripts).
+inline std::string testPluginDir() {
+    return (sourceDir() / "tests" / "plugins" / "scripts").string();
+}
+
+/// The process `args` (the program first) with the test plugins on ATTNSCOPE_PLUGIN_PATH; the
+/// repository's plugins/ folder is always searched.
+inline ProcessResult runWithTestPlugins(const std::vector<std::string>& args) {
+    ::setenv("ATTNSCOPE_PLUGIN_PATH", testPluginDir().c_str(), 1);
+    ProcessResult r = runProcess(args);
+    ::unsetenv("ATTNSCOPE_PLUGIN_PATH");
+    return r;
 }
 
 /// The process's standard output as JSON; a test failure (and null) when it is not.

@@ -10,6 +10,14 @@
 #include "experiment_kinds.h"
 
 namespace attnscope::app {
+
+nlohmann::json givenParams(const AnalysisSpec& spec) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [k, v] : spec.params)
+        out[k] = v;
+    return out;
+}
+
 namespace {
 
 using analysis::ParamType;
@@ -23,13 +31,6 @@ std::string paramOr(const AnalysisSpec& spec, const std::string& name,
                     const std::string& fallback) {
     const auto it = spec.params.find(name);
     return it == spec.params.end() ? fallback : it->second;
-}
-
-json givenParams(const AnalysisSpec& spec) {
-    json out = json::object();
-    for (const auto& [k, v] : spec.params)
-        out[k] = v;
-    return out;
 }
 
 ResultTable runMetricAnalysis(Session& session, const ItemInput& item, const AnalysisSpec& spec,

@@ -23,13 +23,6 @@ std::string param(const AnalysisSpec& spec, const AnalysisKind& kind, const std:
     return {};
 }
 
-json givenParams(const AnalysisSpec& spec) {
-    json out = json::object();
-    for (const auto& [k, v] : spec.params)
-        out[k] = v;
-    return out;
-}
-
 // The item as one prompt pair; what is missing is named with the fields that would give it.
 CircuitPairs itemPair(const ItemInput& item, const std::string& kind) {
     if (!item.edits.empty())
