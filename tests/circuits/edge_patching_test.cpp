@@ -306,8 +306,7 @@ TEST(Acdc, ReportsEveryReceiverAndStopsWhenCancelled) {
     std::vector<int64_t> removed;
     std::vector<uint8_t> lastKept;
     const Circuit c = acdc(
-        patcher, 0.01,
-        capture::Progress([&](double, const std::string& m) { messages.insert(m); }),
+        patcher, 0.01, capture::Progress([&](double, const std::string& m) { messages.insert(m); }),
         [&](const std::vector<uint8_t>& kept, const std::vector<float>& scores) {
             EXPECT_EQ(scores.size(), kept.size());
             removed.push_back(std::count(kept.begin(), kept.end(), uint8_t{0}));

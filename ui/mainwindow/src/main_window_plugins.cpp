@@ -3,6 +3,9 @@
 // edit list.
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
+
+#include <algorithm>
 
 #include "attnscope/ui/analysis_panel.h"
 #include "attnscope/ui/app_controller.h"

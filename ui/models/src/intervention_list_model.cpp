@@ -3,6 +3,8 @@
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/item_roles.h"
 
+#include <QStringList>
+
 #include <cmath>
 
 namespace attnscope::ui {
