@@ -105,6 +105,26 @@ TEST(CliPluginEdit, DisabledOrNeutralPluginEditsLeaveTheRunAsItIs) {
     }
 }
 
+TEST(CliPluginEdit, SessionsKeepThePluginEdit) {
+    TempDir dir;
+    const std::string session = (dir.path() / "s.h5").string();
+    const ProcessResult saved =
+        cli({"session", "save", session, "--model", demoModel(), "--prompt", kDemoPrompt,
+             "--plugin-edit", "temperature:1.2:temperature=3", "--quiet"});
+    ASSERT_EQ(saved.exitCode, 0) << saved.err;
+    const ProcessResult shown = cli({"session", "show", session, "--json"});
+    ASSERT_EQ(shown.exitCode, 0) << shown.err;
+    const auto edits = jsonOf(shown)["interventions"];
+    ASSERT_EQ(edits.size(), 1u) << edits.dump();
+    EXPECT_EQ(edits[0]["kind"], "plugin_edit");
+    EXPECT_EQ(edits[0]["plugin"], "temperature");
+    EXPECT_EQ(edits[0]["layer"], kLayer);
+    EXPECT_EQ(edits[0]["head"], kHead);
+    EXPECT_EQ(edits[0]["params"]["temperature"], "3");
+    const ProcessResult text = cli({"session", "show", session});
+    EXPECT_NE(text.out.find("plugin_edit L1 H2 temperature"), std::string::npos) << text.out;
+}
+
 struct BadPluginEdit {
     const char* name;
     const char* content;
