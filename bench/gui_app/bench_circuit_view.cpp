@@ -73,13 +73,17 @@ std::shared_ptr<Circuit> synthetic(int layers, int heads, int kvHeads) {
     return c;
 }
 
-// Runs the event loop until `done()` holds or `timeoutMs` passed.
+// Runs the event loop until `done()` holds or `timeoutMs` passed. It sleeps until an event
+// arrives (a worker's result, a timer) instead of polling, so that the GUI thread's CPU time
+// is the GUI's own work and not the wait.
 bool spin(const std::function<bool()>& done, int timeoutMs) {
     QElapsedTimer t;
     t.start();
+    QTimer deadline;  // wakes the wait to check the time limit
+    deadline.start(50);
     while (!done()) {
         if (t.elapsed() > timeoutMs) return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
     }
     return true;
 }
