@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -97,6 +98,17 @@ protected:
         for (const auto& r : rows)
             out.push_back(r.prob);
         return out;
+    }
+
+    // The first recall pair alone (ACDC runs one forward per edge: one pair keeps it short).
+    QString firstPairFile() {
+        QFile in(pairs);
+        EXPECT_TRUE(in.open(QIODevice::ReadOnly));
+        const QString path = dir.filePath(QStringLiteral("first_pair.jsonl"));
+        QFile out(path);
+        EXPECT_TRUE(out.open(QIODevice::WriteOnly));
+        out.write(in.readLine());
+        return path;
     }
 
     QTemporaryDir dir;
@@ -287,7 +299,7 @@ TEST_F(CircuitExplorerTest, AcdcFromThePanelStreamsItsPruningIntoTheGraph) {
     CircuitRunForm* form = panel->form();
     form->methodCombo()->setCurrentIndex(form->methodCombo()->findData(QStringLiteral("acdc")));
     form->thresholdBox()->setValue(0.05);
-    form->pairsFileEdit()->setText(pairs);
+    form->pairsFileEdit()->setText(firstPairFile());
     std::vector<int64_t> removedSoFar;  // per delivered state
     QObject context;
     QObject::connect(window->controller(), &AppController::circuitPruned, &context,
@@ -321,7 +333,7 @@ TEST_F(CircuitExplorerTest, EscCancelsAcdcWhileItPrunes) {
     CircuitRunForm* form = panel->form();
     form->methodCombo()->setCurrentIndex(form->methodCombo()->findData(QStringLiteral("acdc")));
     form->thresholdBox()->setValue(0.05);
-    form->pairsFileEdit()->setText(pairs);
+    form->pairsFileEdit()->setText(firstPairFile());
     int states = 0;
     bool finished = false;
     QObject context;
