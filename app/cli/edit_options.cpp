@@ -1,5 +1,8 @@
 #include "edit_options.h"
 
+#include <map>
+#include <sstream>
+
 #include "attnscope/app/opened_model.h"
 
 namespace attnscope::app {
@@ -24,10 +27,45 @@ void addHeads(EditList& out, EditKind kind, const std::string& ref, const char* 
         out.push_back({kind, layer, static_cast<int>(h), param, true, {}});
 }
 
+// "NAME:L.H[,H][:KEY=VALUE[,KEY=VALUE]]" → one plugin_edit per head.
+void addPluginEdits(EditList& out, const std::string& text) {
+    const char* usage = "--plugin-edit expects NAME:LAYER.HEAD[,HEAD][:KEY=VALUE[,KEY=VALUE]]";
+    const auto first = text.find(':');
+    if (first == std::string::npos || first == 0)
+        throw UsageError(usage + (", got '" + text + "'"));
+    // "plugin:NAME:..." names the edit with its registry prefix.
+    size_t nameEnd = first;
+    if (text.compare(0, first, "plugin") == 0) nameEnd = text.find(':', first + 1);
+    if (nameEnd == std::string::npos) throw UsageError(usage + (", got '" + text + "'"));
+    const std::string name = text.substr(0, nameEnd);
+    const auto paramsAt = text.find(':', nameEnd + 1);
+    const std::string heads = text.substr(
+        nameEnd + 1, paramsAt == std::string::npos ? std::string::npos : paramsAt - nameEnd - 1);
+    std::map<std::string, std::string> params;
+    if (paramsAt != std::string::npos) {
+        std::stringstream list(text.substr(paramsAt + 1));
+        std::string pair;
+        while (std::getline(list, pair, ',')) {
+            const auto eq = pair.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw UsageError(std::string(usage) + ", got the parameter '" + pair + "'");
+            params[pair.substr(0, eq)] = pair.substr(eq + 1);
+        }
+    }
+    auto [layer, headList] = parseHeadRef(heads, "--plugin-edit");
+    for (int64_t h : headList) {
+        Edit e{EditKind::PluginEdit, layer, static_cast<int>(h), 0.0, true, {}};
+        e.plugin = name;
+        e.params = params;
+        out.push_back(std::move(e));
+    }
+}
+
 }  // namespace
 
 const std::set<std::string>& editOptionNames() {
-    static const std::set<std::string> names = {"--ablate", "--mean-ablate", "--scale", "--edits"};
+    static const std::set<std::string> names = {"--ablate", "--mean-ablate", "--scale",
+                                                "--plugin-edit", "--edits"};
     return names;
 }
 
@@ -50,12 +88,14 @@ EditOptions::EditOptions(const CliArgs& args) {
         }
         addHeads(out, EditKind::Scale, a.substr(0, eq), "--scale", factor);
     }
+    for (const auto& a : args.all("--plugin-edit"))
+        addPluginEdits(out, a);
     for (const auto& path : args.all("--edits"))
         files.emplace_back(path, readEditsFile(path));
 }
 
 void EditOptions::check(int layers, int heads) const {
-    checkEdits(flags, layers, heads, "--ablate/--mean-ablate/--scale");
+    checkEdits(flags, layers, heads, "--ablate/--mean-ablate/--scale/--plugin-edit");
     for (const auto& [path, edits] : files)
         checkEdits(edits, layers, heads, path);
 }

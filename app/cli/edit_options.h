@@ -1,6 +1,7 @@
 #pragma once
-// The edit-list options `run` and `lens` share: --ablate, --mean-ablate, --scale (flags) and
-// --edits FILE.json (the session's JSON form), all parsed into app::EditList.
+// The edit-list options `run` and `lens` share: --ablate, --mean-ablate, --scale,
+// --plugin-edit (flags) and --edits FILE.json (the session's JSON form), all parsed into
+// app::EditList.
 #include <set>
 #include <string>
 #include <utility>

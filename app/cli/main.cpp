@@ -33,15 +33,16 @@ const std::map<std::string, CommandInfo>& commands() {
           "run --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted TEXT | --corrupted-ids IDS]\n"
           "      [--capture GLOB]... [--out FILE.h5] [--append] [--long-context]\n"
           "      [--storage float32|float16] [--compress] [--ablate L.H[,H]]...\n"
-          "      [--mean-ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--top-k N]\n"
+          "      [--mean-ablate L.H]... [--scale L.H=F]... [--plugin-edit NAME:L.H[:K=V,...]]...\n"
+          "      [--edits FILE.json]... [--top-k N]\n"
           "      [--json] [--dtype float32|bfloat16] [--device cpu|cuda] [--threads N]\n"
           "      [--split-special-tokens]"}},
         {"lens",
          {runLensCommand,
           "lens --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted TEXT | --corrupted-ids "
           "IDS]\n"
-          "      [--ablate L.H]... [--mean-ablate L.H]... [--scale L.H=F]... [--edits "
-          "FILE.json]...\n"
+          "      [--ablate L.H]... [--mean-ablate L.H]... [--scale L.H=F]...\n"
+          "      [--plugin-edit NAME:L.H[:K=V,...]]... [--edits FILE.json]...\n"
           "      [--json] [--dtype float32|bfloat16] [--threads N] [--split-special-tokens]"}},
         {"ablation-curve",
          {runAblationCurveCommand,
@@ -54,7 +55,8 @@ const std::map<std::string, CommandInfo>& commands() {
           "session show FILE.h5 [--json]\n"
           "  session export FILE.h5 --out DIR [--json]\n"
           "  session save FILE.h5 --model DIR (--prompt TEXT | --ids 1,2,3) [--corrupted ...]\n"
-          "      [--ablate L.H]... [--scale L.H=F]... [--edits FILE.json]... [--metric NAME\n"
+          "      [--ablate L.H]... [--scale L.H=F]... [--plugin-edit NAME:L.H[:K=V,...]]...\n"
+          "      [--edits FILE.json]... [--metric NAME\n"
           "      [--param k=v]... [--data FILE]] [--circuit FILE]... [--quiet]\n"
           "      [--split-special-tokens]"}},
         {"score",
@@ -145,6 +147,7 @@ int main(int argc, char** argv) {
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     try {
+        attnscope::plugins::installPluginEdits();  // plugin_edit edits load plugins on use
         if (usesRegistry(args[0])) attnscope::plugins::loadPlugins();
         return it->second.run(rest, std::cin, std::cout, std::cerr);
     } catch (const attnscope::app::UsageError& e) {

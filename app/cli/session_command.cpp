@@ -84,6 +84,7 @@ void printShow(std::ostream& out, const std::string& path, const SessionFileCont
                     : " L" + std::to_string(e.layer) + " H" + std::to_string(e.head))
             << (e.kind == EditKind::Scale || e.param != 0 ? " param " + std::to_string(e.param)
                                                           : "")
+            << (e.kind == EditKind::PluginEdit ? " " + e.plugin : "")
             << (e.enabled ? "" : " (disabled)") << "\n";
     if (c.patterns)
         out << "runs: edited and baseline, " << c.tokens.size() << " tokens, " << c.layers

@@ -73,13 +73,17 @@ std::shared_ptr<Circuit> synthetic(int layers, int heads, int kvHeads) {
     return c;
 }
 
-// Runs the event loop until `done()` holds or `timeoutMs` passed.
+// Runs the event loop until `done()` holds or `timeoutMs` passed. It sleeps until an event
+// arrives (a worker's result, a timer) instead of polling, so that the GUI thread's CPU time
+// is the GUI's own work and not the wait.
 bool spin(const std::function<bool()>& done, int timeoutMs) {
     QElapsedTimer t;
     t.start();
+    QTimer deadline;  // wakes the wait to check the time limit
+    deadline.start(50);
     while (!done()) {
         if (t.elapsed() > timeoutMs) return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
     }
     return true;
 }
@@ -184,12 +188,13 @@ void slider(int repeats) {
         return;
     }
     QSlider* s = panel->amountSlider();
-    std::vector<double> times, cpuTimes;
+    std::vector<double> times, cpuTimes, guiCpuTimes;
     QElapsedTimer t;
     for (int i = 0; i < repeats; ++i) {
         const int position = s->maximum() * (3 + i % 6) / 10;
         if (position == s->value()) continue;
         const double cpu = processCpuMs();
+        const double guiCpu = threadCpuMs();
         t.start();
         s->setValue(position);
         const bool ok = spin(
@@ -203,16 +208,19 @@ void slider(int repeats) {
         if (ok) {
             times.push_back(t.nsecsElapsed() / 1e6);
             cpuTimes.push_back(processCpuMs() - cpu);
+            guiCpuTimes.push_back(threadCpuMs() - guiCpu);
         }
     }
     const double m = median(times);
     const double cpu = median(cpuTimes);
+    // Wall time on a shared machine includes waiting for a core; CPU time is the work itself.
     std::printf(
         "slider change -> updated faithfulness, demo model (%lld edges, recall pairs), "
-        "%zu changes: median %.1f ms wall, %.1f ms of process CPU (all threads), target "
-        "<= %.0f ms: %s by wall time, %s by CPU time\n",
+        "%zu changes: median %.1f ms wall, %.1f ms of process CPU (all threads; %.1f ms on the "
+        "GUI thread), target <= %.0f ms: %s by wall time, %s by CPU time\n",
         static_cast<long long>(panel->circuit()->graph.edgeCount()), times.size(), m, cpu,
-        kSliderTargetMs, verdict(m, kSliderTargetMs), verdict(cpu, kSliderTargetMs));
+        median(guiCpuTimes), kSliderTargetMs, verdict(m, kSliderTargetMs),
+        verdict(cpu, kSliderTargetMs));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <mutex>
 
+#include "attnscope/analysis/attention_edits.h"
 #include "attnscope/capture/load_error.h"
 #include "attnscope/plugins/plugin_host.h"
 #include "plugin_metric.h"
@@ -28,7 +29,32 @@ PluginFunction findEdit(const std::string& name) {
                               "' (loaded: " + (known.empty() ? "none" : known) + ")");
 }
 
+class PluginEditProvider : public analysis::AttentionEditProvider {
+    // The search path, unless a front end or test has loaded folders of its own.
+    static void loadIfNeeded() {
+        if (PluginHost::instance().folders().empty()) loadPlugins();
+    }
+
+public:
+    std::vector<analysis::AttentionEditInfo> edits() const override {
+        loadIfNeeded();
+        std::vector<analysis::AttentionEditInfo> out;
+        for (const PluginEditInfo& e : PluginHost::instance().edits())
+            out.push_back({e.name, e.label, e.description, e.params});
+        return out;
+    }
+    capture::PatternEdit make(const std::string& name, int64_t layer, std::vector<int64_t> heads,
+                              const std::map<std::string, std::string>& params) const override {
+        loadIfNeeded();
+        return pluginPatternEdit(name, layer, std::move(heads), params);
+    }
+};
+
 }  // namespace
+
+void installPluginEdits() {
+    analysis::setAttentionEditProvider(std::make_shared<PluginEditProvider>());
+}
 
 void setPluginEdits(std::vector<PluginFunction> edits) {
     std::lock_guard<std::mutex> lock(g_editsMutex);

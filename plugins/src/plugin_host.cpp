@@ -1,4 +1,5 @@
 #include "attnscope/plugins/plugin_host.h"
+#include "attnscope/plugins/plugin_edit.h"
 
 #include <algorithm>
 #include <set>
@@ -170,6 +171,7 @@ void requirePluginMetric(const std::string& name, const analysis::MetricRegistry
 std::vector<PluginRecord> loadPlugins() {
     static std::once_flag once;
     std::call_once(once, [] {
+        installPluginEdits();
         PluginHost::instance().load(pluginSearchPath(), analysis::MetricRegistry::global());
     });
     return PluginHost::instance().plugins();

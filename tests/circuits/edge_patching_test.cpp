@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 
@@ -139,6 +140,27 @@ TEST_P(EdgeExactness, ZeroAblationOfEverythingLeavesOnlyBiases) {
     expectClose(logits[1], logits[0], "prompt-independent", 1e-3);
     expectClose(patcher.circuitLogits(std::vector<uint8_t>(edges, 1)),
                 lastLogits(*model, idsOf(pairs, false)), "keep all");
+}
+
+TEST_P(EdgeExactness, OneForwardGivesTheMetricAndTheLogits) {
+    auto model = test::randomModel(GetParam().config, 9);
+    const auto pairs = test::randomPairs(model->config().vocabSize, 3, 7, 21);
+    EdgePatcher patcher(*model, pairs);
+    std::vector<uint8_t> kept(static_cast<size_t>(patcher.graph().edgeCount()), 1);
+    for (size_t e = 0; e < kept.size(); e += 3)
+        kept[e] = 0;
+    const double metric = patcher.evaluate(kept);
+    const at::Tensor logits = patcher.circuitLogits(kept);
+    const int64_t before = patcher.forwardCount();
+    at::Tensor both;
+    EXPECT_DOUBLE_EQ(patcher.evaluate(kept, &both), metric);
+    EXPECT_EQ(patcher.forwardCount(), before + 1);  // the slider's one patched forward
+    ASSERT_EQ(both.sizes(), logits.sizes());
+    EXPECT_TRUE(at::equal(both, logits));
+    // Rows in pair order: row 0 is what a patcher of the first pair alone measures.
+    EdgePatcher first(*model, {pairs[0]});
+    EXPECT_NEAR(both[0][pairs[0].answer].item<double>() - both[0][pairs[0].wrong].item<double>(),
+                first.evaluate(kept), 1e-4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Architectures, EdgeExactness,
@@ -279,10 +301,22 @@ TEST(Acdc, ReportsEveryReceiverAndStopsWhenCancelled) {
     EdgePatcher patcher(*model, test::randomPairs(model->config().vocabSize, 2, 5, 8));
     const auto receivers = patcher.graph().receivers().size();
     std::set<std::string> messages;
-    acdc(patcher, 0.01,
-         capture::Progress([&](double, const std::string& m) { messages.insert(m); }));
+    // The observer sees every receiver's decision: kept sets only ever shrink, and the last
+    // one is the result.
+    std::vector<int64_t> removed;
+    std::vector<uint8_t> lastKept;
+    const Circuit c = acdc(
+        patcher, 0.01, capture::Progress([&](double, const std::string& m) { messages.insert(m); }),
+        [&](const std::vector<uint8_t>& kept, const std::vector<float>& scores) {
+            EXPECT_EQ(scores.size(), kept.size());
+            removed.push_back(std::count(kept.begin(), kept.end(), uint8_t{0}));
+            lastKept = kept;
+        });
     // One message per receiver plus the final one.
     EXPECT_EQ(messages.size(), receivers + 1);
+    EXPECT_EQ(removed.size(), receivers);
+    EXPECT_TRUE(std::is_sorted(removed.begin(), removed.end()));
+    EXPECT_EQ(lastKept, c.inCircuit);
 
     std::atomic<bool> cancel{false};
     int reports = 0;

@@ -4,9 +4,11 @@
 #include <ATen/ATen.h>  // LibTorch before Qt
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -20,6 +22,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "attnscope/analysis/circuits/circuit_files.h"
 #include "attnscope/analysis/circuits/circuit_store.h"
@@ -95,6 +98,17 @@ protected:
         for (const auto& r : rows)
             out.push_back(r.prob);
         return out;
+    }
+
+    // The first recall pair alone (ACDC runs one forward per edge: one pair keeps it short).
+    QString firstPairFile() {
+        QFile in(pairs);
+        EXPECT_TRUE(in.open(QIODevice::ReadOnly));
+        const QString path = dir.filePath(QStringLiteral("first_pair.jsonl"));
+        QFile out(path);
+        EXPECT_TRUE(out.open(QIODevice::WriteOnly));
+        out.write(in.readLine());
+        return path;
     }
 
     QTemporaryDir dir;
@@ -218,6 +232,136 @@ TEST_F(CircuitExplorerTest, RemovingAnEdgeByClickingChangesThePredictionsAndUndo
     QTest::mouseClick(graph, Qt::LeftButton, {}, graph->edgeMidpoint(target).toPoint());
     EXPECT_TRUE(window->controller()->interventions().empty());
     EXPECT_EQ(panel->keptEdgeCount(), keptBefore);
+}
+
+TEST_F(CircuitExplorerTest, HoveringANodeMeasuresTheCircuitWithoutItsEdges) {
+    discover(QStringLiteral("eap-ig"));
+    ASSERT_TRUE(waitForEvaluation());
+    const double faithfulnessBefore = panel->evaluation()->faithfulness;
+    const std::vector<uint8_t> kept = panel->keptEdges();
+    const circuits::EdgeGraph& g = panel->circuit()->graph;
+    CircuitGraphView* graph = panel->graph();
+    // A head of the circuit and its kept edges, found here from the graph's own tables.
+    int node = -1;
+    std::vector<uint8_t> without;
+    for (int l = 0; l < g.layers() && node < 0; ++l)
+        for (int h = 0; h < g.heads() && node < 0; ++h) {
+            const int n = g.headNode(l, h);
+            std::vector<uint8_t> candidate = kept;
+            bool any = false;
+            for (int64_t e = 0; e < g.edgeCount(); ++e) {
+                const bool touches =
+                    g.edgeSender(e) == n ||
+                    g.receivers()[static_cast<size_t>(g.edgeReceiver(e))].node == n;
+                if (touches && kept[static_cast<size_t>(e)]) {
+                    candidate[static_cast<size_t>(e)] = 0;
+                    any = true;
+                }
+            }
+            if (any && graph->nodeAtScreen(graph->nodeCentre(n)) == n) {
+                node = n;
+                without = std::move(candidate);
+            }
+        }
+    ASSERT_GE(node, 0);
+    const QPointF at = graph->nodeCentre(node).toPoint();
+    QMouseEvent move(QEvent::MouseMove, at, graph->mapToGlobal(at), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(graph, &move);
+    EXPECT_NE(graph->describeNode(node).indexOf(QStringLiteral("measuring")), -1);
+    ASSERT_TRUE(waitUntil([&] { return std::isfinite(graph->nodeRemovalEffect(node)); }));
+    const double effect = graph->nodeRemovalEffect(node);
+    EXPECT_NE(graph->describeNode(node).indexOf(QStringLiteral("effect when removed (its")), -1);
+    ASSERT_TRUE(waitUntil([&] { return !window->controller()->busy(); }));
+
+    // Cached: hovering it again asks for nothing.
+    QSignalSpy measured(window->controller(), &AppController::nodeRemovalMeasured);
+    QMouseEvent away(QEvent::MouseMove, QPointF(1, 1), graph->mapToGlobal(QPointF(1, 1)),
+                     Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(graph, &away);
+    QCoreApplication::sendEvent(graph, &move);
+    EXPECT_FALSE(window->controller()->busy());
+    EXPECT_EQ(measured.count(), 0);
+
+    // The effect is that of the circuit without the node's edges, evaluated on its own.
+    std::optional<double> faithfulnessWithout;
+    const auto connection = QObject::connect(
+        window->controller(), &AppController::circuitEvaluated,
+        [&](const CircuitEvaluationSnapshot& e) { faithfulnessWithout = e.faithfulness; });
+    window->controller()->evaluateCircuit(panel->form()->request(), without);
+    ASSERT_TRUE(waitUntil([&] { return faithfulnessWithout.has_value(); }));
+    QObject::disconnect(connection);
+    EXPECT_NEAR(effect, *faithfulnessWithout - faithfulnessBefore, 1e-9);
+    EXPECT_GT(std::abs(effect), 0.0);
+}
+
+TEST_F(CircuitExplorerTest, AcdcFromThePanelStreamsItsPruningIntoTheGraph) {
+    CircuitRunForm* form = panel->form();
+    form->methodCombo()->setCurrentIndex(form->methodCombo()->findData(QStringLiteral("acdc")));
+    form->thresholdBox()->setValue(0.05);
+    form->pairsFileEdit()->setText(firstPairFile());
+    std::vector<int64_t> removedSoFar;  // per delivered state
+    QObject context;
+    QObject::connect(window->controller(), &AppController::circuitPruned, &context,
+                     [&](CircuitPtr c) {
+                         removedSoFar.push_back(
+                             std::count(c->inCircuit.begin(), c->inCircuit.end(), uint8_t{0}));
+                     });
+    CircuitPtr finished;
+    QObject::connect(window->controller(), &AppController::circuitFinished, &context,
+                     [&](CircuitPtr c) { finished = c; });
+    form->runButton()->click();
+    // While it runs, the graph shows the pruning: the panel says so and asks for no evaluation.
+    ASSERT_TRUE(waitUntil([&] { return panel->isPruning() || finished != nullptr; }));
+    if (!finished)
+        EXPECT_NE(panel->readout()->text().indexOf(QStringLiteral("removed so far")), -1);
+    ASSERT_TRUE(waitUntil([&] { return finished != nullptr; }, 600000))
+        << window->lastError().toStdString();
+    ASSERT_GE(removedSoFar.size(), 2u) << "intermediate states arrive";
+    EXPECT_EQ(panel->pruningStatesShown(), 0);  // reset by the result
+    EXPECT_TRUE(std::is_sorted(removedSoFar.begin(), removedSoFar.end()));
+    EXPECT_GT(removedSoFar.back(), 0);
+    EXPECT_LE(removedSoFar.back(),
+              std::count(finished->inCircuit.begin(), finished->inCircuit.end(), uint8_t{0}));
+    // The result replaces the last state, and the explorer evaluates it as usual.
+    EXPECT_FALSE(panel->isPruning());
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_EQ(panel->circuit(), finished);
+}
+
+TEST_F(CircuitExplorerTest, EscCancelsAcdcWhileItPrunes) {
+    CircuitRunForm* form = panel->form();
+    form->methodCombo()->setCurrentIndex(form->methodCombo()->findData(QStringLiteral("acdc")));
+    form->thresholdBox()->setValue(0.05);
+    form->pairsFileEdit()->setText(firstPairFile());
+    int states = 0;
+    bool finished = false;
+    QObject context;
+    QObject::connect(window->controller(), &AppController::circuitPruned, &context,
+                     [&](CircuitPtr) { ++states; });
+    QObject::connect(window->controller(), &AppController::circuitFinished, &context,
+                     [&](CircuitPtr) { finished = true; });
+    QSignalSpy cancelled(window->controller(), &AppController::circuitCancelled);
+    form->runButton()->click();
+    ASSERT_TRUE(waitUntil([&] { return states >= 1 || finished; }));
+    ASSERT_FALSE(finished) << "ACDC ended before it could be cancelled";
+    // The action bound to Esc (a key event needs an active window, which offscreen lacks).
+    QAction* esc = nullptr;
+    for (QAction* a : window->findChildren<QAction*>())
+        if (a->shortcut() == QKeySequence(Qt::Key_Escape)) esc = a;
+    ASSERT_NE(esc, nullptr);
+    esc->trigger();
+    ASSERT_TRUE(cancelled.count() > 0 || cancelled.wait(60000));
+    const int statesAtCancel = states;
+    EXPECT_FALSE(finished);
+    EXPECT_FALSE(panel->isPruning());
+    EXPECT_NE(panel->readout()->text().indexOf(QStringLiteral("cancelled")), -1)
+        << panel->readout()->text().toStdString();
+    // Nothing more arrives once cancelled.
+    ASSERT_TRUE(waitUntil([&] { return !window->controller()->busy(); }));
+    QCoreApplication::processEvents();
+    EXPECT_EQ(states, statesAtCancel);
+    EXPECT_FALSE(finished);
 }
 
 TEST_F(CircuitExplorerTest, ASecondCircuitShowsTheLibrarysOverlap) {

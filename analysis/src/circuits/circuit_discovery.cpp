@@ -54,7 +54,8 @@ Circuit eapIg(EdgePatcher& patcher, int steps, const capture::Progress& progress
     return c;
 }
 
-Circuit acdc(EdgePatcher& patcher, double threshold, const capture::Progress& progress) {
+Circuit acdc(EdgePatcher& patcher, double threshold, const capture::Progress& progress,
+             const AcdcObserver& observer) {
     if (!std::isfinite(threshold) || threshold < 0.0)
         throw std::invalid_argument("ACDC threshold must be a finite number >= 0 (got " +
                                     std::to_string(threshold) + ")");
@@ -93,6 +94,7 @@ Circuit acdc(EdgePatcher& patcher, double threshold, const capture::Progress& pr
             else
                 kept[e] = 1;
         }
+        if (observer) observer(kept, c.scores);
     }
     c.inCircuit = kept;
     c.parameters["forwards"] = patcher.forwardCount() - forwardsBefore;

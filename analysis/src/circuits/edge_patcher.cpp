@@ -50,11 +50,17 @@ at::Tensor EdgePatcher::Impl::forward(const PairBatch& batch, const std::vector<
     return edgeForward(model, graph, request);
 }
 
-double EdgePatcher::Impl::evaluate(const std::vector<uint8_t>* kept) {
+double EdgePatcher::Impl::evaluate(const std::vector<uint8_t>* kept, at::Tensor* logits) {
     at::NoGradGuard noGrad;
     double sum = 0.0;
-    for (const PairBatch& batch : batches)
-        sum += metricPerPair(batch, forward(batch, kept)).sum().item<double>();
+    for (const PairBatch& batch : batches) {
+        const at::Tensor batchLogits = forward(batch, kept);
+        sum += metricPerPair(batch, batchLogits).sum().item<double>();
+        if (!logits) continue;
+        if (!logits->defined())
+            *logits = at::empty({pairs, batchLogits.size(1)}, batchLogits.options());
+        logits->index_copy_(0, at::tensor(batch.pairIndex, at::kLong), batchLogits);
+    }
     ++forwards;
     return sum / static_cast<double>(pairs);
 }
@@ -165,20 +171,15 @@ static void checkEdgeVector(const EdgeGraph& graph, size_t size, const char* wha
                                     " edges");
 }
 
-double EdgePatcher::evaluate(const std::vector<uint8_t>& keptEdges) {
+double EdgePatcher::evaluate(const std::vector<uint8_t>& keptEdges, at::Tensor* logits) {
     checkEdgeVector(m_impl->graph, keptEdges.size(), "the kept-edge list");
-    return m_impl->evaluate(&keptEdges);
+    if (logits) *logits = at::Tensor();
+    return m_impl->evaluate(&keptEdges, logits);
 }
 
 at::Tensor EdgePatcher::circuitLogits(const std::vector<uint8_t>& keptEdges) {
-    checkEdgeVector(m_impl->graph, keptEdges.size(), "the kept-edge list");
-    at::NoGradGuard noGrad;
     at::Tensor out;
-    for (const PairBatch& batch : m_impl->batches) {
-        at::Tensor logits = m_impl->forward(batch, &keptEdges);
-        if (!out.defined()) out = at::empty({m_impl->pairs, logits.size(1)}, logits.options());
-        out.index_copy_(0, at::tensor(batch.pairIndex, at::kLong), logits);
-    }
+    evaluate(keptEdges, &out);
     return out;
 }
 

@@ -26,8 +26,9 @@ struct EdgePatcher::Impl {
         at::Tensor m = metricPerPair(batch, logits);
         return kl ? m : -m;
     }
-    /// Mean metric over every pair with these edges kept (null: all).
-    double evaluate(const std::vector<uint8_t>* kept);
+    /// Mean metric over every pair with these edges kept (null: all); when `logits` is set,
+    /// also the last-position logits of that same forward [pairs, vocab], in pair order.
+    double evaluate(const std::vector<uint8_t>* kept, at::Tensor* logits = nullptr);
     /// The loss counterpart of evaluate() (ACDC compares these).
     double loss(const std::vector<uint8_t>* kept) {
         const double m = evaluate(kept);

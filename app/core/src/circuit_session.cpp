@@ -30,18 +30,23 @@ constexpr double kDefaultEdgeFraction = 0.05;
 
 std::vector<Prediction> predictionsOf(const OpenedModel& opened, const at::Tensor& circuitLogits,
                                       const at::Tensor& fullProbs) {
-    const at::Tensor probs = at::softmax(circuitLogits.to(at::kDouble), -1);
+    // Read through raw pointers: one item() per value would dispatch an op each, per slider move.
+    const at::Tensor probs = at::softmax(circuitLogits.to(at::kDouble), -1).contiguous();
+    const at::Tensor full = fullProbs.contiguous();
     const int64_t k = std::min<int64_t>(kPredictionCount, probs.size(0));
     std::vector<int64_t> ids;
     for (const at::Tensor& top :
-         {std::get<1>(at::topk(probs, k)), std::get<1>(at::topk(fullProbs, k))})
+         {std::get<1>(at::topk(probs, k)), std::get<1>(at::topk(full, k))}) {
+        const at::Tensor topIds = top.contiguous();
+        const int64_t* id = topIds.data_ptr<int64_t>();
         for (int64_t i = 0; i < k; ++i)
-            if (std::find(ids.begin(), ids.end(), top[i].item<int64_t>()) == ids.end())
-                ids.push_back(top[i].item<int64_t>());
+            if (std::find(ids.begin(), ids.end(), id[i]) == ids.end()) ids.push_back(id[i]);
+    }
+    const double* p = probs.data_ptr<double>();
+    const double* f = full.data_ptr<double>();
     std::vector<Prediction> out;
     for (int64_t id : ids)
-        out.push_back(
-            {id, tokenDisplay(opened, id), probs[id].item<double>(), fullProbs[id].item<double>()});
+        out.push_back({id, tokenDisplay(opened, id), p[id], f[id]});
     std::stable_sort(out.begin(), out.end(),
                      [](const Prediction& a, const Prediction& b) { return a.prob > b.prob; });
     return out;
@@ -70,9 +75,8 @@ struct CircuitSession::Impl {
     std::string preparedKey;  // the pairs, metric and ablation the patchers hold
     json pairsDescription;
     std::unique_ptr<circuits::EdgePatcher> patcher;
-    // The first pair alone, for the predictions panel (a batch of one per evaluation); with
-    // mean ablation its mean is taken over every pair, as the main patcher's.
-    std::unique_ptr<circuits::EdgePatcher> firstPair;
+    // The predictions panel shows the first pair: its logits come from the same forward as the
+    // metric (one patched forward per evaluation), next to its full-model distribution.
     at::Tensor firstPairFullProbs;  // [vocab] float64, every edge kept
 
     OpenedModel& opened() { return session.m_impl->opened; }
@@ -89,7 +93,6 @@ CircuitSession::CircuitSession(Session& session)
                                    session.model().kvHeads),
                {},
                {},
-               nullptr,
                nullptr,
                {}})) {}
 
@@ -110,7 +113,6 @@ void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metri
     const std::string key = keyJson.dump();
     if (d.patcher && key == d.preparedKey) return;
     d.patcher.reset();
-    d.firstPair.reset();
     std::vector<circuits::PromptPair> promptPairs = loadPromptPairs(d.opened(), pairs);
     circuits::EdgePatchingOptions options;
     options.metric = metric;
@@ -118,15 +120,9 @@ void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metri
     try {
         auto patcher = std::make_unique<circuits::EdgePatcher>(*d.opened().model, promptPairs,
                                                                options, progress.part(0, 0.9));
-        circuits::EdgePatchingOptions firstOptions = options;
-        if (ablation == "mean") firstOptions.meanReference = promptPairs;
-        auto firstPair = std::make_unique<circuits::EdgePatcher>(
-            *d.opened().model, std::vector<circuits::PromptPair>{promptPairs.front()}, firstOptions,
-            progress.part(0.9, 1.0));
         const std::vector<uint8_t> all(static_cast<size_t>(d.graph.edgeCount()), 1);
-        d.firstPairFullProbs = at::softmax(firstPair->circuitLogits(all)[0].to(at::kDouble), -1);
+        d.firstPairFullProbs = at::softmax(patcher->circuitLogits(all)[0].to(at::kDouble), -1);
         d.patcher = std::move(patcher);
-        d.firstPair = std::move(firstPair);
     } catch (const std::invalid_argument& invalid) {
         throw capture::InputError(invalid.what());
     }
@@ -136,7 +132,8 @@ void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metri
 }
 
 circuits::Circuit CircuitSession::discover(const CircuitRequest& request,
-                                           const capture::Progress& progress) {
+                                           const capture::Progress& progress,
+                                           const circuits::AcdcObserver& acdcObserver) {
     checkMethod(request);
     prepare(request.pairs, request.metric, request.ablation, progress.part(0, 0.2));
     Impl& d = *m_impl;
@@ -148,7 +145,7 @@ circuits::Circuit CircuitSession::discover(const CircuitRequest& request,
         else if (request.method == "eap-ig")
             c = circuits::eapIg(*d.patcher, request.steps, scoring);
         else
-            c = circuits::acdc(*d.patcher, request.threshold, scoring);
+            c = circuits::acdc(*d.patcher, request.threshold, scoring, acdcObserver);
     } catch (const std::invalid_argument& error) {
         throw capture::InputError(error.what());
     }
@@ -190,13 +187,12 @@ CircuitEvaluation CircuitSession::evaluate(const std::vector<uint8_t>& keptEdges
     CircuitEvaluation e;
     e.totalEdges = d.graph.edgeCount();
     e.keptEdges = std::count_if(keptEdges.begin(), keptEdges.end(), [](uint8_t k) { return k; });
-    e.metric = d.patcher->evaluate(keptEdges);
+    at::Tensor logits;  // [pairs, vocab]
+    e.metric = d.patcher->evaluate(keptEdges, &logits);
     e.fullModel = d.patcher->fullModel();
     e.emptyCircuit = d.patcher->emptyCircuit();
     e.faithfulness = d.patcher->faithfulness(e.metric);
-    progress.report(0.5);
-    e.predictions =
-        predictionsOf(d.opened(), d.firstPair->circuitLogits(keptEdges)[0], d.firstPairFullProbs);
+    e.predictions = predictionsOf(d.opened(), logits[0], d.firstPairFullProbs);
     progress.report(1.0);
     return e;
 }

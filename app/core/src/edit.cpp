@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "attnscope/analysis/attention_edits.h"
 #include "attnscope/capture/load_error.h"
 
 namespace attnscope::app {
@@ -25,6 +26,7 @@ constexpr KindName kKinds[] = {
     {EditKind::ActCalibration, "act_calibration"},
     {EditKind::Patch, "patch"},
     {EditKind::RemoveEdge, "remove_edge"},
+    {EditKind::PluginEdit, "plugin_edit"},
 };
 
 // Line and column of a byte offset, for parse errors.
@@ -63,14 +65,41 @@ int integerField(const json& o, const char* name, const std::string& source,
     return static_cast<int>(d);
 }
 
+// A plugin edit's name and parameters; parameter values are kept as text, as the CLI's
+// --param k=v gives them, and checked against the declaration by checkEdits().
+void readPluginFields(const json& o, Edit& e, const std::string& source, const std::string& at) {
+    if (!o.contains("plugin"))
+        fail(source, at + ".plugin",
+             "missing (plugin_edit names a plugin edit, e.g. \"temperature\")");
+    if (!o["plugin"].is_string() || o["plugin"].get<std::string>().empty())
+        fail(source, at + ".plugin",
+             "expected a plugin edit's name, got " + shortDump(o["plugin"]));
+    e.plugin = o["plugin"].get<std::string>();
+    if (!o.contains("params")) return;
+    const json& params = o["params"];
+    if (!params.is_object())
+        fail(source, at + ".params", "expected an object of parameters, got " + shortDump(params));
+    for (const auto& item : params.items()) {
+        const json& v = item.value();
+        if (v.is_string())
+            e.params[item.key()] = v.get<std::string>();
+        else if (v.is_boolean() || v.is_number())
+            e.params[item.key()] = v.dump();
+        else
+            fail(source, at + ".params." + item.key(),
+                 "expected a number, true/false or a string, got " + shortDump(v));
+    }
+}
+
 Edit editFromJson(const json& o, const std::string& source, const std::string& at) {
     if (!o.is_object()) fail(source, at, "expected an object, got " + shortDump(o));
     for (const auto& item : o.items())
         if (item.key() != "kind" && item.key() != "layer" && item.key() != "head" &&
             item.key() != "param" && item.key() != "enabled" && item.key() != "description" &&
-            item.key() != "edge")
+            item.key() != "edge" && item.key() != "plugin" && item.key() != "params")
             fail(source, at + "." + item.key(),
-                 "unknown key (expected kind, layer, head, param, enabled, description, edge)");
+                 "unknown key (expected kind, layer, head, param, enabled, description, edge, "
+                 "plugin, params)");
     Edit e;
     if (!o.contains("kind")) fail(source, at + ".kind", "missing");
     if (!o["kind"].is_string())
@@ -94,6 +123,12 @@ Edit editFromJson(const json& o, const std::string& source, const std::string& a
         if (o.contains("edge")) fail(source, at + ".edge", "only remove_edge edits name an edge");
         e.layer = integerField(o, "layer", source, at);
         e.head = integerField(o, "head", source, at);
+    }
+    if (e.kind == EditKind::PluginEdit) {
+        readPluginFields(o, e, source, at);
+    } else {
+        for (const char* key : {"plugin", "params"})
+            if (o.contains(key)) fail(source, at + "." + key, "only plugin_edit edits have it");
     }
     if (o.contains("param")) {
         if (!o["param"].is_number())
@@ -146,6 +181,10 @@ std::string editsToJson(const EditList& edits) {
                {"enabled", e.enabled},
                {"description", e.description}};
         if (e.kind == EditKind::RemoveEdge) o["edge"] = e.edge;
+        if (e.kind == EditKind::PluginEdit) {
+            o["plugin"] = e.plugin;
+            o["params"] = e.params;  // text values, read back as they are
+        }
         a.push_back(std::move(o));
     }
     return a.dump();
@@ -207,6 +246,14 @@ void checkEdits(const EditList& edits, int layers, int heads, const std::string&
             fail(source, at + ".param", "a window cannot be negative");
         if (e.kind == EditKind::ActCalibration && (e.param < 0 || e.param >= 1))
             fail(source, at + ".param", "the ACT threshold must lie in [0, 1)");
+        if (e.kind == EditKind::PluginEdit) {
+            bool unknown = false;
+            try {
+                analysis::checkAttentionEdit(e.plugin, e.params, &unknown);
+            } catch (const InputError& error) {
+                fail(source, at + (unknown ? ".plugin" : ".params"), error.what());
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "attnscope/analysis/act_calibration.h"
+#include "attnscope/analysis/attention_edits.h"
 #include "attnscope/app/edit_interventions.h"
 #include "attnscope/capture/interventions.h"
 #include "attnscope/capture/load_error.h"
@@ -83,6 +84,13 @@ std::vector<capture::Intervention> toInterventions(
                     return actEdit(pattern, offset, thres);
                 };
                 out.emplace_back(p);
+                break;
+            }
+            case EditKind::PluginEdit: {
+                // checkEdits() above found the edit and its parameters.
+                capture::PatternEdit p = analysis::attentionEditProvider()->make(
+                    analysis::attentionEditKey(e.plugin), layer, headList, e.params);
+                out.emplace_back(std::move(p));
                 break;
             }
             case EditKind::Patch: {

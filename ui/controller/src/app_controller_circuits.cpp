@@ -3,6 +3,8 @@
 // values, the Session and its CircuitSession.
 #include <QFileInfo>
 
+#include <mutex>
+
 #include "app_controller_jobs.h"
 #include "attnscope/analysis/circuits/circuit_files.h"
 #include "attnscope/analysis/circuits/circuit_store.h"
@@ -37,6 +39,18 @@ CircuitEvaluationSnapshot toSnapshot(const app::CircuitEvaluation& e, quint64 ge
 
 }  // namespace
 
+namespace {
+
+// ACDC's latest state, handed from the worker to the GUI thread: the worker overwrites it and
+// posts one delivery at a time, so states the GUI thread had no time for are skipped.
+struct PruningMailbox {
+    std::mutex mutex;
+    std::shared_ptr<circuits::Circuit> latest;  // guarded by mutex
+    bool posted = false;                        // guarded by mutex
+};
+
+}  // namespace
+
 void AppController::startCircuit(const app::CircuitRequest& request) {
     if (!m_session) {
         Q_EMIT circuitFailed(tr("Open a model first."));
@@ -47,12 +61,39 @@ void AppController::startCircuit(const app::CircuitRequest& request) {
     auto session = m_session;
     auto circuits = m_circuitSession;
     m_circuitRunning = true;
+    auto mailbox = std::make_shared<PruningMailbox>();
+    // Runs on the GUI thread (queued from the worker).
+    const auto deliver = [this, mailbox, gen] {
+        std::shared_ptr<circuits::Circuit> partial;
+        {
+            std::lock_guard<std::mutex> lock(mailbox->mutex);
+            partial = std::move(mailbox->latest);
+            mailbox->posted = false;
+        }
+        if (partial && gen == m_circuitGeneration && m_circuitRunning)
+            Q_EMIT circuitPruned(std::move(partial));
+    };
+    // Runs on the worker, after each ACDC receiver.
+    circuits::AcdcObserver observer = [this, mailbox, deliver, graph = circuits->graph()](
+                                          const std::vector<uint8_t>& kept,
+                                          const std::vector<float>& scores) {
+        auto partial = std::make_shared<circuits::Circuit>();
+        partial->graph = graph;
+        partial->method = "acdc";
+        partial->scores = scores;
+        partial->inCircuit = kept;
+        std::lock_guard<std::mutex> lock(mailbox->mutex);
+        mailbox->latest = std::move(partial);
+        if (mailbox->posted) return;
+        mailbox->posted = true;
+        QMetaObject::invokeMethod(this, deliver, Qt::QueuedConnection);
+    };
     startJob<CircuitResult>(
         QStringLiteral("circuit"), cancel,
-        [session, circuits, request](const capture::Progress& progress) {
+        [session, circuits, request, observer](const capture::Progress& progress) {
             CircuitResult r;
-            r.circuit =
-                std::make_shared<const circuits::Circuit>(circuits->discover(request, progress));
+            r.circuit = std::make_shared<const circuits::Circuit>(
+                circuits->discover(request, progress, observer));
             return r;
         },
         [this, gen](CircuitResult r) {
@@ -99,14 +140,12 @@ void AppController::evaluateCircuit(const app::CircuitRequest& request, std::vec
         });
 }
 
-void AppController::measureEdgeRemoval(const app::CircuitRequest& request,
-                                       std::vector<uint8_t> kept, qint64 edge) {
-    if (!m_session || edge < 0 || static_cast<size_t>(edge) >= kept.size()) return;
+void AppController::measureWithout(const app::CircuitRequest& request, std::vector<uint8_t> kept,
+                                   std::function<void(double)> deliver) {
     const quint64 gen = ++m_effectGeneration;
     auto cancel = jobs::freshToken(m_effectCancel);
     auto session = m_session;
     auto circuits = m_circuitSession;
-    kept[static_cast<size_t>(edge)] = 0;
     startJob<EvaluationResult>(
         QStringLiteral("edge effect"), cancel,
         [session, circuits, request, kept = std::move(kept)](const capture::Progress& progress) {
@@ -115,10 +154,30 @@ void AppController::measureEdgeRemoval(const app::CircuitRequest& request,
             r.evaluation = toSnapshot(circuits->evaluate(kept, progress), 0);
             return r;
         },
-        [this, gen, edge](EvaluationResult r) {
+        [this, gen, deliver = std::move(deliver)](EvaluationResult r) {
             if (gen != m_effectGeneration || r.cancelled || !r.error.isEmpty()) return;
-            Q_EMIT edgeRemovalMeasured(edge, r.evaluation.faithfulness);
+            deliver(r.evaluation.faithfulness);
         });
+}
+
+void AppController::measureEdgeRemoval(const app::CircuitRequest& request,
+                                       std::vector<uint8_t> kept, qint64 edge) {
+    if (!m_session || edge < 0 || static_cast<size_t>(edge) >= kept.size()) return;
+    kept[static_cast<size_t>(edge)] = 0;
+    measureWithout(request, std::move(kept), [this, edge](double faithfulness) {
+        Q_EMIT edgeRemovalMeasured(edge, faithfulness);
+    });
+}
+
+void AppController::measureNodeRemoval(const app::CircuitRequest& request,
+                                       std::vector<uint8_t> kept, int node,
+                                       const std::vector<int64_t>& edges) {
+    if (!m_session) return;
+    for (int64_t e : edges)
+        if (e >= 0 && static_cast<size_t>(e) < kept.size()) kept[static_cast<size_t>(e)] = 0;
+    measureWithout(request, std::move(kept), [this, node](double faithfulness) {
+        Q_EMIT nodeRemovalMeasured(node, faithfulness);
+    });
 }
 
 void AppController::scoreCircuit(const app::CircuitRequest& request, CircuitPtr circuit) {

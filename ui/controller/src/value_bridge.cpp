@@ -24,17 +24,36 @@ app::EditList toEdits(const InterventionList& items) {
     for (const InterventionItem& item : items) {
         const auto kind = app::editKindFromName(item.kind.toStdString());
         if (!kind) continue;  // the views only emit known kinds
-        out.push_back({*kind, item.layer, item.head, item.param, item.enabled,
-                       item.description.toStdString(), item.edge.toStdString()});
+        app::Edit e{*kind,
+                    item.layer,
+                    item.head,
+                    item.param,
+                    item.enabled,
+                    item.description.toStdString(),
+                    item.edge.toStdString()};
+        e.plugin = item.plugin.toStdString();
+        for (auto p = item.params.cbegin(); p != item.params.cend(); ++p)
+            e.params[p.key().toStdString()] = p.value().toStdString();
+        out.push_back(std::move(e));
     }
     return out;
 }
 
 InterventionList toItems(const app::EditList& edits) {
     InterventionList out;
-    for (const app::Edit& e : edits)
-        out.push_back({QString::fromLatin1(app::editKindName(e.kind)), e.layer, e.head, e.param,
-                       e.enabled, qs(e.description), qs(e.edge)});
+    for (const app::Edit& e : edits) {
+        InterventionItem item{QString::fromLatin1(app::editKindName(e.kind)),
+                              e.layer,
+                              e.head,
+                              e.param,
+                              e.enabled,
+                              qs(e.description),
+                              qs(e.edge)};
+        item.plugin = qs(e.plugin);
+        for (const auto& [key, value] : e.params)
+            item.params.insert(qs(key), qs(value));
+        out.push_back(std::move(item));
+    }
     return out;
 }
 

@@ -81,10 +81,20 @@ CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
         const QString name = QString::fromStdString(m_circuit->graph.edgeName(edge));
         Q_EMIT edgeToggled(edge, name, m_removedNames.contains(name));
     });
+    // Effects are measured once per kept set (the view caches them until the set changes).
     connect(m_graph, &CircuitGraphView::edgeHovered, this, [this](qint64 edge) {
         if (edge >= 0 && static_cast<size_t>(edge) < m_kept.size() &&
-            m_kept[static_cast<size_t>(edge)] && m_evaluation)
+            m_kept[static_cast<size_t>(edge)] && m_evaluation &&
+            std::isnan(m_graph->removalEffect(edge)))
             Q_EMIT edgeEffectRequested(m_kept, edge);
+    });
+    connect(m_graph, &CircuitGraphView::nodeHovered, this, [this](int node) {
+        if (!m_evaluation || !std::isnan(m_graph->nodeRemovalEffect(node))) return;
+        std::vector<int64_t> kept;
+        for (int64_t e : m_graph->edgesOf(node))
+            if (static_cast<size_t>(e) < m_kept.size() && m_kept[static_cast<size_t>(e)])
+                kept.push_back(e);
+        if (!kept.empty()) Q_EMIT nodeEffectRequested(m_kept, node, kept);
     });
     connect(m_curve, &FaithfulnessCurvePlot::edgeCountClicked, this,
             [this](qint64 edges) { setEdgeCount(edges); });
@@ -156,6 +166,46 @@ void CircuitPanel::buildButtons(QWidget* host) {
 }
 
 void CircuitPanel::setCircuit(CircuitPtr circuit) {
+    m_pruning = false;
+    m_pruningStates = 0;
+    showCircuit(std::move(circuit));
+}
+
+void CircuitPanel::showPruning(CircuitPtr partial) {
+    if (!partial || partial->inCircuit.empty()) return;
+    ++m_pruningStates;
+    const bool sameGraph =
+        m_pruning && m_circuit && m_circuit->graph.edgeCount() == partial->graph.edgeCount();
+    if (!sameGraph) {
+        m_pruning = true;
+        showCircuit(std::move(partial));  // ranked once; onGraphReady() shows its kept edges
+    } else {
+        m_circuit = std::move(partial);
+        if (m_ranking) {
+            m_kept = m_circuit->inCircuit;
+            m_graph->setKeptEdges(m_kept);
+        }
+    }
+    m_readout->setText(pruningText());
+}
+
+void CircuitPanel::endPruning(const QString& why) {
+    if (!m_pruning) return;
+    m_pruning = false;
+    m_readout->setText(pruningText() + QStringLiteral(" \u2014 ") + why);
+}
+
+QString CircuitPanel::pruningText() const {
+    if (!m_circuit) return {};
+    const auto& kept = m_circuit->inCircuit;
+    const auto removed = std::count(kept.begin(), kept.end(), uint8_t{0});
+    return tr("%1: %2 of %3 edges removed so far")
+        .arg(QString::fromStdString(m_circuit->method).toUpper())
+        .arg(removed)
+        .arg(kept.size());
+}
+
+void CircuitPanel::showCircuit(CircuitPtr circuit) {
     m_circuit = std::move(circuit);
     m_ranking.reset();
     m_evaluation.reset();
@@ -177,7 +227,7 @@ void CircuitPanel::setCircuit(CircuitPtr circuit) {
     // Ranked by the signed score, as the faithfulness curve (MIB's CPR): the slider at a grid
     // point keeps the curve's edges, and a click on the curve reproduces its value.
     m_graph->setCircuit(m_circuit, false);  // ranks off the GUI thread, then onGraphReady()
-    if (m_circuit->curve.empty()) Q_EMIT scoreRequested(m_circuit);
+    if (m_circuit->curve.empty() && !m_pruning) Q_EMIT scoreRequested(m_circuit);
 }
 
 void CircuitPanel::setScoredCircuit(CircuitPtr scored) {
@@ -349,6 +399,10 @@ void CircuitPanel::applyKept(std::vector<uint8_t> kept) {
                            .arg(m_ranking->edgeCount())
                            .arg(percent(double(keptEdgeCount()) / m_ranking->edgeCount())));
     updateOverlap();
+    if (m_pruning) {  // the discovery is still running: nothing to evaluate yet
+        m_readout->setText(pruningText());
+        return;
+    }
     Q_EMIT evaluationRequested(m_kept);
 }
 
@@ -390,6 +444,11 @@ void CircuitPanel::setEvaluation(const CircuitEvaluationSnapshot& e) {
 void CircuitPanel::setEdgeRemovalFaithfulness(qint64 edge, double faithfulness) {
     if (!m_evaluation) return;
     m_graph->setRemovalEffect(edge, faithfulness - m_evaluation->faithfulness);
+}
+
+void CircuitPanel::setNodeRemovalFaithfulness(int node, double faithfulness) {
+    if (!m_evaluation) return;
+    m_graph->setNodeRemovalEffect(node, faithfulness - m_evaluation->faithfulness);
 }
 
 QString CircuitPanel::readoutText() const {

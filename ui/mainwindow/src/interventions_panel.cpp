@@ -26,8 +26,12 @@ InterventionsPanel::InterventionsPanel(InterventionListModel* model, QWidget* pa
     auto* buttons = new QHBoxLayout;
     auto* remove = new QPushButton(tr("Remove"), this);
     auto* clear = new QPushButton(tr("Clear"), this);
+    m_pluginEdit = new QPushButton(tr("Plugin edit\u2026"), this);
+    m_pluginEdit->setObjectName(QStringLiteral("addPluginEditButton"));
+    m_pluginEdit->setToolTip(tr("Apply a plugin's attention edit to a head (docs/plugins.md)"));
     buttons->addWidget(remove);
     buttons->addWidget(clear);
+    buttons->addWidget(m_pluginEdit);
     buttons->addStretch(1);
     layout->addLayout(buttons);
     connect(remove, &QPushButton::clicked, this, [this] {
@@ -35,6 +39,7 @@ InterventionsPanel::InterventionsPanel(InterventionListModel* model, QWidget* pa
         if (i.isValid()) Q_EMIT removeRequested(i.row());
     });
     connect(clear, &QPushButton::clicked, this, &InterventionsPanel::clearRequested);
+    connect(m_pluginEdit, &QPushButton::clicked, this, &InterventionsPanel::pluginEditRequested);
     // Columns fit their contents whenever the list changes.
     connect(model, &QAbstractItemModel::modelReset, m_table,
             [this] { m_table->resizeColumnsToContents(); });

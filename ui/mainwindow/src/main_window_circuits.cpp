@@ -41,12 +41,18 @@ void MainWindow::connectCircuitPanel() {
             m_circuitPanel->setCircuit(c);
         m_status->setText(tr("Circuit found (%1)").arg(QString::fromStdString(c->method)));
     });
+    connect(m_controller, &AppController::circuitPruned, this, [this](CircuitPtr partial) {
+        if (!m_circuitAsComparison || !m_circuitPanel->circuit())
+            m_circuitPanel->showPruning(std::move(partial));
+    });
     connect(m_controller, &AppController::circuitCancelled, this, [this, form] {
+        m_circuitPanel->endPruning(tr("cancelled"));
         form->setRunning(false);
         form->setProgress(0.0, tr("Cancelled."));
         m_status->setText(tr("Circuit discovery cancelled"));
     });
     connect(m_controller, &AppController::circuitFailed, this, [this, form](const QString& m) {
+        m_circuitPanel->endPruning(tr("failed"));
         form->setRunning(false);
         form->setProgress(0.0, m.section(QLatin1Char('\n'), 0, 0));
         showError(m);
@@ -75,6 +81,13 @@ void MainWindow::connectCircuitPanel() {
             });
     connect(m_controller, &AppController::edgeRemovalMeasured, m_circuitPanel,
             &CircuitPanel::setEdgeRemovalFaithfulness);
+    connect(m_circuitPanel, &CircuitPanel::nodeEffectRequested, this,
+            [this, form](const std::vector<uint8_t>& kept, int node,
+                         const std::vector<int64_t>& edges) {
+                m_controller->measureNodeRemoval(form->request(), kept, node, edges);
+            });
+    connect(m_controller, &AppController::nodeRemovalMeasured, m_circuitPanel,
+            &CircuitPanel::setNodeRemovalFaithfulness);
     connect(m_circuitPanel, &CircuitPanel::scoreRequested, this,
             [this, form](CircuitPtr c) { m_controller->scoreCircuit(form->request(), c); });
     connect(m_controller, &AppController::circuitScored, m_circuitPanel,

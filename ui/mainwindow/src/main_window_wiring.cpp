@@ -52,6 +52,8 @@ void MainWindow::connectPanels() {
     });
     connect(m_editsPanel, &InterventionsPanel::clearRequested, this,
             [this] { editInterventions({}, tr("Clear interventions")); });
+    connect(m_editsPanel, &InterventionsPanel::pluginEditRequested, this,
+            &MainWindow::choosePluginEdit);
     // Edits made in the table itself (checkbox, parameter) become undoable steps too.
     connect(m_interventions, &InterventionListModel::itemsChanged, this, [this] {
         if (!m_settingItems) editInterventions(m_interventions->items(), tr("Edit intervention"));

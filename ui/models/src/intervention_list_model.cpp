@@ -3,9 +3,22 @@
 #include "attnscope/ui/intervention_kinds.h"
 #include "attnscope/ui/item_roles.h"
 
+#include <QStringList>
+
 #include <cmath>
 
 namespace attnscope::ui {
+namespace {
+
+// "plugin:temperature temperature=3": what a plugin edit does, in the parameter column.
+QString pluginEditText(const InterventionItem& it) {
+    QStringList parts{it.plugin};
+    for (auto p = it.params.cbegin(); p != it.params.cend(); ++p)
+        parts << p.key() + QLatin1Char('=') + p.value();
+    return parts.join(QLatin1Char(' '));
+}
+
+}  // namespace
 
 InterventionListModel::InterventionListModel(QObject* parent) : QAbstractTableModel(parent) {}
 
@@ -65,6 +78,8 @@ QVariant InterventionListModel::data(const QModelIndex& index, int role) const {
                                                                       : QVariant();
                 return col == LayerColumn ? it.layer : it.head;
             case ParamColumn:
+                if (it.kind == kinds::kPluginEdit)  // its parameters are the plugin's own
+                    return role == RawValueRole ? QVariant() : QVariant(pluginEditText(it));
                 return role == Qt::DisplayRole ? QVariant(QString::number(it.param, 'g', 6))
                                                : QVariant(it.param);
             case DescriptionColumn:
@@ -100,7 +115,9 @@ Qt::ItemFlags InterventionListModel::flags(const QModelIndex& index) const {
     Qt::ItemFlags f = QAbstractTableModel::flags(index);
     if (!index.isValid()) return f;
     if (index.column() == EnabledColumn) f |= Qt::ItemIsUserCheckable;
-    if (index.column() == ParamColumn) f |= Qt::ItemIsEditable;
+    if (index.column() == ParamColumn &&
+        m_items[static_cast<size_t>(index.row())].kind != kinds::kPluginEdit)
+        f |= Qt::ItemIsEditable;
     return f;
 }
 

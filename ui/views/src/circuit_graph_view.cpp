@@ -61,6 +61,7 @@ void CircuitGraphView::setRanking(std::shared_ptr<const CircuitRanking> ranking)
                            m_layout.graph().kvHeads() == ranking->circuit->graph.kvHeads();
     m_ranking = std::move(ranking);
     m_effects.clear();
+    m_nodeEffects.clear();
     if (!m_ranking) {
         clear();
         return;
@@ -88,19 +89,27 @@ void CircuitGraphView::clear() {
     m_removed.clear();
     m_shown.clear();
     m_effects.clear();
+    m_nodeEffects.clear();
     invalidate();
 }
 
 void CircuitGraphView::setKeptEdges(std::vector<uint8_t> kept, std::vector<int64_t> removed) {
     m_kept = std::move(kept);
     m_removed = std::set<int64_t>(removed.begin(), removed.end());
-    m_effects.clear();  // effects were measured against the previous circuit
+    m_effects.clear();
+    m_nodeEffects.clear();  // effects were measured against the previous circuit
     rebuildShown();
 }
 
 void CircuitGraphView::setComparison(std::shared_ptr<const Circuit> other) {
     m_other = std::move(other);
     rebuildShown();
+}
+
+void CircuitGraphView::setNodeRemovalEffect(int node, double delta) {
+    m_nodeEffects.insert(node, delta);
+    if (node == m_hoverNode && underMouse())
+        QToolTip::showText(QCursor::pos(), describeNode(node), this);
 }
 
 void CircuitGraphView::setRemovalEffect(int64_t edge, double delta) {
@@ -336,8 +345,15 @@ QString CircuitGraphView::describeNode(int node) const {
         if (g.receivers()[static_cast<size_t>(g.edgeReceiver(e))].node == node) ++keptIn;
     }
     text += tr("\nkept edges: %1 in, %2 out").arg(keptIn).arg(keptOut);
-    text += keptIn + keptOut == 0 ? tr("\neffect when removed: none (not in the circuit)")
-                                  : tr("\neffect when removed: remove its edges by clicking them");
+    if (keptIn + keptOut == 0)
+        text += tr("\neffect when removed: none (not in the circuit)");
+    else if (m_nodeEffects.contains(node))
+        text += tr("\neffect when removed (its %1 kept edges): faithfulness %2%3")
+                    .arg(keptIn + keptOut)
+                    .arg(m_nodeEffects.value(node) >= 0 ? QStringLiteral("+") : QString())
+                    .arg(signedNumber(m_nodeEffects.value(node)));
+    else
+        text += tr("\neffect when removed: measuring\u2026");
     if (isPinned(node)) text += tr("\npinned");
     return text;
 }
@@ -386,6 +402,10 @@ void CircuitGraphView::mouseMoveEvent(QMouseEvent* event) {
     }
     const int node = nodeAtScreen(event->position());
     const int64_t edge = node < 0 ? edgeAtScreen(event->position()) : -1;
+    if (node != m_hoverNode) {
+        m_hoverNode = node;
+        if (node >= 0) Q_EMIT nodeHovered(node);
+    }
     if (edge != m_hoverEdge) {
         m_hoverEdge = edge;
         if (edge >= 0) Q_EMIT edgeHovered(edge);

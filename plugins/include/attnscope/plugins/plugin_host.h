@@ -86,8 +86,14 @@ private:
 /// that exist and the plugins that failed to load, with their reasons. Other names: nothing.
 void requirePluginMetric(const std::string& name, const analysis::MetricRegistry& registry);
 
-/// Loads pluginSearchPath() into the global registry the first time it is called; later calls
-/// return the records of that load (or of the last reload). Front ends call it at start-up.
+/// Loads pluginSearchPath() into the global registry (and installPluginEdits()) the first time
+/// it is called; later calls return the records of that load (or of the last reload). Front
+/// ends call it at start-up.
 std::vector<PluginRecord> loadPlugins();
+
+/// Makes the plugin edits the edit vocabulary's `plugin_edit` kind (app/core): installs the
+/// analysis::AttentionEditProvider that loads the plugins (loadPlugins) the first time an edit
+/// list names one, so that a command without plugin edits never starts the interpreter.
+void installPluginEdits();
 
 }  // namespace attnscope::plugins

@@ -3,6 +3,7 @@
 // evaluated. A plain value (torch-free) shared by the analysis, the store, the CLI and the GUI.
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,5 +38,10 @@ struct Circuit {
     double cpr = NAN;  ///< area under faithfulness over the grid (signed scores)
     double cmd = NAN;  ///< area under |1 - faithfulness| (absolute scores)
 };
+
+/// What ACDC has decided so far, after each receiver: the kept edges (untried ones are still
+/// kept) and the scores measured (NaN for untried edges). Called on the thread running ACDC.
+using AcdcObserver =
+    std::function<void(const std::vector<uint8_t>& kept, const std::vector<float>& scores)>;
 
 }  // namespace attnscope::analysis::circuits

@@ -59,8 +59,10 @@ public:
     int64_t forwardCount() const;
 
     /// The metric (mean over pairs) with only the edges where keptEdges[e] != 0.
-    /// keptEdges has graph().edgeCount() entries (std::invalid_argument otherwise).
-    double evaluate(const std::vector<uint8_t>& keptEdges);
+    /// keptEdges has graph().edgeCount() entries (std::invalid_argument otherwise). When
+    /// `logits` is set it receives the circuit's last-position logits [pairs, vocab] (float32,
+    /// pair order) of the same forward, so metric and predictions cost one forward together.
+    double evaluate(const std::vector<uint8_t>& keptEdges, at::Tensor* logits = nullptr);
     /// Last-position logits [pairs, vocab] (float32) of the circuit, in pair order.
     at::Tensor circuitLogits(const std::vector<uint8_t>& keptEdges);
     double fullModel() const;     ///< metric with every edge kept (the clean run)
@@ -93,8 +95,10 @@ Circuit eapIg(EdgePatcher& patcher, int steps = 5, const capture::Progress& prog
 /// ACDC (spec 6.3): receivers in reverse topological order, each incoming edge removed when the
 /// loss rises by less than `threshold`. Scores are the loss increases measured when each edge
 /// was tried. Throws std::invalid_argument unless threshold is finite and >= 0; reports
-/// progress per receiver and throws capture::Cancelled when cancelled.
-Circuit acdc(EdgePatcher& patcher, double threshold, const capture::Progress& progress = {});
+/// progress per receiver and throws capture::Cancelled when cancelled. `observer`, when set,
+/// sees the pruning as it goes (the window draws it live).
+Circuit acdc(EdgePatcher& patcher, double threshold, const capture::Progress& progress = {},
+             const AcdcObserver& observer = {});
 
 inline constexpr int kMaxIgSteps = 1000;
 

@@ -96,13 +96,15 @@ public:
 
     /// Discovers a circuit (prepare() included): scores every edge, selects the circuit,
     /// and (withCurve) adds the faithfulness curve, CPR and CMD. The result carries the
-    /// model's fingerprint and the request in `parameters`.
+    /// model's fingerprint and the request in `parameters`. `acdcObserver` sees ACDC's
+    /// pruning after each receiver (on this thread; ignored by the other methods).
     analysis::circuits::Circuit discover(const CircuitRequest& request,
-                                         const capture::Progress& progress = {});
+                                         const capture::Progress& progress = {},
+                                         const analysis::circuits::AcdcObserver& acdcObserver = {});
 
     /// The metric and faithfulness of the circuit that keeps `keptEdges` (one byte per edge of
     /// graph()) on the prepared pairs: one patched forward over the pairs on their cached
-    /// clean and corrupted activations, plus one of the first pair alone for the predictions.
+    /// clean and corrupted activations, whose first pair's logits give the predictions.
     /// Throws capture::InputError when nothing is prepared or the size is wrong.
     CircuitEvaluation evaluate(const std::vector<uint8_t>& keptEdges,
                                const capture::Progress& progress = {});

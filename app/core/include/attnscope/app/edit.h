@@ -11,7 +11,13 @@
 //   {"kind": "remove_edge", "edge": "a0.h3->a2.h1<q>", "enabled": true, "description": ""}
 // (`edge` is the EAP-IG edge name; `layer` and `head` are optional and ignored). It acts on
 // circuit evaluations (the circuit explorer's kept edges), not on a prompt run.
+// A `plugin_edit` applies a plugin's attention edit (docs/plugins.md) to one head's pattern:
+//   {"kind": "plugin_edit", "plugin": "temperature", "layer": 1, "head": 2,
+//    "params": {"temperature": 3.0}, "enabled": true, "description": ""}
+// (`plugin` is the edit's name, with or without "plugin:"; `params` maps the declared
+// parameters to numbers, booleans or strings, and is optional).
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +31,8 @@ enum class EditKind {
     SinkWindow,
     ActCalibration,
     Patch,
-    RemoveEdge
+    RemoveEdge,
+    PluginEdit
 };
 
 /// One edit of one attention head (or, for RemoveEdge, of one circuit edge).
@@ -36,18 +43,21 @@ struct Edit {
     double param = 0.0;
     bool enabled = true;
     std::string description;
-    std::string edge = {};  ///< RemoveEdge: the edge's EAP-IG name; empty for the other kinds
+    std::string edge = {};    ///< RemoveEdge: the edge's EAP-IG name; empty for the other kinds
+    std::string plugin = {};  ///< PluginEdit: the plugin edit's name ("NAME" or "plugin:NAME")
+    std::map<std::string, std::string> params = {};  ///< PluginEdit: its parameters, as text
 
     bool operator==(const Edit& o) const {
         return kind == o.kind && layer == o.layer && head == o.head && param == o.param &&
-               enabled == o.enabled && description == o.description && edge == o.edge;
+               enabled == o.enabled && description == o.description && edge == o.edge &&
+               plugin == o.plugin && params == o.params;
     }
     bool operator!=(const Edit& o) const { return !(*this == o); }
 };
 using EditList = std::vector<Edit>;
 
 /// "zero_ablation", "mean_ablation", "scale", "sink_window", "act_calibration", "patch",
-/// "remove_edge".
+/// "remove_edge", "plugin_edit".
 const char* editKindName(EditKind kind);
 std::optional<EditKind> editKindFromName(const std::string& name);
 /// Every kind name, comma-separated (for messages).
@@ -69,7 +79,9 @@ EditList editsFromJson(const std::string& text, const std::string& source);
 EditList readEditsFile(const std::filesystem::path& path);
 /// Throws capture::InputError "SOURCE: KEY: problem" for an edit naming a layer or head the
 /// model does not have, or a parameter out of the kind's range. Edge edits are checked
-/// against the circuit graph where they apply, not here.
+/// against the circuit graph where they apply, not here. Plugin edits are checked against the
+/// loaded plugins' declarations (analysis::checkAttentionEdit): an unknown name is reported
+/// at KEY "[i].plugin", a bad parameter at "[i].params".
 void checkEdits(const EditList& edits, int layers, int heads, const std::string& source);
 /// The edge names of the enabled remove_edge edits, in list order.
 std::vector<std::string> removedEdges(const EditList& edits);

@@ -17,6 +17,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace attnscope::app {
@@ -109,6 +110,10 @@ public:
     /// hover; a newer request supersedes an older one, without touching evaluateCircuit()'s.
     void measureEdgeRemoval(const app::CircuitRequest& request, std::vector<uint8_t> kept,
                             qint64 edge);
+    /// The faithfulness of `kept` without the node `node`, i.e. without `edges` (every edge it
+    /// sends or receives), for the graph's hover; superseded like measureEdgeRemoval().
+    void measureNodeRemoval(const app::CircuitRequest& request, std::vector<uint8_t> kept, int node,
+                            const std::vector<int64_t>& edges);
     /// The faithfulness curve, CPR and CMD of `circuit` (from its scores) on `request`'s
     /// pairs; ends in circuitScored with a copy of the circuit that carries them.
     void scoreCircuit(const app::CircuitRequest& request, CircuitPtr circuit);
@@ -146,12 +151,16 @@ Q_SIGNALS:
     void sessionLoaded(const attnscope::ui::SessionState& state);
     void sessionFailed(const QString& message);
     void circuitFinished(attnscope::ui::CircuitPtr circuit);
+    /// ACDC's pruning so far (its kept edges and the scores measured, NaN where untried), while
+    /// a discovery runs: coalesced, so a slow GUI thread sees the latest state, not a backlog.
+    void circuitPruned(attnscope::ui::CircuitPtr partial);
     void circuitCancelled();
     void circuitFailed(const QString& message);
     void circuitEvaluated(const attnscope::ui::CircuitEvaluationSnapshot& evaluation);
     void circuitEvaluationFailed(const QString& message);
     void circuitScored(attnscope::ui::CircuitPtr circuit);
     void edgeRemovalMeasured(qint64 edge, double faithfulness);
+    void nodeRemovalMeasured(int node, double faithfulness);
     void circuitFileOpened(attnscope::ui::CircuitPtr circuit, int slot, const QString& path);
     void batchResultsOpened(std::shared_ptr<const attnscope::app::BatchResultsFile> results,
                             const QString& path);
@@ -160,6 +169,10 @@ Q_SIGNALS:
     void busyChanged(bool busy);
 
 private:
+    /// One hover measurement: the faithfulness of `kept` (the removal applied), handed to
+    /// `deliver` unless a newer measurement superseded it.
+    void measureWithout(const app::CircuitRequest& request, std::vector<uint8_t> kept,
+                        std::function<void(double)> deliver);
     template <class Result, class Work, class Done>
     void startJob(const QString& task, std::shared_ptr<std::atomic<bool>> cancel, Work work,
                   Done done);

@@ -35,4 +35,8 @@ struct MetricDescriptor {
 /// "plugin:NAME", after the built-ins).
 std::vector<MetricDescriptor> metricCatalog();
 
+/// The plugins' attention edits ("plugin:NAME", title = label) that the edit list's
+/// plugin_edit kind applies; empty when no plugin declares one.
+std::vector<MetricDescriptor> attentionEditCatalog();
+
 }  // namespace attnscope::ui

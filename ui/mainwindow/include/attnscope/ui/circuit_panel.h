@@ -42,6 +42,15 @@ public:
     /// A with `inCircuit` = the kept edges now shown (what is saved, exported and compared),
     /// and the amount control in parameters["explorer"].
     CircuitPtr currentCircuit() const;
+    /// A discovery's state so far (ACDC pruning): the first call shows its graph, later ones
+    /// only change which edges are kept, so that nothing moves while edges disappear. No
+    /// evaluation is asked for meanwhile. setCircuit() (the result) or endPruning() ends it.
+    void showPruning(CircuitPtr partial);
+    /// The discovery stopped without a result (cancelled, failed): the last state stays shown.
+    void endPruning(const QString& why);
+    bool isPruning() const { return m_pruning; }
+    /// How many pruning states were shown since the discovery began (for tests).
+    int pruningStatesShown() const { return m_pruningStates; }
     /// Replaces A's curve, CPR and CMD (a scored copy of the same circuit).
     void setScoredCircuit(CircuitPtr scored);
     /// Compares with circuit B; null ends the comparison.
@@ -68,6 +77,8 @@ public:
     QString readoutText() const;
     /// The measured faithfulness without `edge` arrived (for the hover's effect when removed).
     void setEdgeRemovalFaithfulness(qint64 edge, double faithfulness);
+    /// The measured faithfulness without `node`'s edges arrived (the node hover's effect).
+    void setNodeRemovalFaithfulness(int node, double faithfulness);
     QString overlapText() const;
 
     /// Writes the current circuit (by suffix: .json EAP-IG, .dot Graphviz, else HDF5).
@@ -87,6 +98,10 @@ Q_SIGNALS:
     void evaluationRequested(const std::vector<uint8_t>& kept);
     /// The pointer rests on a kept edge: measure the circuit without it.
     void edgeEffectRequested(const std::vector<uint8_t>& kept, qint64 edge);
+    /// The pointer rests on a node of the circuit: measure the circuit without `edges` (every
+    /// edge the node sends or receives). Asked once per node and kept set (then cached).
+    void nodeEffectRequested(const std::vector<uint8_t>& kept, int node,
+                             const std::vector<int64_t>& edges);
     /// An edge was clicked: remove it (or restore it when an edit removed it).
     void edgeToggled(qint64 edge, const QString& name, bool removed);
     void headClicked(int layer, int head);
@@ -98,6 +113,8 @@ Q_SIGNALS:
 private:
     void buildAmountRow(QWidget* host);
     void buildButtons(QWidget* host);
+    void showCircuit(CircuitPtr circuit);
+    QString pruningText() const;
     void onGraphReady();
     void onModeChanged();
     void onSliderMoved(int position);
@@ -130,6 +147,8 @@ private:
     // Until the user moves the control, A's own selection (e.g. what ACDC kept) is shown.
     bool m_ownSelection = true;
     bool m_syncing = false;
+    bool m_pruning = false;  // showing a running discovery's states (showPruning)
+    int m_pruningStates = 0;
 };
 
 }  // namespace attnscope::ui

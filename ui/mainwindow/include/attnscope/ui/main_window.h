@@ -92,6 +92,10 @@ public:
 
     /// Replaces the edit list as one undoable step (what every edit in the GUI does).
     void editInterventions(const InterventionList& items, const QString& text);
+    /// Adds a plugin attention edit ("plugin:NAME" or "NAME") on a head as one undoable step;
+    /// the next run applies it (a bad parameter or name fails that run, naming the key).
+    void addPluginEdit(const QString& name, int layer, int head,
+                       const QMap<QString, QString>& params = {});
 
     /// Errors go to the status bar and errorShown() only, not to dialogs (for tests).
     void setQuietErrors(bool quiet) { m_quietErrors = quiet; }
@@ -176,6 +180,8 @@ private:
     void applyInterventions(const InterventionList& items);
     void toggleAblation(int layer, int head);
     void requestIntervention(const QString& kind, int layer, int head);
+    // main_window_plugins.cpp: asks which plugin edit, head and parameters (addPluginEdit)
+    void choosePluginEdit();
     // main_window_circuits.cpp: the circuit explorer between its panel and the controller
     void connectCircuitPanel();
     void toggleEdge(const QString& name);

@@ -14,5 +14,7 @@ inline const QString kActCalibration = QStringLiteral("act_calibration");
 inline const QString kPatch = QStringLiteral("patch");
 /// An edge of the circuit graph removed in the circuit explorer (InterventionItem::edge).
 inline const QString kRemoveEdge = QStringLiteral("remove_edge");
+/// A plugin's attention edit on one head (InterventionItem::plugin and ::params).
+inline const QString kPluginEdit = QStringLiteral("plugin_edit");
 
 }  // namespace attnscope::ui::kinds

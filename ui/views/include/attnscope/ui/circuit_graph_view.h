@@ -69,6 +69,11 @@ public:
     void setRemovalEffect(int64_t edge, double deltaFaithfulness);
     /// The measured effect of removing `edge`, NaN until measured.
     double removalEffect(int64_t edge) const { return m_effects.value(edge, NAN); }
+    /// The same for a node: removing every edge it sends or receives (edgesOf(node)).
+    void setNodeRemovalEffect(int node, double deltaFaithfulness);
+    double nodeRemovalEffect(int node) const { return m_nodeEffects.value(node, NAN); }
+    /// Every edge a node sends or receives.
+    std::vector<int64_t> edgesOf(int node) const;
 
     void setSelectedNode(int node);
     int selectedNode() const { return m_selectedNode; }
@@ -126,6 +131,8 @@ Q_SIGNALS:
     void headClicked(int layer, int head);
     /// The pointer rests on an edge (to measure its effect when removed).
     void edgeHovered(qint64 edge);
+    /// The pointer rests on a node (to measure its effect when removed).
+    void nodeHovered(int node);
     void nodesChanged();  ///< pinned or hidden nodes changed
 
 protected:
@@ -147,8 +154,6 @@ private:
     void rebuildShown();
     bool edgeVisible(int64_t edge) const;
     bool isShown(int64_t edge) const;
-    /// Every edge a node sends or receives.
-    std::vector<int64_t> edgesOf(int node) const;
     std::pair<int, int> rowPair(int64_t edge) const;
     double edgeWeight(int64_t edge) const;  ///< |score|, 0 when unscored
     const SegmentGrid& pickIndex() const;
@@ -173,6 +178,7 @@ private:
     // The shown edges of visible nodes by (sender row, receiver row), for the bundles.
     std::map<std::pair<int, int>, Bundle> m_bundleTotals;
     QHash<qint64, double> m_effects;
+    QHash<int, double> m_nodeEffects;  // measured against the current kept set, like m_effects
     std::set<int> m_pinned;
     std::set<int> m_hidden;
     int m_selectedNode = -1;
@@ -192,6 +198,7 @@ private:
     QPointF m_pressPos;
     bool m_dragging = false;
     int64_t m_hoverEdge = -1;
+    int m_hoverNode = -1;
 };
 
 }  // namespace attnscope::ui
