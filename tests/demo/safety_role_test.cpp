@@ -14,15 +14,12 @@
 #include "attnscope/app/demo/demo_trainer.h"
 #include "attnscope/capture/hook_registry.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_test_vocabulary.h"
 
 using namespace attnscope::app::demo;
+using attnscope::app::demo::test::vocab;
 
 namespace {
-
-const DemoVocabulary& vocab() {
-    static const DemoVocabulary v;
-    return v;
-}
 
 // A small refusal-only run whose designated safety head is layer 0 head 1, with every other
 // head dropped (so that which heads are dropped is not left to the trainer's random draw).

@@ -313,8 +313,9 @@ TEST_F(CircuitExplorerTest, AcdcFromThePanelStreamsItsPruningIntoTheGraph) {
     form->runButton()->click();
     // While it runs, the graph shows the pruning: the panel says so and asks for no evaluation.
     ASSERT_TRUE(waitUntil([&] { return panel->isPruning() || finished != nullptr; }));
-    if (!finished)
+    if (!finished) {
         EXPECT_NE(panel->readout()->text().indexOf(QStringLiteral("removed so far")), -1);
+    }
     ASSERT_TRUE(waitUntil([&] { return finished != nullptr; }, 600000))
         << window->lastError().toStdString();
     ASSERT_GE(removedSoFar.size(), 2u) << "intermediate states arrive";
