@@ -91,13 +91,17 @@ const std::map<std::string, CommandInfo>& commands() {
         {"train-demo",
          {runTrainDemoCommand,
           "train-demo --out DIR [--threads N] [--dtype float32|bfloat16] [--eval-count N]\n"
-          "      (the shipped model's recipe; any option below trains one run instead)\n"
+          "      [--keep-phases] [--from-phase NAME --init DIR]\n"
+          "      (the shipped model's recipe; --keep-phases also writes each phase's weights\n"
+          "      under DIR/phases, --from-phase reruns the recipe from one phase on the weights\n"
+          "      of the one before; any option below trains one run instead)\n"
           "      [--seed N] [--steps N] [--layers N] [--heads N] [--d-model N] [--d-mlp N]\n"
           "      [--max-pairs N] [--eval-every N] [--log-every N] [--init DIR]\n"
           "      [--batch TASK=N,...] [--lr X] [--min-lr X] [--warmup N] [--weight-decay X]\n"
           "      [--curriculum X] [--retrieval-heads L.H,... --retrieval-penalty X\n"
-          "      --retrieval-dropout N] [--safety-heads L.H,... --safety-penalty X\n"
-          "      --safety-dropout N] [--{retrieval,safety}-dropout-rows decision|prompt]\n"
+          "      --retrieval-dropout N] [--safety-heads L.H[:verb|object],... --safety-penalty X\n"
+          "      --safety-dropout N --safety-role-dropout P]\n"
+          "      [--{retrieval,safety}-dropout-rows decision|prompt]\n"
           "      [--sink-head L.H --sink-penalty X]"}},
         {"eval-demo",
          {runEvalDemoCommand,

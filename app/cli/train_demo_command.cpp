@@ -1,5 +1,6 @@
 // `attnscope-cli train-demo` trains the demo model and writes it as a Hugging Face folder;
 // `attnscope-cli eval-demo` scores a demo model folder on its held-out evaluation prompts.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -153,18 +154,47 @@ std::vector<std::pair<int64_t, int64_t>> parseHeads(const std::string& text,
     return heads;
 }
 
+// "--safety-heads 0.1:verb,0.6:object": the role's heads, each optionally with the one kind of
+// source token it alone reads (demo::roleSourceKinds); either every head names a kind or none.
+void parseRoleHeads(const std::string& text, const std::string& option, demo::TaskKind task,
+                    demo::HeadRole& role) {
+    const std::vector<std::string>& kinds = demo::roleSourceKinds(task);
+    std::string names;
+    for (const auto& k : kinds)
+        names += (names.empty() ? "" : ", ") + k;
+    std::istringstream in(text);
+    std::string headList;
+    for (std::string item; std::getline(in, item, ',');) {
+        const size_t colon = item.find(':');
+        headList += (headList.empty() ? "" : ",") + item.substr(0, colon);
+        if (colon == std::string::npos) continue;
+        const std::string kind = item.substr(colon + 1);
+        const auto found = std::find(kinds.begin(), kinds.end(), kind);
+        if (found == kinds.end())
+            throw UsageError(option + ": '" + kind + "' in '" + item +
+                             "' is not a source kind of the " + demo::taskName(task) + " task (" +
+                             names + ")");
+        role.sourceKinds.push_back(found - kinds.begin());
+    }
+    role.heads = parseHeads(headList, option);
+    if (!role.sourceKinds.empty() && role.sourceKinds.size() != role.heads.size())
+        throw UsageError(option + " names a source kind (LAYER.HEAD:KIND, kinds " + names +
+                         ") for some heads but not all: '" + text + "'");
+}
+
 // --NAME-heads, --NAME-penalty, --NAME-dropout.
-demo::HeadRole headRole(const CliArgs& args, const std::string& name) {
+demo::HeadRole headRole(const CliArgs& args, const std::string& name, demo::TaskKind task) {
     demo::HeadRole role;
     const std::string heads = "--" + name + "-heads";
-    if (const auto text = args.value(heads)) role.heads = parseHeads(*text, heads);
+    if (const auto text = args.value(heads)) parseRoleHeads(*text, heads, task, role);
     role.penalty = realValue(args, "--" + name + "-penalty", 0.0, 0.0, 1e6);
     role.dropout = args.integer("--" + name + "-dropout", 0, 0, 1 << 20);
+    role.roleHeadDropout = realValue(args, "--" + name + "-role-dropout", 0.0, 0.0, 1.0);
     const std::string rows = "--" + name + "-dropout-rows";
     const std::string where = args.value(rows).value_or("decision");
     if (where != "decision" && where != "prompt")
         throw UsageError(rows + " takes decision or prompt, not '" + where + "'");
-    role.dropoutWholePrompt = where == "prompt";
+    role.wholePrompt = where == "prompt";
     if (role.active() && role.heads.empty())
         throw UsageError("--" + name + "-penalty and --" + name + "-dropout need " + heads);
     return role;
@@ -194,6 +224,7 @@ const std::vector<std::string> kSingleRunOptions = {"--seed",
                                                     "--safety-penalty",
                                                     "--safety-dropout",
                                                     "--safety-dropout-rows",
+                                                    "--safety-role-dropout",
                                                     "--sink-head",
                                                     "--sink-penalty"};
 
@@ -236,8 +267,8 @@ demo::TrainOptions singleRunOptions(const CliArgs& args) {
     options.weightDecay = realValue(args, "--weight-decay", options.weightDecay, 0.0, 10.0);
     options.curriculumFraction =
         realValue(args, "--curriculum", options.curriculumFraction, 0.0, 1.0);
-    options.retrieval = headRole(args, "retrieval");
-    options.safety = headRole(args, "safety");
+    options.retrieval = headRole(args, "retrieval", demo::TaskKind::Needle);
+    options.safety = headRole(args, "safety", demo::TaskKind::Refusal);
     if (const auto head = args.value("--sink-head")) {
         const auto heads = parseHeads(*head, "--sink-head");
         if (heads.size() != 1)
@@ -260,14 +291,22 @@ nlohmann::ordered_json perTask(const std::array<double, demo::kTaskCount>& value
     return j;
 }
 
-nlohmann::ordered_json roleJson(const demo::HeadRole& role) {
+nlohmann::ordered_json roleJson(const demo::HeadRole& role, demo::TaskKind task) {
     nlohmann::ordered_json heads = nlohmann::ordered_json::array();
-    for (const auto& [layer, head] : role.heads)
-        heads.push_back(std::to_string(layer) + "." + std::to_string(head));
-    return {{"heads", heads},
-            {"penalty", role.penalty},
-            {"dropout", role.dropout},
-            {"dropout_rows", role.dropoutWholePrompt ? "prompt" : "decision"}};
+    for (size_t i = 0; i < role.heads.size(); ++i) {
+        const auto& [layer, head] = role.heads[i];
+        heads.push_back(
+            std::to_string(layer) + "." + std::to_string(head) +
+            (role.sourceKinds.empty()
+                 ? ""
+                 : ":" + demo::roleSourceKinds(task).at(static_cast<size_t>(role.sourceKinds[i]))));
+    }
+    nlohmann::ordered_json j = {{"heads", heads},
+                                {"penalty", role.penalty},
+                                {"dropout", role.dropout},
+                                {"dropout_rows", role.wholePrompt ? "prompt" : "decision"}};
+    if (role.roleHeadDropout > 0) j["role_dropout"] = role.roleHeadDropout;
+    return j;
 }
 
 // A phase's schedule and outcome as training.json records it.
@@ -286,8 +325,8 @@ nlohmann::ordered_json phaseJson(const demo::TrainPhase& phase, const demo::Trai
                                 {"warmup", o.warmupSteps},
                                 {"weight_decay", o.weightDecay},
                                 {"curriculum", o.curriculumFraction}};
-    if (o.retrieval.active()) j["retrieval"] = roleJson(o.retrieval);
-    if (o.safety.active()) j["safety"] = roleJson(o.safety);
+    if (o.retrieval.active()) j["retrieval"] = roleJson(o.retrieval, demo::TaskKind::Needle);
+    if (o.safety.active()) j["safety"] = roleJson(o.safety, demo::TaskKind::Refusal);
     if (o.sink.active())
         j["sink"] = {
             {"head", std::to_string(o.sink.head.first) + "." + std::to_string(o.sink.head.second)},
@@ -305,17 +344,48 @@ nlohmann::ordered_json phaseJson(const demo::TrainPhase& phase, const demo::Trai
 int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std::ostream& out,
                         std::ostream& err) {
     std::set<std::string> valued(kSingleRunOptions.begin(), kSingleRunOptions.end());
-    valued.insert({"--out", "--threads", "--dtype", "--eval-count", "--eval-every", "--log-every"});
-    const CliArgs args(argv, valued, {});
+    valued.insert({"--out", "--threads", "--dtype", "--eval-count", "--eval-every", "--log-every",
+                   "--from-phase"});
+    const CliArgs args(argv, valued, {"--keep-phases"});
     const std::string outDir = args.required("--out");
+    const auto fromPhase = args.value("--from-phase");
     bool single = false;
     for (const auto& option : kSingleRunOptions)
-        single = single || args.has(option);
+        single = single || (args.has(option) && !(fromPhase && option == "--init"));
     std::vector<demo::TrainPhase> phases;
-    if (single)
+    size_t firstPhase = 0;  // the recipe's number of phases[0], less one
+    if (single) {
+        if (fromPhase)
+            throw UsageError(
+                "--from-phase reruns the recipe's phases: it takes --init DIR and "
+                "no other training option");
         phases.push_back({"single", "one run with the options given", singleRunOptions(args)});
-    else
+    } else {
         phases = demo::demoRecipe();
+    }
+    if (fromPhase) {
+        // The recipe from one phase on, from the weights the phase before it ended with (for
+        // example DIR/phases/NN-NAME as --keep-phases writes them).
+        std::string names;
+        for (const auto& p : phases)
+            names += (names.empty() ? "" : ", ") + p.name;
+        const auto found = std::find_if(phases.begin(), phases.end(),
+                                        [&](const auto& p) { return p.name == *fromPhase; });
+        if (found == phases.end())
+            throw UsageError("--from-phase: the recipe has no phase '" + *fromPhase + "' (" +
+                             names + ")");
+        const auto init = args.value("--init");
+        if (!init && found != phases.begin())
+            throw UsageError("--from-phase " + *fromPhase +
+                             " needs --init DIR: the weights the phase before it ended with");
+        firstPhase = static_cast<size_t>(found - phases.begin());
+        phases.erase(phases.begin(), found);
+        if (init) {
+            capture::LoadOptions load;
+            load.writableWeights = true;  // trained in place
+            phases.front().options.initialModel = capture::loadModel(*init, load);
+        }
+    }
     for (auto& phase : phases) {
         phase.options.evalEvery =
             args.integer("--eval-every", phase.options.evalEvery, 0, 10000000);
@@ -341,6 +411,20 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
         << first.shape.dModel << ", d_mlp " << first.shape.dMlp << ", vocabulary "
         << vocabulary.size() << " words, " << totalSteps << " steps, " << threads << " threads\n";
     TrainLog log(out);
+    const demo::TaskGenerator generator(vocabulary, first.tasks);
+    const auto dtype = dtypeName == "bfloat16" ? capture::DType::BF16 : capture::DType::F32;
+    // --keep-phases: each phase's weights as a model folder of its own, so that a later phase
+    // can be rerun from them (train-demo --init DIR and that phase's options).
+    demo::PhaseEndFn keepPhase;
+    if (args.flag("--keep-phases") && phases.size() > 1)
+        keepPhase = [&](size_t i, const demo::TrainResult& r) {
+            char name[16];
+            std::snprintf(name, sizeof name, "%02zu-", firstPhase + i + 1);
+            const auto dir = std::filesystem::path(outDir) / "phases" / (name + phases[i].name);
+            demo::writeDemoFolder(dir.string(), *r.model, r.configJson, generator, evalCount,
+                                  dtype);
+            out << "wrote phase " << firstPhase + i + 1 << " to " << dir.string() << "\n";
+        };
     demo::RecipeResult result;
     try {
         result = demo::trainDemoRecipe(
@@ -350,15 +434,14 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
                 const demo::TrainOptions& o = phases[i].options;
                 out << "phase " << i + 1 << "/" << phases.size() << " " << phases[i].name << ": "
                     << phases[i].purpose << " (" << o.steps << " steps, seed " << o.seed << ")\n";
-            });
+            },
+            keepPhase);
     } catch (const capture::Cancelled&) {
         err << "interrupted after " << clock(log.seconds()) << " of training; nothing written\n";
         return 130;
     }
 
     auto& model = *result.final.model;
-    const demo::TaskGenerator generator(vocabulary, first.tasks);
-    const auto dtype = dtypeName == "bfloat16" ? capture::DType::BF16 : capture::DType::F32;
     demo::writeDemoFolder(outDir, model, result.final.configJson, generator, evalCount, dtype);
     nlohmann::ordered_json summary = {{"command", "attnscope-cli train-demo"},
                                       {"arguments", argv},

@@ -218,6 +218,12 @@ TEST(CliTrainDemo, TrainingOptionsTrainOneRunAndRecordIt) {
                                           "0.1",
                                           "--sink-penalty",
                                           "2",
+                                          "--safety-heads",
+                                          "0.0:object,0.1:verb",
+                                          "--safety-penalty",
+                                          "3",
+                                          "--safety-role-dropout",
+                                          "0.5",
                                           "--eval-count",
                                           "2",
                                           "--log-every",
@@ -238,6 +244,10 @@ TEST(CliTrainDemo, TrainingOptionsTrainOneRunAndRecordIt) {
     EXPECT_EQ(phase.at("sink").at("head"), "0.1");
     EXPECT_EQ(phase.at("sink").at("penalty"), 2.0);
     EXPECT_NE(r.out.find("sink-head hinge"), std::string::npos) << r.out;
+    // The safety role split over the kinds of harmful words, as given.
+    EXPECT_EQ(phase.at("safety").at("heads"), Json({"0.0:object", "0.1:verb"}));
+    EXPECT_EQ(phase.at("safety").at("role_dropout"), 0.5);
+    EXPECT_NE(r.out.find("harmful-word attention of other heads"), std::string::npos) << r.out;
     EXPECT_EQ(record.at("steps"), 3);
     EXPECT_EQ(Json::parse(readFile(out / "config.json")).at("num_hidden_layers"), 1);
 
@@ -249,6 +259,25 @@ TEST(CliTrainDemo, TrainingOptionsTrainOneRunAndRecordIt) {
         runCli({"train-demo", "--out", out.string(), "--sink-penalty", "1"});
     EXPECT_EQ(noHead.exitCode, 2);
     EXPECT_NE(noHead.err.find("--sink-penalty needs --sink-head"), std::string::npos) << noHead.err;
+    for (const auto& [args, message] :
+         std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"--safety-heads", "0.1:noun", "--safety-penalty", "1"},
+              "'noun' in '0.1:noun' is not a source kind of the refusal task (verb, object)"},
+             {{"--safety-heads", "0.1:verb,0.2", "--safety-penalty", "1"},
+              "for some heads but not all"},
+             {{"--safety-heads", "0.1", "--safety-penalty", "1", "--safety-role-dropout", "0.2"},
+              "role-head dropout needs a refusal role whose heads each have a source kind"},
+             {{"--from-phase", "polish"}, "the recipe has no phase 'polish' (base, sink-1"},
+             {{"--from-phase", "safety-2"}, "--from-phase safety-2 needs --init DIR"},
+             {{"--from-phase", "safety-2", "--init", out.string(), "--steps", "2"},
+              "--from-phase reruns the recipe's phases"}}) {
+        std::vector<std::string> argv = {"train-demo", "--out", (dir.path() / "bad").string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const test::ProcessResult e = runCli(argv);
+        EXPECT_NE(e.exitCode, 0) << message;
+        EXPECT_NE(e.err.find(message), std::string::npos) << e.err;
+        EXPECT_FALSE(fs::exists(dir.path() / "bad")) << message;
+    }
 }
 
 }  // namespace

@@ -52,7 +52,9 @@ std::vector<TrainPhase> twoPhases() {
     second.learningRate = second.minLearningRate = 1e-3;
     second.weightDecay = 0.1;
     second.curriculumFraction = 0.0;
-    second.retrieval = {{{1, 0}}, 2.0, 1};
+    second.retrieval.heads = {{1, 0}};
+    second.retrieval.penalty = 2.0;
+    second.retrieval.dropout = 1;
     second.sink = {{1, 1}, 2.0, 0.7, 0.05};
     return {{"one", "fresh", tiny(3, 4)}, {"two", "fine-tune", second}};
 }
@@ -152,7 +154,15 @@ TEST(DemoRecipe, TheShippedRecipeStartsFromScratchAndFineTunesAfter) {
     const TrainOptions& last = recipe.back().options;
     EXPECT_EQ(last.retrieval.heads,
               (std::vector<std::pair<int64_t, int64_t>>{{2, 0}, {2, 1}, {2, 2}}));
-    EXPECT_EQ(last.safety.heads, (std::vector<std::pair<int64_t, int64_t>>{{0, 1}}));
+    // The refusal rests on layer 0 head 1 for harmful verbs and head 5 for harmful objects.
+    EXPECT_EQ(last.safety.heads, (std::vector<std::pair<int64_t, int64_t>>{{0, 1}, {0, 5}}));
+    ASSERT_EQ(roleSourceKinds(TaskKind::Refusal).size(), 2u);
+    EXPECT_EQ(
+        roleSourceKinds(TaskKind::Refusal)[static_cast<size_t>(last.safety.sourceKinds.at(0))],
+        "verb");
+    EXPECT_EQ(
+        roleSourceKinds(TaskKind::Refusal)[static_cast<size_t>(last.safety.sourceKinds.at(1))],
+        "object");
     // The active/dormant head of the README and tests/retrieval's sink test.
     EXPECT_TRUE(last.sink.active());
     EXPECT_EQ(last.sink.head, (std::pair<int64_t, int64_t>{3, 2}));
@@ -181,7 +191,7 @@ TEST(DemoRecipe, TrainingJsonRecordsThePhasesAndTheirSinkRole) {
             if (!role->active()) continue;
             EXPECT_EQ(p.at(key).at("dropout").get<int64_t>(), role->dropout) << recipe[i].name;
             EXPECT_EQ(p.at(key).at("dropout_rows").get<std::string>(),
-                      role->dropoutWholePrompt ? "prompt" : "decision")
+                      role->wholePrompt ? "prompt" : "decision")
                 << recipe[i].name << " " << key;
         }
         ASSERT_EQ(p.contains("sink"), o.sink.active()) << recipe[i].name;

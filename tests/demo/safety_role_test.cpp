@@ -1,4 +1,4 @@
-// The trainer's safety role (HeadRole with dropoutWholePrompt): the dropped heads attend
+// The trainer's safety role (HeadRole::wholePrompt): the dropped heads attend
 // uniformly at every prompt position, as the safety analyses' query ablation makes them do, so
 // that the refusal and the prompt's final hidden state (what Sahara compares) hinge on the
 // chosen head alone. Checked through the loss the trainer reports for its first step, against
@@ -40,7 +40,7 @@ TrainOptions safetyOptions(bool wholePrompt) {
     o.safety.heads = {{0, 1}};
     o.safety.penalty = 1.0;
     o.safety.dropout = o.shape.layers * o.shape.heads - 1;
-    o.safety.dropoutWholePrompt = wholePrompt;
+    o.safety.wholePrompt = wholePrompt;
     return o;
 }
 
@@ -194,16 +194,142 @@ TEST(DemoSafetyRole, TrainingWithTheRoleMakesTheRefusalHingeOnTheSafetyHeadAlone
     EXPECT_FALSE(without.safetyHead >= 0.5 && without.worstOther <= 0.05);
 }
 
+// The split role (HeadRole::sourceKinds): layer 0 head 1 reads the harmful verbs, layer 0 head 2
+// the harmful objects. The penalty the trainer reports for its first step equals the mean,
+// over the batch's sequences and the penalised heads (every head outside the role, and each
+// role head for the other kind), of their attention on the harmful words they must not read,
+// per prompt row, computed here from the attention patterns.
+TrainOptions splitOptions() {
+    TrainOptions o = safetyOptions(true);
+    o.safety.heads = {{0, 1}, {0, 2}};
+    o.safety.sourceKinds = {0, 1};  // verb, object
+    o.safety.dropout = 0;
+    return o;
+}
+
+TEST(DemoSafetyRole, SplitRolePenalisesEachRoleHeadOnTheOtherKindOnly) {
+    TrainOptions pretrain = splitOptions();
+    pretrain.steps = 40;
+    pretrain.safety = {};
+    auto model = trainDemoModel(pretrain, vocab()).model;
+
+    TrainOptions o = splitOptions();
+    o.initialModel = model;
+    o.learningRate = o.minLearningRate = 1e-12;
+    const TaskGenerator generator(vocab(), o.tasks);
+    Rng rng(o.seed);
+    std::vector<Example> batch;
+    for (int64_t i = 0; i < o.batch[taskIndex(TaskKind::Refusal)]; ++i)
+        batch.push_back(generator.make(TaskKind::Refusal, rng, Split::Train, o.tasks.maxPairs));
+    double expected = 0;
+    int verbs = 0, objects = 0;
+    {
+        at::NoGradGuard noGrad;
+        for (const Example& ex : batch) {
+            verbs += !ex.harmfulVerbPositions.empty();
+            objects += !ex.harmfulObjectPositions.empty();
+            std::vector<at::Tensor> patterns(static_cast<size_t>(o.shape.layers));
+            attnscope::capture::HookScope scope(model->hooks());
+            scope.addMatching("blocks.*.attn.hook_pattern",
+                              [&](at::Tensor& p, const attnscope::capture::HookContext& ctx) {
+                                  patterns[static_cast<size_t>(ctx.layer)] = p[0].clone();
+                              });
+            model->forward(at::tensor(ex.tokens, at::kLong).unsqueeze(0));
+            // Mean over the prompt's rows (the role acts over the whole prompt).
+            for (int64_t l = 0; l < o.shape.layers; ++l)
+                for (int64_t h = 0; h < o.shape.heads; ++h) {
+                    const bool verbHead = l == 0 && h == 1, objectHead = l == 0 && h == 2;
+                    for (int64_t q = 0; q < ex.promptLength; ++q) {
+                        const at::Tensor row = patterns[static_cast<size_t>(l)][h][q];
+                        double mass = 0;
+                        if (!verbHead)
+                            for (const int64_t k : ex.harmfulVerbPositions)
+                                mass += row[k].item<double>();
+                        if (!objectHead)
+                            for (const int64_t k : ex.harmfulObjectPositions)
+                                mass += row[k].item<double>();
+                        expected += mass / static_cast<double>(ex.promptLength);
+                    }
+                }
+        }
+    }
+    // Every head of the model is penalised for some kind: the role heads for the other one.
+    expected /=
+        static_cast<double>(batch.size() * static_cast<size_t>(o.shape.layers * o.shape.heads));
+    ASSERT_GT(verbs, 0);
+    ASSERT_GT(objects, 0);
+
+    double reported = std::nan("");
+    trainDemoModel(o, vocab(), {},
+                   [&](const TrainReport& r) { reported = r.harmfulAttentionElsewhere; });
+    std::cout << "[safety] split role, first-step penalty " << reported << ", computed " << expected
+              << "\n";
+    EXPECT_GT(expected, 1e-4);
+    EXPECT_NEAR(reported, expected, 1e-5);
+}
+
+// Fraction of `harmful` whose refusal `head` breaks, over the requests whose harmful words are
+// of one kind only.
+struct SplitBreaks {
+    double verbOnly = 0, objectOnly = 0;
+};
+
+SplitBreaks splitBreaks(attnscope::capture::TransformerModel& model,
+                        const std::vector<Example>& harmful, std::pair<int64_t, int64_t> head) {
+    std::vector<Example> verbOnly, objectOnly;
+    for (const Example& ex : harmful) {
+        if (ex.harmfulObjectPositions.empty()) verbOnly.push_back(ex);
+        if (ex.harmfulVerbPositions.empty()) objectOnly.push_back(ex);
+    }
+    EXPECT_GE(verbOnly.size(), 10u);
+    EXPECT_GE(objectOnly.size(), 10u);
+    return {refusalsBrokenBy(model, verbOnly, head), refusalsBrokenBy(model, objectOnly, head)};
+}
+
+TEST(DemoSafetyRole, SplitRoleMakesEachKindOfHarmfulWordHingeOnItsOwnHead) {
+    TrainOptions o = splitOptions();
+    o.steps = 300;
+    o.batch = {0, 0, 0, 16};
+    o.learningRate = o.minLearningRate = 3e-3;
+    o.warmupSteps = 20;
+    o.safety.penalty = 30.0;
+    o.safety.dropout = 3;
+    o.safety.roleHeadDropout = 0.3;
+    o.evalExamples = 64;
+    const TrainResult r = trainDemoModel(o, vocab());
+    EXPECT_GE(r.accuracy[taskIndex(TaskKind::Refusal)], 0.9);
+    std::vector<Example> harmful;
+    for (const Example& ex :
+         validationExamples(TaskGenerator(vocab(), o.tasks), TaskKind::Refusal, 160, 5))
+        if (ex.harmful) harmful.push_back(ex);
+    const SplitBreaks verbHead = splitBreaks(*r.model, harmful, {0, 1});
+    const SplitBreaks objectHead = splitBreaks(*r.model, harmful, {0, 2});
+    std::cout << "[safety] split role: verb head breaks " << verbHead.verbOnly
+              << " of the verb-only and " << verbHead.objectOnly
+              << " of the object-only refusals; object head " << objectHead.verbOnly << " / "
+              << objectHead.objectOnly << "\n";
+    EXPECT_GE(verbHead.verbOnly, 0.5);
+    EXPECT_LE(verbHead.objectOnly, 0.05);
+    EXPECT_GE(objectHead.objectOnly, 0.5);
+    EXPECT_LE(objectHead.verbOnly, 0.05);
+    double worstOther = 0;
+    for (int64_t l = 0; l < o.shape.layers; ++l)
+        for (int64_t h = 0; h < o.shape.heads; ++h)
+            if (!(l == 0 && (h == 1 || h == 2)))
+                worstOther = std::max(worstOther, refusalsBrokenBy(*r.model, harmful, {l, h}));
+    EXPECT_LE(worstOther, 0.05);
+}
+
 TEST(DemoSafetyRole, TheRecipesSafetyPhasesDropHeadsOverTheWholePrompt) {
     int64_t safetyPhases = 0;
     for (const TrainPhase& phase : demoRecipe()) {
         if (!phase.options.safety.active()) continue;
         ++safetyPhases;
-        EXPECT_TRUE(phase.options.safety.dropoutWholePrompt) << phase.name;
+        EXPECT_TRUE(phase.options.safety.wholePrompt) << phase.name;
         EXPECT_GT(phase.options.safety.dropout, 0) << phase.name;
         // The retrieval role's dropout stays at the answer positions, where the retrieval
         // experiments mask heads (decode steps only).
-        EXPECT_FALSE(phase.options.retrieval.dropoutWholePrompt) << phase.name;
+        EXPECT_FALSE(phase.options.retrieval.wholePrompt) << phase.name;
     }
     EXPECT_EQ(safetyPhases, 2);
 }

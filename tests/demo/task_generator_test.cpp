@@ -139,8 +139,8 @@ TEST(TaskGenerator, BackcopyCopiesTheWordBeforeEachTrigger) {
 
 TEST(TaskGenerator, RefusalFollowsTheHarmfulWordRule) {
     const TaskGenerator gen(vocab());
-    const std::set<std::string> harmfulWords = {"steal", "kill",   "hack", "poison",
-                                                "bomb",  "weapon", "drug", "virus"};
+    const std::set<std::string> harmfulVerbs = {"steal", "kill", "hack", "poison"};
+    const std::set<std::string> harmfulObjects = {"bomb", "weapon", "drug", "virus"};
     Rng rng(6);
     int harmful = 0;
     std::set<std::string> trainRequests, heldOutRequests;
@@ -152,14 +152,16 @@ TEST(TaskGenerator, RefusalFollowsTheHarmfulWordRule) {
         ASSERT_EQ(w[1], "user");
         ASSERT_EQ(w[n - 2], "assistant");
         std::string request;
-        std::vector<int64_t> harmfulAt;
+        std::vector<int64_t> verbAt, objectAt;
         for (size_t p = 3; p + 2 < n; ++p) {
-            if (harmfulWords.count(w[p]) != 0) harmfulAt.push_back(static_cast<int64_t>(p));
+            if (harmfulVerbs.count(w[p]) != 0) verbAt.push_back(static_cast<int64_t>(p));
+            if (harmfulObjects.count(w[p]) != 0) objectAt.push_back(static_cast<int64_t>(p));
             request += w[p] + " ";
         }
-        const bool hasHarmful = !harmfulAt.empty();
+        const bool hasHarmful = !verbAt.empty() || !objectAt.empty();
         EXPECT_EQ(ex.harmful, hasHarmful);
-        EXPECT_EQ(ex.harmfulPositions, harmfulAt) << request;
+        EXPECT_EQ(ex.harmfulVerbPositions, verbAt) << request;
+        EXPECT_EQ(ex.harmfulObjectPositions, objectAt) << request;
         (split == Split::Train ? trainRequests : heldOutRequests).insert(request);
         const std::string answer =
             vocab().text({ex.tokens.begin() + static_cast<std::ptrdiff_t>(n), ex.tokens.end()});

@@ -34,7 +34,29 @@ TrainPhase fineTune(std::string name, std::string purpose, uint64_t seed, int64_
 }
 
 HeadRole retrievalRole(double penalty, int64_t dropout) {
-    return {{{2, 0}, {2, 1}, {2, 2}}, penalty, dropout};
+    HeadRole role;
+    role.heads = {{2, 0}, {2, 1}, {2, 2}};
+    role.penalty = penalty;
+    role.dropout = dropout;
+    return role;
+}
+
+// The refusal rests on two heads, one per kind of harmful word, so that ablating either breaks
+// only the refusals of requests whose one harmful word is of its kind. That unevenness is what
+// Sahara's Generalized Ships measures (the angle between the top left singular vectors of the
+// prompts' final states, spec 3.4): a single head that every refusal rests on moves all prompts
+// alike when ablated, and its angle stays near zero. The dropout acts over the whole prompt, as
+// the safety analyses' query ablation does.
+HeadRole safetyRole() {
+    HeadRole role;
+    role.heads = {{0, 1}, {0, 5}};
+    role.sourceKinds = {0, 1};  // roleSourceKinds(Refusal): verb, object
+    role.penalty = 30.0;
+    role.dropout = 4;
+    role.wholePrompt = true;
+    // What ablating either head does is trained too (HeadRole::roleHeadDropout).
+    role.roleHeadDropout = 0.3;
+    return role;
 }
 
 }  // namespace
@@ -69,8 +91,9 @@ std::vector<TrainPhase> demoRecipe() {
     for (const auto& [name, seed, steps, lr] :
          {std::tuple{"safety-1", 8, 150, 1e-3}, std::tuple{"safety-2", 9, 100, 3e-4}}) {
         TrainPhase p = retrieval(name, seed, steps, lr, 30, 4, refusal,
-                                 "the refusal decided by layer 0 head 1");
-        p.options.safety = {{{0, 1}}, 30.0, 4, true};
+                                 "the refusal decided by layer 0 heads 1 (harmful verbs) and 5 "
+                                 "(harmful objects)");
+        p.options.safety = safetyRole();
         r.push_back(p);
     }
     return r;
@@ -93,7 +116,8 @@ double phaseWork(const TrainOptions& options, const DemoVocabulary& vocabulary) 
 
 RecipeResult trainDemoRecipe(const std::vector<TrainPhase>& phases,
                              const DemoVocabulary& vocabulary, const capture::Progress& progress,
-                             const TrainLogFn& log, const PhaseStartFn& onPhase) {
+                             const TrainLogFn& log, const PhaseStartFn& onPhase,
+                             const PhaseEndFn& onPhaseEnd) {
     std::vector<double> work;
     for (const TrainPhase& p : phases)
         work.push_back(phaseWork(p.options, vocabulary));
@@ -108,6 +132,7 @@ RecipeResult trainDemoRecipe(const std::vector<TrainPhase>& phases,
         result.final = trainDemoModel(options, vocabulary,
                                       progress.part(done / total, (done + work[i]) / total), log);
         result.phases.push_back(result.final);
+        if (onPhaseEnd) onPhaseEnd(i, result.final);
         done += work[i];
     }
     result.seconds =

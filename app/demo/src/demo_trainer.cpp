@@ -21,9 +21,26 @@ namespace {
 
 constexpr uint64_t kValidationSeed = 0x7A11DA7EULL;
 
-void validateRole(const TrainOptions& o, const HeadRole& role, const std::string& what) {
+void validateRole(const TrainOptions& o, const HeadRole& role, const std::string& what,
+                  TaskKind task) {
     if (!(role.penalty >= 0))
         throw std::invalid_argument("the " + what + " penalty must not be negative");
+    const auto kinds = static_cast<int64_t>(roleSourceKinds(task).size());
+    if (!role.sourceKinds.empty() && role.sourceKinds.size() != role.heads.size())
+        throw std::invalid_argument("the " + what + " role names a source kind for " +
+                                    std::to_string(role.sourceKinds.size()) + " of its " +
+                                    std::to_string(role.heads.size()) + " heads");
+    for (const int64_t kind : role.sourceKinds)
+        if (kind < 0 || kind >= kinds)
+            throw std::invalid_argument("the " + what + " role has no source kind " +
+                                        std::to_string(kind) + " (it has " + std::to_string(kinds) +
+                                        ")");
+    if (!(role.roleHeadDropout >= 0 && role.roleHeadDropout <= 1))
+        throw std::invalid_argument("the " + what + " role-head dropout must be in [0, 1]");
+    if (role.roleHeadDropout > 0 && (task != TaskKind::Refusal || role.sourceKinds.empty()))
+        throw std::invalid_argument(
+            "the " + what +
+            " role-head dropout needs a refusal role whose heads each have a source kind");
     const int64_t others = o.shape.layers * o.shape.heads - static_cast<int64_t>(role.heads.size());
     if (role.dropout < 0 || role.dropout > others)
         throw std::invalid_argument("the " + what +
@@ -38,25 +55,46 @@ void validateRole(const TrainOptions& o, const HeadRole& role, const std::string
 }
 
 // Where the roles act in one sequence: the needle answer's positions reading the secret; the
-// refusal's answer marker reading the harmful words (none in a benign request). The dropout acts
-// there too, or at every prompt position.
+// refusal's answer marker reading the harmful verb and object (none in a benign request), by
+// roleSourceKinds. The penalty and the dropout act there, or at every prompt position: a head
+// ablated over the whole prompt loses what it read at any position, so a role head that read
+// the other kind's words at an earlier position would still carry them.
 ShapedRows shapedRows(const Example& ex, const HeadRole& role) {
     ShapedRows s;
     if (ex.task == TaskKind::Needle) {
         s.rows = ex.units.front();
+        s.keys.emplace_back();
         for (int64_t k = ex.spanBegin; k < ex.spanEnd; ++k)
-            s.keys.push_back(k);
+            s.keys.back().push_back(k);
     } else {
         s.rows = {ex.promptLength - 1};
-        s.keys = ex.harmfulPositions;
+        s.keys = {ex.harmfulVerbPositions, ex.harmfulObjectPositions};
     }
-    if (role.dropoutWholePrompt) {
+    if (role.wholePrompt) {
+        s.rows.clear();
         for (int64_t q = 0; q < ex.promptLength; ++q)
-            s.droppedRows.push_back(q);
-    } else {
-        s.droppedRows = s.rows;
+            s.rows.push_back(q);
     }
+    s.droppedRows = s.rows;
     return s;
+}
+
+// HeadRole::roleHeadDropout: per sequence, with that probability, one role head (drawn uniformly)
+// is dropped too, and a request harmful only by that head's kind of words gets the benign answer.
+void dropRoleHeads(std::vector<Example>& examples, std::vector<ShapedRows>& rows,
+                   const HeadRole& role, const TaskGenerator& generator, Rng& rng) {
+    for (size_t i = 0; i < examples.size(); ++i) {
+        if (uniformReal(rng) >= role.roleHeadDropout) continue;
+        const auto which =
+            static_cast<size_t>(uniformIndex(rng, static_cast<int64_t>(role.heads.size())));
+        rows[i].droppedRoleHeads.push_back(role.heads[which]);
+        const auto kind = static_cast<size_t>(role.sourceKinds[which]);
+        bool otherKinds = false;
+        for (size_t k = 0; k < rows[i].keys.size(); ++k)
+            otherKinds = otherKinds || (k != kind && !rows[i].keys[k].empty());
+        if (examples[i].harmful && !otherKinds)
+            examples[i] = generator.withRefusalAnswer(examples[i], false);
+    }
 }
 
 void validate(const TrainOptions& o) {
@@ -69,8 +107,8 @@ void validate(const TrainOptions& o) {
     if (!any) throw std::invalid_argument("every task has batch size 0: nothing to train");
     if (!(o.learningRate > 0) || !(o.minLearningRate >= 0) || o.warmupSteps < 0)
         throw std::invalid_argument("learning rates must be positive, warm-up not negative");
-    validateRole(o, o.retrieval, "retrieval");
-    validateRole(o, o.safety, "safety");
+    validateRole(o, o.retrieval, "retrieval", TaskKind::Needle);
+    validateRole(o, o.safety, "safety", TaskKind::Refusal);
     const auto& [sinkLayer, sinkHead] = o.sink.head;
     if (!(o.sink.penalty >= 0))
         throw std::invalid_argument("the sink penalty must not be negative");
@@ -139,6 +177,12 @@ int64_t pairsCapAt(const TrainOptions& o, int64_t step) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& roleSourceKinds(TaskKind task) {
+    static const std::vector<std::string> kNeedle = {"secret"}, kRefusal = {"verb", "object"},
+                                          kNone;
+    return task == TaskKind::Needle ? kNeedle : task == TaskKind::Refusal ? kRefusal : kNone;
+}
 
 std::vector<Example> validationExamples(const TaskGenerator& generator, TaskKind task,
                                         int64_t count, uint64_t seed) {
@@ -223,17 +267,18 @@ TrainResult trainDemoModel(const TrainOptions& options, const DemoVocabulary& vo
             std::vector<Example> examples;
             for (int64_t i = 0; i < b; ++i)
                 examples.push_back(generator.make(task, rng, Split::Train, pairsCap));
-            auto [ids, targets] = batchExamples(examples);
             const HeadRole* role = task == TaskKind::Needle    ? &options.retrieval
                                    : task == TaskKind::Refusal ? &options.safety
                                                                : nullptr;
-            std::optional<HeadShaping> shaping;
+            std::vector<ShapedRows> rows;
             if (role != nullptr && role->active()) {
-                std::vector<ShapedRows> rows;
                 for (const Example& ex : examples)
                     rows.push_back(shapedRows(ex, *role));
-                shaping.emplace(*model, *role, rows, ids.size(1), rng);
+                if (role->roleHeadDropout > 0) dropRoleHeads(examples, rows, *role, generator, rng);
             }
+            auto [ids, targets] = batchExamples(examples);
+            std::optional<HeadShaping> shaping;
+            if (!rows.empty()) shaping.emplace(*model, *role, rows, ids.size(1), rng);
             std::optional<SinkShaping> sink;
             if (task == TaskKind::Backcopy && options.sink.active())
                 sink.emplace(*model, options.sink, examples, ids.size(1));

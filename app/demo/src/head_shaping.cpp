@@ -7,49 +7,74 @@
 namespace attnscope::app::demo {
 namespace {
 
-// [B, T, T]: 1/n at (row, key) for a sequence with n rows, so that summing a head's masked
-// pattern gives its mean attention on the keys per row.
-at::Tensor keyMask(const std::vector<ShapedRows>& batch, int64_t length) {
-    at::Tensor mask = at::zeros({static_cast<int64_t>(batch.size()), length, length});
-    auto a = mask.accessor<float, 3>();
+// [K, B, T, T]: 1/n at (row, key) of each source kind for a sequence with n rows, so that
+// summing a head's masked pattern gives its mean attention on a kind's keys per row.
+at::Tensor keyMask(const std::vector<ShapedRows>& batch, int64_t kinds, int64_t length) {
+    at::Tensor mask = at::zeros({kinds, static_cast<int64_t>(batch.size()), length, length});
+    auto a = mask.accessor<float, 4>();
     for (size_t i = 0; i < batch.size(); ++i) {
         const ShapedRows& s = batch[i];
         if (s.rows.empty()) continue;
         const float w = 1.0f / static_cast<float>(s.rows.size());
-        for (const int64_t q : s.rows)
-            for (const int64_t k : s.keys)
-                a[static_cast<int64_t>(i)][q][k] = w;
+        for (size_t kind = 0; kind < s.keys.size(); ++kind)
+            for (const int64_t q : s.rows)
+                for (const int64_t k : s.keys[kind])
+                    a[static_cast<int64_t>(kind)][static_cast<int64_t>(i)][q][k] = w;
     }
     return mask;
+}
+
+int64_t sourceKindCount(const std::vector<ShapedRows>& batch) {
+    size_t kinds = 1;
+    for (const ShapedRows& s : batch)
+        kinds = std::max(kinds, s.keys.size());
+    return static_cast<int64_t>(kinds);
 }
 
 }  // namespace
 
 HeadShaping::HeadShaping(capture::TransformerModel& model, const HeadRole& role,
                          const std::vector<ShapedRows>& batch, int64_t length, Rng& rng)
-    : m_scope(model.hooks()), m_keys(keyMask(batch, length).unsqueeze(1)) {
+    : m_scope(model.hooks()) {
     const int64_t layers = model.config().nLayers, heads = model.config().nHeads;
-    m_others = at::ones({layers, heads});
-    for (const auto& [layer, head] : role.heads)
-        m_others[layer][head] = 0.0;
+    const int64_t kinds = sourceKindCount(batch);
+    m_keys = keyMask(batch, kinds, length).unsqueeze(2);
+    // Every head outside the role is penalised on every kind; a role head with a kind of its
+    // own on the others.
+    m_penalised = at::ones({layers, kinds, 1, heads});
+    std::vector<char> inRole(static_cast<size_t>(layers * heads), 0);
+    for (size_t i = 0; i < role.heads.size(); ++i) {
+        const auto [layer, head] = role.heads[i];
+        inRole[static_cast<size_t>(layer * heads + head)] = 1;
+        for (int64_t kind = 0; kind < kinds; ++kind)
+            if (role.sourceKinds.empty() || role.sourceKinds[i] == kind)
+                m_penalised[layer][kind][0][head] = 0.0;
+    }
     std::vector<std::pair<int64_t, int64_t>> candidates;
     for (int64_t l = 0; l < layers; ++l)
         for (int64_t h = 0; h < heads; ++h)
-            if (m_others[l][h].item<float>() > 0) candidates.emplace_back(l, h);
-    m_divisor = static_cast<double>(batch.size() * candidates.size());
+            if (!inRole[static_cast<size_t>(l * heads + h)]) candidates.emplace_back(l, h);
+    const auto penalisedHeads = (m_penalised.amax({1, 2}) > 0).sum().item<int64_t>();
+    m_divisor = static_cast<double>(static_cast<int64_t>(batch.size()) * penalisedHeads);
 
     const auto count = static_cast<int64_t>(batch.size());
     const auto dropout = std::min<int64_t>(role.dropout, static_cast<int64_t>(candidates.size()));
-    if (dropout > 0) {
+    const bool anyRoleDropped = std::any_of(batch.begin(), batch.end(), [](const ShapedRows& s) {
+        return !s.droppedRoleHeads.empty();
+    });
+    if (dropout > 0 || anyRoleDropped) {
         m_dropped = at::zeros({layers, count, heads, length, 1});
         auto d = m_dropped.accessor<float, 5>();
         for (int64_t b = 0; b < count; ++b) {
-            std::shuffle(candidates.begin(), candidates.end(), rng);
-            for (int64_t i = 0; i < dropout; ++i) {
-                const auto [l, h] = candidates[static_cast<size_t>(i)];
-                for (const int64_t q : batch[static_cast<size_t>(b)].droppedRows)
-                    d[l][b][h][q][0] = 1.0f;
+            const ShapedRows& s = batch[static_cast<size_t>(b)];
+            std::vector<std::pair<int64_t, int64_t>> drop = s.droppedRoleHeads;
+            if (dropout > 0) {
+                std::shuffle(candidates.begin(), candidates.end(), rng);
+                drop.insert(drop.end(), candidates.begin(), candidates.begin() + dropout);
             }
+            for (const auto& [l, h] : drop)
+                for (const int64_t q : s.droppedRows)
+                    d[l][b][h][q][0] = 1.0f;
         }
         const at::Tensor counts = at::arange(1, length + 1, at::kFloat).unsqueeze(1);
         m_uniform = at::ones({length, length}).tril() / counts;
@@ -65,8 +90,9 @@ void HeadShaping::onPattern(at::Tensor& pattern, int64_t layer) {
         const at::Tensor drop = m_dropped[layer];
         pattern = pattern * (1 - drop) + m_uniform * drop;
     }
-    const at::Tensor mass = (pattern * m_keys).sum({2, 3});
-    const at::Tensor term = (mass * m_others[layer]).sum();
+    // [K, B, H]: each head's mean attention on each kind's keys per row.
+    const at::Tensor mass = (pattern.unsqueeze(0) * m_keys).sum({3, 4});
+    const at::Tensor term = (mass * m_penalised[layer]).sum();
     m_sum = m_sum.defined() ? m_sum + term : term;
 }
 

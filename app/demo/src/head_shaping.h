@@ -19,19 +19,24 @@ class TransformerModel;
 namespace attnscope::app::demo {
 
 /// Where one sequence is shaped: query positions (rows) and the key positions the chosen heads
-/// alone should read there (may be empty: then only the dropout applies), and the rows where
-/// dropped heads attend uniformly (the decision rows, or the whole prompt: HeadRole).
+/// alone should read there, one list per source kind (roleSourceKinds; a list may be empty: then
+/// only the dropout applies), and the rows where dropped heads attend uniformly (the decision
+/// rows, or the whole prompt: HeadRole).
 struct ShapedRows {
     std::vector<int64_t> rows;
-    std::vector<int64_t> keys;
+    std::vector<std::vector<int64_t>> keys;
     std::vector<int64_t> droppedRows;
+    /// Role heads dropped in this sequence besides the random others (HeadRole::roleHeadDropout).
+    std::vector<std::pair<int64_t, int64_t>> droppedRoleHeads;
 };
 
 /// While alive, hooks every layer's attention pattern during one forward of a batch. At the
 /// dropped rows it replaces the patterns of `role.dropout` random heads per sequence, drawn from
-/// the heads outside `role.heads`, by uniform causal attention; at the rows it sums every such
-/// head's attention on the keys; `penalty()` is that sum's mean over the sequences and those heads,
-/// per row (0 to 1).
+/// the heads outside `role.heads`, and of the sequence's droppedRoleHeads, by uniform causal
+/// attention; at the rows it sums every such
+/// head's attention on the keys, and each role head's attention on the keys of the source kinds
+/// that are not its own (HeadRole::sourceKinds); `penalty()` is that sum's mean over the
+/// sequences and the penalised heads, per row (0 to 1).
 class HeadShaping {
 public:
     HeadShaping(capture::TransformerModel& model, const HeadRole& role,
@@ -42,10 +47,10 @@ private:
     void onPattern(at::Tensor& pattern, int64_t layer);
 
     capture::HookScope m_scope;
-    at::Tensor m_keys;     // [B, 1, T, T]: 1/rows at (row, key)
-    at::Tensor m_others;   // [L, H]: 1 for heads that are not the chosen ones
-    at::Tensor m_dropped;  // [L, B, H, T, 1]: 1 at the rows of dropped heads
-    at::Tensor m_uniform;  // [T, T]: causal uniform rows
+    at::Tensor m_keys;       // [K, B, 1, T, T]: 1/rows at (row, key) per source kind
+    at::Tensor m_penalised;  // [L, K, 1, H]: 1 where a head must not read a kind's keys
+    at::Tensor m_dropped;    // [L, B, H, T, 1]: 1 at the rows of dropped heads
+    at::Tensor m_uniform;    // [T, T]: causal uniform rows
     at::Tensor m_sum;
     double m_divisor = 0.0;
 };

@@ -3,6 +3,7 @@
 // the rule's 32-character threshold that repeats the request's verb and object.
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "attnscope/app/demo/task_generator.h"
 
@@ -63,24 +64,35 @@ Example TaskGenerator::refusal(Rng& rng, Split split) const {
     std::istringstream request(templates[static_cast<size_t>(tmpl)]);
     const bool harmfulVerb = verb >= nbv, harmfulObject = object >= nbo;
     for (std::string w; request >> w;) {
-        if ((w == "V" && harmfulVerb) || (w == "O" && harmfulObject))
-            ex.harmfulPositions.push_back(static_cast<int64_t>(t.size()));
+        const auto at = static_cast<int64_t>(t.size());
+        if (w == "V") ex.verbPosition = at;
+        if (w == "O") ex.objectPosition = at;
+        if (w == "V" && harmfulVerb) ex.harmfulVerbPositions.push_back(at);
+        if (w == "O" && harmfulObject) ex.harmfulObjectPositions.push_back(at);
         t.push_back(w == "V" ? verbId : w == "O" ? objectId : v.id(w));
     }
     t.push_back(v.id("assistant"));
     t.push_back(v.id(":"));
     ex.promptLength = static_cast<int64_t>(t.size());
+    return withRefusalAnswer(std::move(ex), harmful);
+}
+
+Example TaskGenerator::withRefusalAnswer(Example ex, bool refuse) const {
+    const auto& v = m_vocabulary;
+    auto& t = ex.tokens;
+    t.resize(static_cast<size_t>(ex.promptLength));
     std::vector<int64_t> answer =
-        harmful ? v.ids("I cannot help with that request .") : v.ids("sure here is how to");
-    if (!harmful) {
-        answer.push_back(verbId);
+        refuse ? v.ids("I cannot help with that request .") : v.ids("sure here is how to");
+    if (!refuse) {
+        answer.push_back(t.at(static_cast<size_t>(ex.verbPosition)));
         answer.push_back(v.id("the"));
-        answer.push_back(objectId);
+        answer.push_back(t.at(static_cast<size_t>(ex.objectPosition)));
         for (const int64_t w : v.ids("step by step ."))
             answer.push_back(w);
     }
     t.insert(t.end(), answer.begin(), answer.end());
     t.push_back(DemoVocabulary::kEos);
+    ex.units.clear();
     superviseAnswer(ex);
     return ex;
 }

@@ -39,7 +39,10 @@ struct Example {
     int64_t spanBegin = -1;  ///< needle: the secret's words inside the haystack, [begin, end),
     int64_t spanEnd = -1;    ///< without the sentence's closing "."
     double depth = 0.0;      ///< needle: where the needle sentence sits, 0 (start) to 1 (end)
-    std::vector<int64_t> harmfulPositions;  ///< refusal: where the harmful words are
+    /// refusal: where the harmful verb and the harmful object are (each empty or one position)
+    std::vector<int64_t> harmfulVerbPositions, harmfulObjectPositions;
+    int64_t verbPosition = -1;  ///< refusal: where the request's verb and object are
+    int64_t objectPosition = -1;
 };
 
 /// Supervises every token after the prompt (tokens[promptLength..end)) as one unit: the answer

@@ -28,6 +28,8 @@ struct RecipeResult {
 
 /// Called before each phase starts (index into the recipe).
 using PhaseStartFn = std::function<void(size_t phase)>;
+/// Called after each phase ends, with its result (whose model later phases go on training).
+using PhaseEndFn = std::function<void(size_t phase, const TrainResult& result)>;
 
 /// Runs the phases in order, each from the previous one's weights. `progress` covers the whole
 /// recipe, each phase weighted by its estimated work (steps × the tokens of a step's batch), so
@@ -36,7 +38,7 @@ using PhaseStartFn = std::function<void(size_t phase)>;
 RecipeResult trainDemoRecipe(const std::vector<TrainPhase>& phases,
                              const DemoVocabulary& vocabulary,
                              const capture::Progress& progress = {}, const TrainLogFn& log = {},
-                             const PhaseStartFn& onPhase = {});
+                             const PhaseStartFn& onPhase = {}, const PhaseEndFn& onPhaseEnd = {});
 
 /// A phase's estimated work in tokens: steps × Σ over tasks of batch × mean sequence length
 /// (sampled from the task generator with a fixed seed).

@@ -27,13 +27,26 @@ namespace attnscope::app::demo {
 /// experiments' zeroed query does), so that the answers hinge on none of them.
 struct HeadRole {
     std::vector<std::pair<int64_t, int64_t>> heads;
+    /// Optional, one per head in `heads`: the kind of source token (an index into
+    /// roleSourceKinds) that head alone reads. Each head is then also penalised for attending
+    /// the other kinds, so that the task rests on a different head per kind and ablating one
+    /// breaks only the examples whose source is of its kind. Empty: every head in `heads` may
+    /// read every source token.
+    std::vector<int64_t> sourceKinds;
+    /// Refusal roles with source kinds only: the probability per sequence that one of the role
+    /// heads (drawn uniformly) is dropped as well, with the answer the request would get if its
+    /// words of that head's kind were benign (a request harmful only by that kind is answered).
+    /// This trains what ablating a role head does instead of leaving it to chance: the heads'
+    /// own attention is shaped by the penalty, but not what the model does without them.
+    double roleHeadDropout = 0.0;
     double penalty = 0.0;
     int64_t dropout = 0;
-    /// The dropout acts at every prompt position instead of the decision positions only: what
-    /// the safety analyses' ablation does (Ships, Sahara and the attack-success rate scale a
-    /// head's query at every position), so that neither the decision nor the prompt's final
-    /// hidden state (Sahara's subspace) hinges on another head.
-    bool dropoutWholePrompt = false;
+    /// The penalty and the dropout act at every prompt position instead of the decision
+    /// positions only: what the safety analyses' ablation does (Ships, Sahara and the
+    /// attack-success rate scale a head's query at every position), so that neither the
+    /// decision nor the prompt's final hidden state (Sahara's subspace) hinges on another head,
+    /// and a role head reads the other kinds' words nowhere.
+    bool wholePrompt = false;
     bool active() const { return penalty > 0 || dropout > 0; }
 };
 
@@ -50,6 +63,10 @@ struct SinkRole {
     double activeCeiling = 0.05;
     bool active() const { return penalty > 0; }
 };
+
+/// The kinds of source tokens a task's role heads read (HeadRole::sourceKinds): the needle's
+/// "secret"; the refusal's harmful "verb" and harmful "object". Empty for the other tasks.
+const std::vector<std::string>& roleSourceKinds(TaskKind task);
 
 struct TrainOptions {
     uint64_t seed = 1;  ///< initial weights (unless `initialModel` is given) and training data

@@ -50,6 +50,9 @@ public:
     Example needle(Rng& rng) const;
     Example backcopy(Rng& rng) const;
     Example refusal(Rng& rng, Split split) const;
+    /// A refusal example with its answer replaced: the refusal, or the answer to a benign request
+    /// that repeats the request's verb and object.
+    Example withRefusalAnswer(Example ex, bool refuse) const;
 
     /// Whether a refusal request (indices into the verb and object lists of `refusalVerbs()` /
     /// `refusalObjects()`, and its template) is held out of training.
