@@ -137,7 +137,20 @@ def _check_parameter(p, where, line):
     return out
 
 
-def _check_entry(entry, node, what, index, plugin):
+def _with_shared(shared, own):
+    """The plugin's shared parameters, then the entry's own; an own parameter with a shared
+    parameter's name takes its place (another default, help or range for this entry)."""
+    out = list(shared)
+    for p in own:
+        names = [q["name"] for q in out]
+        if p["name"] in names:
+            out[names.index(p["name"])] = p
+        else:
+            out.append(p)
+    return out
+
+
+def _check_entry(entry, node, what, index, plugin, shared):
     where = "%s[%d]" % (what, index)
     line = getattr(node, "lineno", 1)
     if not isinstance(entry, dict):
@@ -151,8 +164,8 @@ def _check_entry(entry, node, what, index, plugin):
            "label": str(entry.get("label", name)),
            "description": str(entry.get("description", "")),
            "function": _require(entry, "function", str, where, line),
-           "parameters": [_check_parameter(p, where, line)
-                          for p in entry.get("parameters", [])]}
+           "parameters": _with_shared(shared, [_check_parameter(p, where, line)
+                                                for p in entry.get("parameters", [])])}
     if what == "metrics":
         hooks = _require(entry, "hooks", list, where, line)
         if not hooks or not all(isinstance(h, str) for h in hooks):
@@ -186,6 +199,15 @@ def read_metadata(path):
     if version != API_VERSION:
         raise MetadataError("api_version %d is not supported (this AttnScope runs api_version %d)"
                             % (version, API_VERSION), _literal_line(node, version))
+    # Parameters every metric and edit of the plugin takes (declared once).
+    shared = meta.get("parameters", [])
+    if not isinstance(shared, list):
+        raise MetadataError("'parameters' must be a list", node.lineno)
+    shared_line = node.lineno
+    for k, v in zip(node.keys, node.values):
+        if isinstance(k, ast.Constant) and k.value == "parameters":
+            shared_line = v.lineno
+    shared = [_check_parameter(p, METADATA_NAME, shared_line) for p in shared]
     entries = {}
     for what in ("metrics", "edits"):
         items = meta.get(what, [])
@@ -195,7 +217,8 @@ def read_metadata(path):
                 nodes = v.elts
         if not isinstance(items, list):
             raise MetadataError("'%s' must be a list" % what, node.lineno)
-        entries[what] = [_check_entry(e, nodes[i] if i < len(nodes) else node, what, i, name)
+        entries[what] = [_check_entry(e, nodes[i] if i < len(nodes) else node, what, i, name,
+                                      shared)
                          for i, e in enumerate(items)]
     if not entries["metrics"] and not entries["edits"]:
         raise MetadataError("declares no metrics and no edits", node.lineno)

@@ -110,6 +110,52 @@ TEST(PluginHost, EditAndReloadChangesTheResultWithoutRestart) {
     EXPECT_TRUE(registry.all().empty());
 }
 
+// A plugin-level `parameters` list is declared once for all its metrics and edits; an entry's
+// own parameter of the same name replaces the shared one for that entry.
+TEST(PluginHost, SharedParametersReachEveryEntryAndEntriesOverrideThem) {
+    const TempDir dir;
+    std::ofstream(dir.path() / "shared.py")
+        << "ATTNSCOPE_PLUGIN = {'name': 'shared', 'api_version': 1,\n"
+           "    'parameters': [{'name': 'k', 'type': 'int', 'default': 3, 'max': 9},\n"
+           "                   {'name': 'mode', 'type': 'enum', 'default': 'a', 'choices': "
+           "['a', 'b']}],\n"
+           "    'metrics': [\n"
+           "        {'name': 'plain', 'function': 'f', 'hooks': ['logits']},\n"
+           "        {'name': 'tuned', 'function': 'f', 'hooks': ['logits'], 'parameters': [\n"
+           "            {'name': 'k', 'type': 'int', 'default': 5},\n"
+           "            {'name': 'extra', 'type': 'float', 'default': 0.5}]}]}\n";
+    std::ofstream(dir.path() / "wrong.py")
+        << "ATTNSCOPE_PLUGIN = {'name': 'wrong', 'api_version': 1,\n"
+           "    'parameters': [{'name': 'k', 'type': 'int', 'default': 'x'}],\n"
+           "    'metrics': [{'name': 'w', 'function': 'f', 'hooks': ['logits']}]}\n";
+    analysis::MetricRegistry registry;
+    const auto records = plugins::PluginHost::instance().load({dir.path()}, registry);
+    ASSERT_EQ(records.size(), 2u);
+    EXPECT_TRUE(records[0].loaded) << records[0].error;
+    auto specs = [&](const std::string& metric) {
+        std::map<std::string, analysis::ParamSpec> out;
+        for (const auto& p : registry.find(metric)->info().params)
+            out[p.name] = p;
+        return out;
+    };
+    const auto plain = specs("plugin:plain"), tuned = specs("plugin:tuned");
+    ASSERT_EQ(plain.size(), 2u);
+    EXPECT_EQ(plain.at("k").defaultValue, "3");
+    EXPECT_EQ(plain.at("k").maximum, 9.0);
+    EXPECT_EQ(plain.at("mode").choices, (std::vector<std::string>{"a", "b"}));
+    ASSERT_EQ(tuned.size(), 3u);
+    EXPECT_EQ(tuned.at("k").defaultValue, "5");  // its own k, without the shared bound
+    EXPECT_FALSE(tuned.at("k").maximum.has_value());
+    EXPECT_EQ(tuned.at("mode").defaultValue, "a");
+    EXPECT_EQ(tuned.at("extra").defaultValue, "0.5");
+    // A bad shared parameter names the plugin, the line and the parameter.
+    EXPECT_FALSE(records[1].loaded);
+    EXPECT_NE(records[1].error.find("wrong.py:2): ATTNSCOPE_PLUGIN parameter 'k': default 'x' is "
+                                    "not of type int"),
+              std::string::npos)
+        << records[1].error;
+}
+
 TEST(PluginHost, ListingNeverRunsTheScript) {
     const TempDir dir;
     const fs::path marker = dir.path() / "ran";
