@@ -102,7 +102,7 @@ const std::map<std::string, CommandInfo>& commands() {
           "      --retrieval-dropout N] [--safety-heads L.H[:verb|object],... --safety-penalty X\n"
           "      --safety-dropout N --safety-role-dropout P]\n"
           "      [--{retrieval,safety}-dropout-rows decision|prompt]\n"
-          "      [--sink-head L.H --sink-penalty X]"}},
+          "      [--sink-head L.H --sink-penalty X --sink-others-gap X]"}},
         {"eval-demo",
          {runEvalDemoCommand,
           "eval-demo --model DIR [--count N] [--threads N] [--json] [--write-prompts]"}},

@@ -226,7 +226,8 @@ const std::vector<std::string> kSingleRunOptions = {"--seed",
                                                     "--safety-dropout-rows",
                                                     "--safety-role-dropout",
                                                     "--sink-head",
-                                                    "--sink-penalty"};
+                                                    "--sink-penalty",
+                                                    "--sink-others-gap"};
 
 demo::TrainOptions singleRunOptions(const CliArgs& args) {
     demo::TrainOptions options;
@@ -276,6 +277,7 @@ demo::TrainOptions singleRunOptions(const CliArgs& args) {
         options.sink.head = heads.front();
     }
     options.sink.penalty = realValue(args, "--sink-penalty", 0.0, 0.0, 1e6);
+    options.sink.othersMaxGap = realValue(args, "--sink-others-gap", 1.0, 0.0, 1.0);
     if (options.sink.active() && !args.has("--sink-head"))
         throw UsageError("--sink-penalty needs --sink-head");
     if (options.shape.dModel % options.shape.heads != 0 ||
@@ -332,7 +334,8 @@ nlohmann::ordered_json phaseJson(const demo::TrainPhase& phase, const demo::Trai
             {"head", std::to_string(o.sink.head.first) + "." + std::to_string(o.sink.head.second)},
             {"penalty", o.sink.penalty},
             {"dormant_floor", o.sink.dormantFloor},
-            {"active_ceiling", o.sink.activeCeiling}};
+            {"active_ceiling", o.sink.activeCeiling},
+            {"others_max_gap", o.sink.othersMaxGap}};
     j["seconds"] = std::round(r.seconds);
     j["final_loss"] = perTask(r.lastLoss);
     j["validation_accuracy"] = perTask(r.accuracy);

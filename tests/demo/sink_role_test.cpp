@@ -131,6 +131,100 @@ TEST(DemoSinkRole, TrainingWithTheRoleMakesTheHeadActiveDormant) {
     EXPECT_FALSE(without.ordinary >= 0.5 && without.trigger < 0.2);
 }
 
+// Every head's mean <bos> attention at the ordinary positions less its mean at the triggers,
+// per example ([example][layer * heads + head]), from captured patterns.
+std::vector<std::vector<double>> bosGaps(attnscope::capture::TransformerModel& model,
+                                         const std::vector<Example>& examples) {
+    at::NoGradGuard noGrad;
+    const std::set<int64_t> triggers(vocab().triggers().begin(), vocab().triggers().end());
+    const int64_t layers = model.config().nLayers, heads = model.config().nHeads;
+    std::vector<std::vector<double>> out;
+    for (const Example& ex : examples) {
+        std::vector<at::Tensor> patterns(static_cast<size_t>(layers));
+        attnscope::capture::HookScope scope(model.hooks());
+        scope.addMatching("blocks.*.attn.hook_pattern",
+                          [&](at::Tensor& p, const attnscope::capture::HookContext& ctx) {
+                              patterns[static_cast<size_t>(ctx.layer)] = p[0].to(at::kDouble);
+                          });
+        model.forward(at::tensor(ex.tokens, at::kLong).unsqueeze(0));
+        std::vector<double> gaps;
+        for (int64_t l = 0; l < layers; ++l)
+            for (int64_t h = 0; h < heads; ++h) {
+                double ordinary = 0, trigger = 0;
+                int64_t o = 0, t = 0;
+                for (size_t p = 1; p < ex.tokens.size(); ++p) {
+                    const double a = patterns[static_cast<size_t>(l)][h][static_cast<int64_t>(p)][0]
+                                         .item<double>();
+                    const bool isTrigger = triggers.count(ex.tokens[p]) != 0;
+                    (isTrigger ? trigger : ordinary) += a;
+                    ++(isTrigger ? t : o);
+                }
+                gaps.push_back(t == 0 ? 0.0
+                                      : ordinary / static_cast<double>(std::max<int64_t>(1, o)) -
+                                            trigger / static_cast<double>(t));
+            }
+        out.push_back(gaps);
+    }
+    return out;
+}
+
+// SinkRole::othersMaxGap: the reported hinge adds, per sequence, every other head's gap beyond
+// the limit (the sink head's own hinge included as before).
+TEST(DemoSinkRole, ReportedHingeAddsTheOtherHeadsGapBeyondTheLimit) {
+    TrainOptions o = sinkOptions(1.0, 1);
+    o.sink.othersMaxGap = 0.0;  // every positive gap counts
+    const TaskGenerator generator(vocab(), o.tasks);
+    Rng rng(o.seed);
+    std::vector<Example> batch;
+    for (int64_t i = 0; i < o.batch[taskIndex(TaskKind::Backcopy)]; ++i)
+        batch.push_back(generator.make(TaskKind::Backcopy, rng, Split::Train, o.tasks.maxPairs));
+    TrainOptions pretrain = sinkOptions(0.0, 30);
+    pretrain.seed = o.seed + 1;
+    auto model = trainDemoModel(pretrain, vocab()).model;
+
+    double others = 0;
+    for (const auto& gaps : bosGaps(*model, batch))
+        for (size_t k = 0; k < gaps.size(); ++k)
+            if (k != 1 * 4 + 2) others += std::max(0.0, gaps[k] - o.sink.othersMaxGap);
+    others /= static_cast<double>(batch.size());
+    const double expected = bosAttention(*model, batch, o.sink).hinge + others;
+
+    TrainOptions tune = o;
+    tune.initialModel = model;
+    tune.learningRate = tune.minLearningRate = 1e-12;
+    double reported = std::nan("");
+    trainDemoModel(tune, vocab(), {}, [&](const TrainReport& p) { reported = p.sinkShortfall; });
+    std::cout << "[sink] hinge with the other heads' gaps " << reported << ", computed " << expected
+              << " (of which the other heads " << others << ")\n";
+    EXPECT_GT(others, 1e-3);
+    EXPECT_NEAR(reported, expected, 1e-5);
+}
+
+// With the limit, training makes the chosen head active/dormant and keeps every other head's
+// gap near or under it (the acceptance rule needs a gap above 0.3).
+TEST(DemoSinkRole, TrainingWithTheLimitLeavesNoOtherHeadActiveDormant) {
+    TrainOptions o = sinkOptions(10.0, 150);
+    o.sink.othersMaxGap = 0.2;
+    const TrainResult r = trainDemoModel(o, vocab());
+    const auto held =
+        validationExamples(TaskGenerator(vocab(), o.tasks), TaskKind::Backcopy, 32, 5);
+    const BosAttention a = bosAttention(*r.model, held, o.sink);
+    EXPECT_GE(a.ordinary, 0.5);
+    EXPECT_LT(a.trigger, 0.2);
+    const auto gaps = bosGaps(*r.model, held);
+    double worst = -1;
+    for (size_t k = 0; k < gaps.front().size(); ++k) {
+        if (k == 1 * 4 + 2) continue;
+        double mean = 0;
+        for (const auto& g : gaps)
+            mean += g[k] / static_cast<double>(gaps.size());
+        worst = std::max(worst, mean);
+    }
+    std::cout << "[sink] limit 0.2: the head's <bos> attention " << a.ordinary << " / " << a.trigger
+              << ", largest other gap " << worst << "\n";
+    EXPECT_LT(worst, 0.3);
+}
+
 TEST(DemoSinkRole, RejectsABadRole) {
     TrainOptions o = sinkOptions(1.0, 1);
     o.sink.head = {2, 0};  // the model has layers 0 and 1
@@ -142,6 +236,9 @@ TEST(DemoSinkRole, RejectsABadRole) {
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
     o.sink.penalty = 1;
     o.sink.activeCeiling = 0.8;  // above the dormant floor
+    EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
+    o.sink.activeCeiling = 0.05;
+    o.sink.othersMaxGap = 1.5;
     EXPECT_THROW(trainDemoModel(o, vocab()), std::invalid_argument);
 }
 

@@ -13,7 +13,9 @@ constexpr int64_t kWorkSamples = 32;
 // chance in the run that made the shipped weights and did not come back in a rerun on another
 // build, so every fine-tuning phase now enforces it (on the Bigram-Backcopy batches, which each
 // phase has), as the retrieval and safety roles are enforced.
-constexpr SinkRole kSinkRole{{3, 2}, 10.0, 0.7, 0.05};
+// No other head may be active/dormant as well (SinkRole::othersMaxGap): the safety heads of layer
+// 0 and another layer-3 head became so in a rerun without this.
+constexpr SinkRole kSinkRole{{3, 2}, 10.0, 0.7, 0.05, 0.2};
 
 // The fine-tuning phases share a 20-step warm-up to a constant rate, AdamW weight decay 0.1, no
 // MQAR curriculum (the model already knows every pair count) and the sink role.

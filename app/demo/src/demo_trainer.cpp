@@ -119,6 +119,9 @@ void validate(const TrainOptions& o) {
     if (!(0 <= o.sink.activeCeiling && o.sink.activeCeiling < o.sink.dormantFloor &&
           o.sink.dormantFloor <= 1))
         throw std::invalid_argument("the sink role needs 0 <= active ceiling < dormant floor <= 1");
+    if (!(o.sink.othersMaxGap >= 0 && o.sink.othersMaxGap <= 1))
+        throw std::invalid_argument(
+            "the sink role's largest gap for other heads must be in [0, 1]");
     if (o.logEvery < 1 || o.evalEvery < 0 || o.evalExamples < 1)
         throw std::invalid_argument("logEvery and evalExamples must be positive");
 }

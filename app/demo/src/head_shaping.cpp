@@ -123,22 +123,35 @@ SinkShaping::SinkShaping(capture::TransformerModel& model, const SinkRole& role,
                 ordinary[b][p] = 1.0f / static_cast<float>(others);
         }
     }
-    const int64_t layer = role.head.first;
+    const auto sequences = static_cast<double>(std::max<int64_t>(1, count));
     m_scope.addMatching(
         "blocks.*.attn.hook_pattern",
-        [this, layer](at::Tensor& pattern, const capture::HookContext& ctx) {
-            if (ctx.layer != layer) return;
-            // [B, T]: the head's attention on key 0 from every query.
-            const at::Tensor bos = pattern.select(1, m_role.head.second).select(2, 0);
-            const at::Tensor dormant = at::relu(m_role.dormantFloor - bos) * m_ordinary;
-            const at::Tensor active = at::relu(bos - m_role.activeCeiling) * m_trigger;
-            m_value = (dormant.sum() + active.sum()) /
-                      static_cast<double>(std::max<int64_t>(1, m_ordinary.size(0)));
+        [this, sequences](at::Tensor& pattern, const capture::HookContext& ctx) {
+            // [B, H, T]: every head's attention on key 0 from every query.
+            const at::Tensor bos = pattern.select(3, 0);
+            const auto [layer, head] = m_role.head;
+            if (ctx.layer == layer) {
+                const at::Tensor a = bos.select(1, head);
+                const at::Tensor dormant = at::relu(m_role.dormantFloor - a) * m_ordinary;
+                const at::Tensor active = at::relu(a - m_role.activeCeiling) * m_trigger;
+                m_value = (dormant.sum() + active.sum()) / sequences;
+            }
+            if (m_role.othersMaxGap >= 1.0) return;
+            // [B, H]: each head's mean at the ordinary positions less its mean at the triggers
+            // (sequences without triggers have no gap).
+            const at::Tensor gap =
+                (bos * m_ordinary.unsqueeze(1)).sum(2) - (bos * m_trigger.unsqueeze(1)).sum(2);
+            at::Tensor over = at::relu(gap - m_role.othersMaxGap) *
+                              (m_trigger.sum(1, true) > 0).to(gap.scalar_type());
+            if (ctx.layer == layer) over = over.index_fill(1, at::tensor({head}), 0.0);
+            const at::Tensor term = over.sum() / sequences;
+            m_others = m_others.defined() ? m_others + term : term;
         });
 }
 
 at::Tensor SinkShaping::shortfall() const {
-    return m_value.defined() ? m_value : at::zeros({});
+    at::Tensor total = m_value.defined() ? m_value : at::zeros({});
+    return m_others.defined() ? total + m_others : total;
 }
 
 }  // namespace attnscope::app::demo

@@ -55,9 +55,10 @@ private:
     double m_divisor = 0.0;
 };
 
-/// While alive, hooks the sink role's layer during one forward of a Bigram-Backcopy batch and
-/// measures the role's hinge on its head's <bos> attention (SinkRole). Positions past a
-/// sequence's end (padding) and position 0 are not counted.
+/// While alive, hooks every layer during one forward of a Bigram-Backcopy batch and measures the
+/// role's hinge on its head's <bos> attention, plus the other heads' hinge on their gap between
+/// ordinary positions and triggers (SinkRole::othersMaxGap). Positions past a sequence's end
+/// (padding) and position 0 are not counted.
 class SinkShaping {
 public:
     SinkShaping(capture::TransformerModel& model, const SinkRole& role,
@@ -70,6 +71,7 @@ private:
     at::Tensor m_ordinary;  // [B, T]: 1/(ordinary positions) at a sequence's ordinary positions
     at::Tensor m_trigger;   // [B, T]: 1/(triggers) at its trigger positions
     at::Tensor m_value;
+    at::Tensor m_others;  // the other heads' gap hinge, summed over the layers so far
 };
 
 }  // namespace attnscope::app::demo

@@ -61,6 +61,12 @@ struct SinkRole {
     double penalty = 0.0;
     double dormantFloor = 0.7;
     double activeCeiling = 0.05;
+    /// Keeps the role the only one: every other head's mean <bos> attention at a sequence's
+    /// ordinary positions may exceed that at its triggers by this much at most (a hinge beyond
+    /// it, summed over those heads, joins the penalty). The acceptance rule needs a gap above
+    /// 0.3 (>= 0.5 against < 0.2), so a value below that leaves no other head active/dormant;
+    /// 1 turns the constraint off.
+    double othersMaxGap = 1.0;
     bool active() const { return penalty > 0; }
 };
 
