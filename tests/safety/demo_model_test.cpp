@@ -117,8 +117,8 @@ protected:
     Demo d;
 };
 
-// The demo model was trained with layer 0 head 1 as its only reader of the harmful words at the
-// answer marker (train-demo --safety-heads 0.1, see its README); the analyses are not told so.
+// The demo model was trained with its refusal resting on layer 0 (train-demo --safety-heads,
+// see its README); the analyses are not told which heads.
 TEST_F(SafetyOnDemoModel, TopShipsHeadAndSaharaSetBreakRefusalRandomHeadsDoNot) {
     const MetricContext ctx{*d.model, d.tokenizer.get(), d.harmful, {}};
     const double base = asr({}, 1e-4);
@@ -152,10 +152,17 @@ TEST_F(SafetyOnDemoModel, TopShipsHeadAndSaharaSetBreakRefusalRandomHeadsDoNot) 
     }
     EXPECT_GE(saharaAsr, 0.30);
 
-    // Random control: 10 sets of each size, disjoint from the heads found. Asserted on the mean
-    // over the draws (each draw is printed).
+    // Random control: 10 sets of each size, disjoint from the heads found: Sahara's set and
+    // Ships' heavy tail (spec 3.6), the heads within two orders of magnitude of the top one (the
+    // demo's refusal rests on one head per kind of harmful word). Asserted on the mean over the
+    // draws (each draw is printed).
     HeadSet found = set;
-    found.push_back(top.front());
+    const double topScore = ships.details["top_heads"][0]["value"].get<double>();
+    for (const HeadId& h : headsOf(ships.details["top_heads"]))
+        if (ships.scores.at(h.layer, h.head) >= 0.01 * topScore &&
+            std::find(found.begin(), found.end(), h) == found.end())
+            found.push_back(h);
+    std::cout << "[demo] heads left out of the random sets " << str(found) << "\n";
     for (const std::size_t size : std::set<std::size_t>{1, used.size(), set.size()}) {
         double sum = 0, worst = 0;
         for (const HeadSet& r : randomSets(size, found, 10)) {
