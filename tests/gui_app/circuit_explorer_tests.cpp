@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
@@ -14,6 +15,7 @@
 #include <QLineEdit>
 #include <QMouseEvent>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSlider>
@@ -29,6 +31,7 @@
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/circuit_graph_view.h"
 #include "attnscope/ui/circuit_panel.h"
+#include "attnscope/ui/circuit_positions_view.h"
 #include "attnscope/ui/circuit_run_form.h"
 #include "attnscope/ui/faithfulness_curve_plot.h"
 #include "attnscope/ui/intervention_kinds.h"
@@ -158,6 +161,93 @@ TEST_F(CircuitExplorerTest, TheSliderReEvaluatesAndAgreesWithCircuitEval) {
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.at("edges_kept").get<int64_t>(), kept) << r.out;
     EXPECT_NEAR(j.at("faithfulness").get<double>(), faithfulness, 1e-5) << r.out;
+}
+
+// Positions as columns: a per-position EAP circuit found from the panel, one column per token
+// of the prompt (as `tokenize` counts them), the scores the command line's analysis gives, and
+// the amount control selecting (edge, position) cells.
+TEST_F(CircuitExplorerTest, PositionsAsColumnsShowEveryTokenAndThePerPositionScores) {
+    pairs = firstPairFile();  // one pair: one token length
+    discover(QStringLiteral("eap"));
+    QCheckBox* toggle = panel->positionsToggle();
+    EXPECT_FALSE(toggle->isEnabled()) << "a circuit without per-position scores";
+    EXPECT_NE(toggle->toolTip().indexOf(QStringLiteral("no per-position scores")), -1)
+        << toggle->toolTip().toStdString();
+
+    panel->form()->perPositionBox()->setChecked(true);
+    discover(QStringLiteral("eap"));
+    const CircuitPtr circuit = panel->circuit();
+    ASSERT_TRUE(circuit->hasPositionScores());
+    ASSERT_TRUE(toggle->isEnabled());
+    toggle->click();
+    ASSERT_TRUE(panel->positionsMode());
+    ASSERT_TRUE(waitForEvaluation());
+    CircuitPositionsView* view = panel->positionsView();
+    EXPECT_TRUE(view->isVisible());
+    EXPECT_FALSE(panel->graph()->isVisible());
+
+    // One column per token of the clean prompt, every node in each (the logits over the last).
+    QFile in(pairs);
+    ASSERT_TRUE(in.open(QIODevice::ReadOnly));
+    const auto pair = nlohmann::json::parse(in.readLine().toStdString());
+    const auto tokens =
+        test::runProcess({ATTNSCOPE_CLI, "tokenize", "--model", demoDir().toStdString(), "--text",
+                          pair.at("clean").get<std::string>(), "--json"});
+    ASSERT_EQ(tokens.exitCode, 0) << tokens.err;
+    const auto count = static_cast<int64_t>(nlohmann::json::parse(tokens.out).size());
+    EXPECT_EQ(view->columnCount(), count);
+    EXPECT_EQ(view->columnLabels().size(), count);
+    const auto nodes = static_cast<int64_t>(circuit->graph.nodes().size());
+    EXPECT_EQ(view->drawnNodeCount(), (nodes - 1) * count + 1);
+
+    // The drawn cells lie inside their columns, and the best-ranked one shows the score the
+    // command line computes for that edge at that position.
+    ASSERT_FALSE(view->drawnCells().empty());
+    for (int64_t cell : view->drawnCells()) {
+        const QRectF column = view->layout().columnRect(view->layout().cellPosition(cell));
+        EXPECT_TRUE(column.contains(view->layout().cellStart(cell)) &&
+                    column.contains(view->layout().cellEnd(cell)))
+            << cell;
+    }
+    const int64_t cell = view->drawnCells().front();
+    const int64_t edge = view->layout().cellEdge(cell),
+                  position = view->layout().cellPosition(cell);
+    EXPECT_EQ(view->cellAtScreen(view->cellMidpoint(cell)), cell);
+    const QString shown = view->describeCell(cell);
+    const QRegularExpressionMatch match =
+        QRegularExpression(QStringLiteral("score (\\S+),")).match(shown);
+    ASSERT_TRUE(match.hasMatch()) << shown.toStdString();
+    const auto r = test::runProcess({ATTNSCOPE_CLI, "circuit", "--model", demoDir().toStdString(),
+                                     "--data", pairs.toStdString(), "--method", "eap",
+                                     "--per-position", "--json", "--quiet"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& entry = j.at("edges").at(static_cast<size_t>(edge));
+    EXPECT_EQ(entry.at("name").get<std::string>(), circuit->graph.edgeName(edge));
+    const double expected = entry.at("position_scores").at(static_cast<size_t>(position));
+    EXPECT_NEAR(match.captured(1).toDouble(), expected, 1e-5 * std::max(1.0, std::fabs(expected)))
+        << shown.toStdString();
+
+    // The amount control selects cells; every cell kept is the full model.
+    const int64_t cells = circuit->graph.edgeCount() * count;
+    panel->setAmount(CircuitAmount::TopEdges, 10);
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_EQ(panel->keptEdgeCount(), 10);
+    EXPECT_EQ(view->drawnCells().size(), 10u);
+    EXPECT_EQ(panel->evaluation()->totalEdges, cells);
+    const double few = panel->evaluation()->faithfulness;
+    panel->setAmount(CircuitAmount::Percent, 100);
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_EQ(panel->keptEdgeCount(), cells);
+    EXPECT_NEAR(panel->evaluation()->faithfulness, 1.0, 1e-5);
+    EXPECT_NE(few, panel->evaluation()->faithfulness);
+    EXPECT_FALSE(view->grab().isNull());
+
+    // Back to positions collapsed: edges again.
+    toggle->click();
+    EXPECT_FALSE(panel->positionsMode());
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_EQ(panel->evaluation()->totalEdges, circuit->graph.edgeCount());
 }
 
 TEST_F(CircuitExplorerTest, AClickOnTheCurveSetsTheSliderToThatCircuit) {
