@@ -77,8 +77,9 @@ TEST_P(PerPositionScores, SumOverPositionsIsTheCollapsedScore) {
         int nonzero = 0;
         for (int64_t p = 0; p < kPairLength; ++p) {
             const float s = perPosition.positionScore(e, p);
-            if (intoLogits && p < kPairLength - 1)
+            if (intoLogits && p < kPairLength - 1) {
                 EXPECT_EQ(s, 0.0f) << g.edgeName(e) << " at " << p;
+            }
             nonzero += std::fabs(s) > 1e-7 * scale;
         }
         spread += nonzero > 1;

@@ -166,8 +166,9 @@ TEST(CliCircuit, PerPositionScoresSumToTheEdgeScores) {
                          << R"(", "corrupted": "alice apple bob river carol stone . carol stone )"
                          << R"(alice apple dave", "answer": "river", "wrong": "stone"})"
                          << "\n";
+    // tokenize takes no --threads, which cli() adds.
     const ProcessResult tokens =
-        cli({"tokenize", "--model", demoModel(), "--text", clean, "--json"});
+        runProcess({ATTNSCOPE_CLI, "tokenize", "--model", demoModel(), "--text", clean, "--json"});
     ASSERT_EQ(tokens.exitCode, 0) << tokens.err;
     const size_t positions = jsonOf(tokens).size();
 

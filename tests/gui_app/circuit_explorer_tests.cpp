@@ -514,30 +514,55 @@ TEST_F(CircuitExplorerTest, ASessionSavesAndRestoresTheCircuits) {
 // The panel on the demo model's recall circuit with the curve beside it, rendered offscreen:
 // docs/screenshots/circuit_explorer.png comes from this test with ATTNSCOPE_CIRCUIT_SCREENSHOT
 // set to that path (otherwise the image goes to a temporary folder).
-TEST_F(CircuitExplorerTest, ScreenshotOfTheRecallCircuit) {
-    auto* dock = window->findChild<QDockWidget*>(QStringLiteral("circuitDock"));
+// The circuit dock floating at 1500 x 900 (before a discovery, so that the graph fits it).
+void floatCircuitDock(MainWindow& window) {
+    auto* dock = window.findChild<QDockWidget*>(QStringLiteral("circuitDock"));
     ASSERT_NE(dock, nullptr);
     dock->setFloating(true);
     dock->resize(1500, 900);
-    window->showCircuitPanel();
+    window.showCircuitPanel();
     test::settleLayout();
-    discover(QStringLiteral("eap-ig"));
-    panel->setAmount(CircuitAmount::Percent, 10.0);  // the "<= 10 % of edges"
-    ASSERT_TRUE(waitForEvaluation());
-    window->selectHead(2, 1);
+}
+
+// Saves the panel's image to the path in `variable` (else `fallback`) and checks it is not
+// blank: the graph's edges bring in the sign colours.
+void savePanelImage(CircuitPanel& panel, const char* variable, const QString& fallback) {
     test::settleLayout();
-    const QByteArray target = qgetenv("ATTNSCOPE_CIRCUIT_SCREENSHOT");
-    const QString path = target.isEmpty() ? dir.filePath(QStringLiteral("circuit_explorer.png"))
-                                          : QString::fromLocal8Bit(target);
-    const QImage image = panel->grab().toImage();
+    const QByteArray target = qgetenv(variable);
+    const QString path = target.isEmpty() ? fallback : QString::fromLocal8Bit(target);
+    const QImage image = panel.grab().toImage();
     ASSERT_TRUE(image.save(path));
     EXPECT_GE(image.width(), 1000);
-    // Not blank: the graph's edges bring in the sign colours.
     QSet<QRgb> colours;
     for (int y = 0; y < image.height(); y += 7)
         for (int x = 0; x < image.width(); x += 7)
             colours.insert(image.pixel(x, y));
     EXPECT_GT(colours.size(), 50);
+}
+
+TEST_F(CircuitExplorerTest, ScreenshotOfTheRecallCircuit) {
+    floatCircuitDock(*window);
+    discover(QStringLiteral("eap-ig"));
+    panel->setAmount(CircuitAmount::Percent, 10.0);  // the "<= 10 % of edges"
+    ASSERT_TRUE(waitForEvaluation());
+    window->selectHead(2, 1);
+    savePanelImage(*panel, "ATTNSCOPE_CIRCUIT_SCREENSHOT",
+                   dir.filePath(QStringLiteral("circuit_explorer.png")));
+}
+
+// The same in positions as columns (docs/screenshots/circuit_positions.png with
+// ATTNSCOPE_POSITIONS_SCREENSHOT set): the per-position EAP-IG circuit of one recall pair.
+TEST_F(CircuitExplorerTest, ScreenshotOfPositionsAsColumns) {
+    floatCircuitDock(*window);
+    pairs = firstPairFile();
+    panel->form()->perPositionBox()->setChecked(true);
+    discover(QStringLiteral("eap-ig"));
+    panel->positionsToggle()->click();
+    ASSERT_TRUE(panel->positionsMode());
+    panel->setAmount(CircuitAmount::TopEdges, 80);
+    ASSERT_TRUE(waitForEvaluation());
+    savePanelImage(*panel, "ATTNSCOPE_POSITIONS_SCREENSHOT",
+                   dir.filePath(QStringLiteral("circuit_positions.png")));
 }
 
 }  // namespace

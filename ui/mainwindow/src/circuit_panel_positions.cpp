@@ -9,10 +9,12 @@
 #include <QStackedWidget>
 
 #include <algorithm>
+#include <cmath>
 
 #include "attnscope/ui/circuit_graph_view.h"
 #include "attnscope/ui/circuit_panel.h"
 #include "attnscope/ui/circuit_positions_view.h"
+#include "attnscope/ui/faithfulness_curve_plot.h"
 
 namespace attnscope::ui {
 
@@ -57,6 +59,8 @@ void CircuitPanel::setPositionsMode(bool on) {
     }
     if (!on) m_keptCells.clear();
     m_graphModes->setCurrentWidget(on ? static_cast<QWidget*>(m_positions) : m_graph);
+    // The curve counts edges: its marker has no place for a selection of cells.
+    if (on) m_curve->setCurrent(0, 0, NAN);
     // The control keeps its mode and value, read against the new ranking.
     configureBox();
     m_syncing = true;

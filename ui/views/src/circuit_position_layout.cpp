@@ -9,7 +9,7 @@ namespace {
 using analysis::circuits::NodeKind;
 using analysis::circuits::Port;
 
-constexpr double kMlpRaisedBy = 0.4;  // of a row: an MLP sits above its layer's heads
+constexpr double kMlpRaisedBy = 0.3;  // of a row: an MLP sits above its layer's heads
 constexpr double kTokenHeight = 24;
 
 }  // namespace

@@ -36,6 +36,7 @@ void CircuitPositionsView::setRanking(std::shared_ptr<const CircuitRanking> cell
             m_tokens.push_back(tokens.size() == c.positions ? tokens[static_cast<int>(p)]
                                                             : QString::number(p));
         m_kept.assign(static_cast<size_t>(m_ranking->edgeCount()), 0);
+        m_userMoved = false;
         fitToView();
     }
     collectDrawn();
@@ -72,7 +73,7 @@ void CircuitPositionsView::collectDrawn() {
 void CircuitPositionsView::fitToView() {
     const QRectF b = m_layout.bounds();
     if (!m_ranking || b.isEmpty() || width() <= 0 || height() <= 0) return;
-    m_fitted = true;
+    m_userMoved = false;
     m_scale = std::max(1e-4, std::min((width() - 2 * kPositionsFitMargin) / b.width(),
                                       (height() - 2 * kPositionsFitMargin) / b.height()));
     m_offset = QPointF(width() * 0.5, height() * 0.5) - b.center() * m_scale;
@@ -83,6 +84,7 @@ void CircuitPositionsView::zoomBy(double factor, const QPointF& anchor) {
     const QPointF g = toGraph(anchor);
     m_scale = std::clamp(m_scale * factor, 1e-4, 100.0);
     m_offset = anchor - g * m_scale;
+    m_userMoved = true;
     update();
 }
 
@@ -138,18 +140,24 @@ void CircuitPositionsView::paintColumns(QPainter& p) const {
     QFont font = p.font();
     font.setPointSizeF(std::clamp(8.0 * std::min(m_scale, 1.5), 5.0, 10.0));
     p.setFont(font);
+    QFont tokenFont = font;
+    tokenFont.setPointSizeF(8);
     for (int64_t pos = 0; pos < m_layout.positions(); ++pos) {
         const QRectF column = m_layout.columnRect(pos);
         if (!column.intersects(view)) continue;
         p.setPen(Qt::NoPen);
         p.setBrush(pos % 2 ? QColor(246, 246, 246) : QColor(252, 252, 252));
         p.drawRect(QRectF(toScreen(column.topLeft()), toScreen(column.bottomRight())));
+        // The token under its column, legible at any zoom.
         const QRectF token = m_layout.tokenRect(pos);
+        const QPointF under = toScreen(QPointF(token.center().x(), token.top()));
+        p.setFont(tokenFont);
         p.setPen(palette().color(QPalette::Text));
         p.drawText(
-            QRectF(toScreen(token.topLeft()), toScreen(token.bottomRight())),
+            QRectF(under.x() - 60, under.y(), 120, 2.4 * QFontMetricsF(tokenFont).height()),
             Qt::AlignHCenter | Qt::AlignTop,
             m_tokens.value(static_cast<int>(pos)) + QStringLiteral("\n") + QString::number(pos));
+        p.setFont(font);
         for (int node = 0; node < static_cast<int>(g.nodes().size()); ++node) {
             if (!m_layout.hasNode(node, pos)) continue;
             const QRectF r = m_layout.nodeRect(node, pos);
@@ -208,7 +216,9 @@ void CircuitPositionsView::paintLegend(QPainter& p) const {
 
 void CircuitPositionsView::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
-    if (!m_fitted) fitToView();
+    // A page of a stacked widget gets its size when first shown: fit again unless the user
+    // zoomed or panned.
+    if (!m_userMoved) fitToView();
 }
 
 void CircuitPositionsView::wheelEvent(QWheelEvent* event) {
@@ -226,6 +236,7 @@ void CircuitPositionsView::mouseMoveEvent(QMouseEvent* event) {
         if (std::hypot(delta.x(), delta.y()) > kPositionsDragThreshold) {
             m_offset += delta;
             m_pressPos = event->position();
+            m_userMoved = true;
             update();
         }
         return;

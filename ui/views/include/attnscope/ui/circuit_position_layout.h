@@ -17,11 +17,12 @@ namespace attnscope::ui {
 
 class CircuitPositionLayout {
 public:
-    static constexpr double kColumn = 40;  ///< horizontal distance of two heads in a column
-    static constexpr double kRow = 90;     ///< vertical distance of two layers
-    static constexpr double kHeadWidth = 30;
-    static constexpr double kHeadHeight = 18;
-    static constexpr double kGap = 40;  ///< between two position columns
+    // Narrow columns and tall rows: many positions side by side still fit a wide view.
+    static constexpr double kColumn = 30;  ///< horizontal distance of two heads in a column
+    static constexpr double kRow = 220;    ///< vertical distance of two layers
+    static constexpr double kHeadWidth = 24;
+    static constexpr double kHeadHeight = 16;
+    static constexpr double kGap = 30;  ///< between two position columns
 
     CircuitPositionLayout() = default;
     CircuitPositionLayout(const analysis::circuits::EdgeGraph& graph, int64_t positions);

@@ -81,7 +81,7 @@ private:
     double m_scale = 1.0;
     QPointF m_offset;
     QPointF m_pressPos;
-    bool m_fitted = false;
+    bool m_userMoved = false;  // zoomed or panned since the last fit
 };
 
 }  // namespace attnscope::ui
