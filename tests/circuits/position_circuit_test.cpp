@@ -43,6 +43,10 @@ struct PositionCase {
     int steps;  // 0: EAP
 };
 
+void PrintTo(const PositionCase& c, std::ostream* out) {
+    *out << c.name;
+}
+
 class PerPositionScores : public ::testing::TestWithParam<PositionCase> {};
 
 TEST_P(PerPositionScores, SumOverPositionsIsTheCollapsedScore) {
