@@ -255,6 +255,10 @@ void CircuitPanel::setScoredCircuit(CircuitPtr scored) {
 void CircuitPanel::onGraphReady() {
     m_ranking = m_graph->ranking();
     if (!m_ranking) return;
+    if (m_positionsMode) {  // switched before the ranking was done: the cells rule
+        m_graph->setKeptEdges(m_kept, removedIndices());
+        return;
+    }
     configureBox();
     // A's own selection first (what the method selected or ACDC kept), shown as its count.
     std::vector<uint8_t> own = m_circuit->inCircuit;
