@@ -70,6 +70,11 @@ CircuitRequest requestFromArgs(const CliArgs& args) {
         throw UsageError(
             "ACDC selects its own circuit: --top-edges and --edge-fraction apply to "
             "eap and eap-ig");
+    r.perPosition = args.flag("--per-position");
+    if (r.perPosition && r.method == "acdc")
+        throw UsageError(
+            "--per-position applies to --method eap and eap-ig (ACDC prunes whole "
+            "edges)");
     r.topEdges = args.integer("--top-edges", 0, 1, INT64_MAX);
     r.edgeFraction = number(args, "--edge-fraction", 0.0);
     if (args.has("--edge-fraction") && !(r.edgeFraction > 0.0 && r.edgeFraction <= 1.0))
@@ -87,11 +92,23 @@ ordered_json circuitJson(const circuits::Circuit& c) {
     ordered_json j;
     j["method"] = c.method;
     j["metric"] = c.metric;
+    if (c.hasPositionScores()) {
+        j["positions"] = c.positions;
+        j["position_tokens"] = c.parameters.value("position_tokens", ordered_json::array());
+    }
     ordered_json edges = ordered_json::array();
-    for (int64_t e = 0; e < c.graph.edgeCount(); ++e)
-        edges.push_back({{"name", c.graph.edgeName(e)},
-                         {"score", finite(c.scores[static_cast<size_t>(e)])},
-                         {"in_circuit", c.inCircuit[static_cast<size_t>(e)] != 0}});
+    for (int64_t e = 0; e < c.graph.edgeCount(); ++e) {
+        ordered_json edge{{"name", c.graph.edgeName(e)},
+                          {"score", finite(c.scores[static_cast<size_t>(e)])},
+                          {"in_circuit", c.inCircuit[static_cast<size_t>(e)] != 0}};
+        if (c.hasPositionScores()) {
+            ordered_json atPositions = ordered_json::array();
+            for (int64_t p = 0; p < c.positions; ++p)
+                atPositions.push_back(finite(c.positionScore(e, p)));
+            edge["position_scores"] = std::move(atPositions);
+        }
+        edges.push_back(std::move(edge));
+    }
     j["edges"] = std::move(edges);
     ordered_json curve = ordered_json::array();
     for (const auto& p : c.curve)
@@ -117,9 +134,22 @@ void printText(std::ostream& out, const circuits::Circuit& c) {
         return std::fabs(c.scores[size_t(a)]) > std::fabs(c.scores[size_t(b)]);
     });
     const size_t shown = std::min<size_t>(order.size(), 20);
-    for (size_t i = 0; i < shown; ++i)
+    if (c.hasPositionScores())
+        out << "  per-position scores at " << c.positions
+            << " positions (--json); the position of largest |score| is shown\n";
+    for (size_t i = 0; i < shown; ++i) {
         out << "  " << std::left << std::setw(28) << c.graph.edgeName(order[i]) << std::right
-            << std::setw(12) << std::setprecision(5) << c.scores[size_t(order[i])] << "\n";
+            << std::setw(12) << std::setprecision(5) << c.scores[size_t(order[i])];
+        if (c.hasPositionScores()) {
+            int64_t top = 0;
+            for (int64_t p = 1; p < c.positions; ++p)
+                if (std::fabs(c.positionScore(order[i], p)) >
+                    std::fabs(c.positionScore(order[i], top)))
+                    top = p;
+            out << "  at position " << top << " (" << c.positionScore(order[i], top) << ")";
+        }
+        out << "\n";
+    }
     if (shown < order.size()) out << "  ... " << order.size() - shown << " more (--json)\n";
     out << std::fixed << std::setprecision(4) << "edges %     edges   faithfulness\n";
     for (const auto& p : c.curve)
@@ -136,7 +166,7 @@ int runCircuitCommand(const std::vector<std::string>& argv, std::istream&, std::
     valued.insert(circuitPairOptionNames().begin(), circuitPairOptionNames().end());
     valued.insert({"--method", "--steps", "--threshold", "--metric", "--ablation", "--top-edges",
                    "--edge-fraction", "--out", "--dot"});
-    const CliArgs args(argv, valued, {"--json", "--quiet", kSplitSpecialTokens});
+    const CliArgs args(argv, valued, {"--json", "--quiet", "--per-position", kSplitSpecialTokens});
     if (!args.has("--method")) throw UsageError("--method eap|eap-ig|acdc is required");
     const CircuitRequest request = requestFromArgs(args);
 

@@ -80,8 +80,8 @@ const std::map<std::string, CommandInfo>& commands() {
          {runCircuitCommand,
           "circuit --model DIR --data PAIRS.jsonl --method eap|eap-ig|acdc [--steps M] "
           "[--threshold TAU]\n      [--metric logit-diff|kl] [--ablation resample|zero|mean] "
-          "[--top-edges N | --edge-fraction F]\n      [--out FILE.h5] [--json] [--dot FILE.dot] "
-          "[--quiet] [--split-special-tokens]"}},
+          "[--top-edges N | --edge-fraction F]\n      [--per-position] [--out FILE.h5] [--json] "
+          "[--dot FILE.dot] [--quiet] [--split-special-tokens]"}},
         {"plugins", {runPluginsCommand, "plugins list [--json]"}},
         {"batch",
          {runBatchCommand,

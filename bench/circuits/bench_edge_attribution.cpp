@@ -6,6 +6,8 @@
 // - With --model DIR: the same on a checkpoint folder in --dtype (EAP only unless --steps is
 //   given), e.g. a random Llama-2-7B-shaped bf16 checkpoint for 4 pairs of 16 tokens, with the
 //   peak RSS (issue 13: within 24 GiB).
+// - Per position: EAP with per-position scores and an evaluation with edges removed per
+//   position, as ratios to EAP and to the evaluation by edges.
 // - ACDC on the demo model's associative-recall pairs: seconds and patched forwards.
 // Usage: bench_edge_attribution [--pairs N=100] [--tokens T=16] [--steps M=5] [--model DIR]
 //          [--dtype float32|bfloat16] [--acdc-pairs N=16] [--acdc-threshold TAU=0.05] [--no-acdc]
@@ -187,9 +189,11 @@ void attribution(const Options& o) {
     const double forward = forwardFlops(config, o.pairs, o.tokens);
     std::vector<int> stepsToRun{0};
     if (o.steps > 0 && (o.model.empty() || o.stepsGiven)) stepsToRun.push_back(o.steps);
+    double eapSeconds = 0;
     for (int steps : stepsToRun) {
         const double cpu0 = cpuSeconds();
         const double seconds = secondsOf([&] { patcher->attributionScores(steps); });
+        if (steps == 0) eapSeconds = seconds;
         const double cpu = cpuSeconds() - cpu0;
         // Each pass is a forward and a backward (about twice a forward); EAP-IG adds a clean
         // forward for the activation differences.
@@ -208,6 +212,22 @@ void attribution(const Options& o) {
         kept[e] = 0;
     const double evalSeconds = secondsOf([&] { patcher->evaluate(kept); });
     std::printf("one circuit evaluation %7.2f s (half the edges removed)\n", evalSeconds);
+
+    // Per position (the circuit panel's positions as columns): EAP scored per token position,
+    // and the same circuit evaluated as cells (each edge removed at every position), as ratios
+    // to their collapsed counterparts in this run.
+    std::vector<float> cells;
+    const double perPositionSeconds = secondsOf([&] { patcher->attributionScores(0, {}, &cells); });
+    std::printf(
+        "EAP per position       %7.2f s = %.2fx EAP (%zu edge-position scores), peak RSS "
+        "%.2f GiB\n",
+        perPositionSeconds, perPositionSeconds / eapSeconds, cells.size(), peakRssGiB());
+    std::vector<uint8_t> keptCells;
+    for (uint8_t k : kept)
+        keptCells.insert(keptCells.end(), static_cast<size_t>(o.tokens), k);
+    const double cellSeconds = secondsOf([&] { patcher->evaluateAtPositions(keptCells); });
+    std::printf("evaluation by cells    %7.2f s = %.2fx the evaluation by edges\n", cellSeconds,
+                cellSeconds / evalSeconds);
 }
 
 void acdcOnDemo(int pairCount, double threshold) {

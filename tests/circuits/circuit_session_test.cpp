@@ -154,5 +154,51 @@ TEST_F(CircuitSessionTest, DiscoveredCircuitsSurviveASessionFileAndScoreTheSame)
     EXPECT_THROW(circuits.scorecard(foreign, "foreign.h5"), circuits::CircuitFormatError);
 }
 
+// Per-position circuits through the session: the request's flag, the column tokens, a session
+// file, and evaluation with edges removed at single positions.
+TEST_F(CircuitSessionTest, PerPositionCircuitsCarryTheirPositionsAndEvaluateByCell) {
+    CircuitSession circuits(*s_session);
+    CircuitRequest request;
+    request.pairs = recallPair();
+    request.method = "eap";
+    request.perPosition = true;
+    request.withCurve = false;
+    const circuits::Circuit found = circuits.discover(request);
+    // "alice apple ... bob": twelve words, plus BOS.
+    const int64_t tokens = 13;
+    ASSERT_EQ(found.positions, tokens);
+    EXPECT_EQ(circuits.positionCount(), tokens);
+    const auto names = found.parameters.at("position_tokens");
+    ASSERT_EQ(names.size(), static_cast<size_t>(tokens));
+    EXPECT_NE(names.back().get<std::string>().find("bob"), std::string::npos) << names.dump();
+    EXPECT_NE(names[4].get<std::string>().find("river"), std::string::npos) << names.dump();
+
+    test::TempDir dir;
+    SessionDocument document;
+    document.modelPath = demoModel().string();
+    document.circuits.push_back(found);
+    s_session->save(dir.path() / "p.h5", document, nullptr);
+    const circuits::Circuit back = readSessionFile(dir.path() / "p.h5").document.circuits.at(0);
+    EXPECT_EQ(back.positions, tokens);
+    EXPECT_EQ(circuits::circuitToJson(back), circuits::circuitToJson(found));
+
+    // Cells: one byte per (edge, position). The circuit's own edges at every position evaluate
+    // as the edges; keptEdges and totalEdges count cells.
+    const int64_t edges = circuits.graph().edgeCount();
+    std::vector<uint8_t> cells;
+    for (int64_t e = 0; e < edges; ++e)
+        cells.insert(cells.end(), tokens, found.inCircuit[static_cast<size_t>(e)]);
+    const CircuitEvaluation byCells = circuits.evaluate(cells);
+    const CircuitEvaluation byEdges = circuits.evaluate(found.inCircuit);
+    EXPECT_NEAR(byCells.metric, byEdges.metric, 1e-5);
+    EXPECT_EQ(byCells.totalEdges, edges * tokens);
+    EXPECT_EQ(byCells.keptEdges, byEdges.keptEdges * tokens);
+    EXPECT_THROW(circuits.evaluate(std::vector<uint8_t>(edges * tokens + 1, 1)),
+                 capture::InputError);
+
+    request.method = "acdc";
+    EXPECT_THROW(circuits.discover(request), capture::InputError);
+}
+
 }  // namespace
 }  // namespace attnscope::app

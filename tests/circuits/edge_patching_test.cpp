@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <numeric>
 #include <set>
 
 #include "attnscope/analysis/circuits/edge_patching.h"
@@ -288,6 +289,35 @@ TEST_F(EapGradient, MatchesCentralDifferencesAtQAndKInputs) {
     expectDerivative(g.edgeIndex(g.headNode(0, 2), g.qReceiver(1, 0)), 1, "q", 0, headDelta);
     expectDerivative(g.edgeIndex(g.headNode(1, 3), g.kReceiver(2, 0)), 2, "k", 0,
                      headOutput(1, 3, true) - headOutput(1, 3, false));
+}
+
+// Per position (spec 6.7 without the sum over positions): the derivative of the loss along
+// in_v + α (z′_u − z_u) with the difference kept at one position p only.
+TEST_F(EapGradient, PerPositionScoresMatchCentralDifferencesAtOnePosition) {
+    const EdgeGraph& g = patcher->graph();
+    std::vector<float> atPositions;
+    patcher->attributionScores(0, {}, &atPositions);
+    const int64_t positions = patcher->positionCount();
+    ASSERT_EQ(atPositions.size(), static_cast<size_t>(g.edgeCount() * positions));
+    const at::Tensor headDelta = headOutput(0, 2, true) - headOutput(0, 2, false);
+    const int64_t edge = g.edgeIndex(g.headNode(0, 2), g.qReceiver(1, 0));
+    // The two positions of largest |score| (small derivatives would drown in the differences).
+    std::vector<int64_t> byMagnitude(static_cast<size_t>(positions));
+    std::iota(byMagnitude.begin(), byMagnitude.end(), int64_t{0});
+    std::sort(byMagnitude.begin(), byMagnitude.end(), [&](int64_t a, int64_t b) {
+        return std::fabs(atPositions[static_cast<size_t>(edge * positions + a)]) >
+               std::fabs(atPositions[static_cast<size_t>(edge * positions + b)]);
+    });
+    for (int64_t p : {byMagnitude[0], byMagnitude[1]}) {
+        at::Tensor onlyAtP = at::zeros_like(headDelta);
+        onlyAtP.select(1, p).copy_(headDelta.select(1, p));
+        const double h = 1e-2;
+        const double numeric =
+            (loss(1, "q", 0, onlyAtP, h) - loss(1, "q", 0, onlyAtP, -h)) / (2 * h);
+        const double eap = atPositions[static_cast<size_t>(edge * positions + p)];
+        EXPECT_NEAR(eap, numeric, 1e-3 + 1e-2 * std::fabs(numeric)) << "position " << p;
+        EXPECT_GT(std::fabs(numeric), 1e-4) << "a vanishing derivative tests nothing";
+    }
 }
 
 }  // namespace

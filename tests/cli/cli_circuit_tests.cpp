@@ -156,5 +156,63 @@ TEST(CliCircuit, BadFlagsAndPairsAreErrors) {
     EXPECT_TRUE(r.out.empty());
 }
 
+// --per-position: every edge's scores per token position, which add up to its score (that of
+// a run without the flag), over the pair's tokens as `tokenize` counts them.
+TEST(CliCircuit, PerPositionScoresSumToTheEdgeScores) {
+    TempDir dir;
+    const std::string clean = "alice apple bob river carol stone . carol stone alice apple bob";
+    const std::string pairs = dir.file("one.jsonl");
+    std::ofstream(pairs) << R"({"clean": ")" << clean
+                         << R"(", "corrupted": "alice apple bob river carol stone . carol stone )"
+                         << R"(alice apple dave", "answer": "river", "wrong": "stone"})"
+                         << "\n";
+    // tokenize takes no --threads, which cli() adds.
+    const ProcessResult tokens =
+        runProcess({ATTNSCOPE_CLI, "tokenize", "--model", demoModel(), "--text", clean, "--json"});
+    ASSERT_EQ(tokens.exitCode, 0) << tokens.err;
+    const size_t positions = jsonOf(tokens).size();
+
+    const std::string h5 = dir.file("positions.h5");
+    const ProcessResult r =
+        cli(circuitArgs(pairs, {"--method", "eap", "--per-position", "--json", "--out", h5}));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const json j = jsonOf(r);
+    ASSERT_EQ(j["positions"].get<size_t>(), positions);
+    ASSERT_EQ(j["position_tokens"].size(), positions);
+    const ProcessResult plain = cli(circuitArgs(pairs, {"--method", "eap", "--json"}));
+    ASSERT_EQ(plain.exitCode, 0) << plain.err;
+    const json collapsed = jsonOf(plain);
+    EXPECT_FALSE(collapsed.contains("positions"));
+    double largest = 0;
+    for (const json& edge : collapsed["edges"])
+        largest = std::max(largest, std::fabs(edge["score"].get<double>()));
+    ASSERT_GT(largest, 1e-3);
+    ASSERT_EQ(j["edges"].size(), collapsed["edges"].size());
+    for (size_t e = 0; e < j["edges"].size(); ++e) {
+        const json& edge = j["edges"][e];
+        ASSERT_EQ(edge["position_scores"].size(), positions) << edge["name"];
+        double sum = 0;
+        for (const json& s : edge["position_scores"])
+            sum += s.get<double>();
+        EXPECT_NEAR(sum, edge["score"].get<double>(), 1e-5 * largest) << edge["name"];
+        EXPECT_NEAR(sum, collapsed["edges"][e]["score"].get<double>(), 1e-5 * largest)
+            << edge["name"];
+    }
+    const circuits::Circuit stored = circuits::readCircuitFile(h5);
+    ASSERT_EQ(stored.positions, static_cast<int64_t>(positions));
+    for (int64_t p = 0; p < stored.positions; ++p)
+        EXPECT_NEAR(stored.positionScore(0, p),
+                    j["edges"][0]["position_scores"][static_cast<size_t>(p)].get<double>(), 1e-6);
+
+    // Pairs of 13 and 9 tokens have no common position axis; ACDC has no per-position scores.
+    const ProcessResult mixed =
+        cli(circuitArgs(writePairs(dir), {"--method", "eap", "--per-position"}));
+    EXPECT_EQ(mixed.exitCode, 1) << mixed.err;
+    EXPECT_NE(mixed.err.find("one token length"), std::string::npos) << mixed.err;
+    const ProcessResult acdc = cli(circuitArgs(pairs, {"--method", "acdc", "--per-position"}));
+    EXPECT_EQ(acdc.exitCode, 2) << acdc.err;
+    EXPECT_NE(acdc.err.find("--per-position"), std::string::npos) << acdc.err;
+}
+
 }  // namespace
 }  // namespace attnscope::test

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
@@ -14,6 +15,7 @@
 #include <QLineEdit>
 #include <QMouseEvent>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSlider>
@@ -29,6 +31,7 @@
 #include "attnscope/ui/app_controller.h"
 #include "attnscope/ui/circuit_graph_view.h"
 #include "attnscope/ui/circuit_panel.h"
+#include "attnscope/ui/circuit_positions_view.h"
 #include "attnscope/ui/circuit_run_form.h"
 #include "attnscope/ui/faithfulness_curve_plot.h"
 #include "attnscope/ui/intervention_kinds.h"
@@ -158,6 +161,93 @@ TEST_F(CircuitExplorerTest, TheSliderReEvaluatesAndAgreesWithCircuitEval) {
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.at("edges_kept").get<int64_t>(), kept) << r.out;
     EXPECT_NEAR(j.at("faithfulness").get<double>(), faithfulness, 1e-5) << r.out;
+}
+
+// Positions as columns: a per-position EAP circuit found from the panel, one column per token
+// of the prompt (as `tokenize` counts them), the scores the command line's analysis gives, and
+// the amount control selecting (edge, position) cells.
+TEST_F(CircuitExplorerTest, PositionsAsColumnsShowEveryTokenAndThePerPositionScores) {
+    pairs = firstPairFile();  // one pair: one token length
+    discover(QStringLiteral("eap"));
+    QCheckBox* toggle = panel->positionsToggle();
+    EXPECT_FALSE(toggle->isEnabled()) << "a circuit without per-position scores";
+    EXPECT_NE(toggle->toolTip().indexOf(QStringLiteral("no per-position scores")), -1)
+        << toggle->toolTip().toStdString();
+
+    panel->form()->perPositionBox()->setChecked(true);
+    discover(QStringLiteral("eap"));
+    const CircuitPtr circuit = panel->circuit();
+    ASSERT_TRUE(circuit->hasPositionScores());
+    ASSERT_TRUE(toggle->isEnabled());
+    toggle->click();
+    ASSERT_TRUE(panel->positionsMode());
+    ASSERT_TRUE(waitForEvaluation());
+    CircuitPositionsView* view = panel->positionsView();
+    EXPECT_TRUE(view->isVisible());
+    EXPECT_FALSE(panel->graph()->isVisible());
+
+    // One column per token of the clean prompt, every node in each (the logits over the last).
+    QFile in(pairs);
+    ASSERT_TRUE(in.open(QIODevice::ReadOnly));
+    const auto pair = nlohmann::json::parse(in.readLine().toStdString());
+    const auto tokens =
+        test::runProcess({ATTNSCOPE_CLI, "tokenize", "--model", demoDir().toStdString(), "--text",
+                          pair.at("clean").get<std::string>(), "--json"});
+    ASSERT_EQ(tokens.exitCode, 0) << tokens.err;
+    const auto count = static_cast<int64_t>(nlohmann::json::parse(tokens.out).size());
+    EXPECT_EQ(view->columnCount(), count);
+    EXPECT_EQ(view->columnLabels().size(), count);
+    const auto nodes = static_cast<int64_t>(circuit->graph.nodes().size());
+    EXPECT_EQ(view->drawnNodeCount(), (nodes - 1) * count + 1);
+
+    // The drawn cells lie inside their columns, and the best-ranked one shows the score the
+    // command line computes for that edge at that position.
+    ASSERT_FALSE(view->drawnCells().empty());
+    for (int64_t cell : view->drawnCells()) {
+        const QRectF column = view->layout().columnRect(view->layout().cellPosition(cell));
+        EXPECT_TRUE(column.contains(view->layout().cellStart(cell)) &&
+                    column.contains(view->layout().cellEnd(cell)))
+            << cell;
+    }
+    const int64_t cell = view->drawnCells().front();
+    const int64_t edge = view->layout().cellEdge(cell),
+                  position = view->layout().cellPosition(cell);
+    EXPECT_EQ(view->cellAtScreen(view->cellMidpoint(cell)), cell);
+    const QString shown = view->describeCell(cell);
+    const QRegularExpressionMatch match =
+        QRegularExpression(QStringLiteral("score (\\S+),")).match(shown);
+    ASSERT_TRUE(match.hasMatch()) << shown.toStdString();
+    const auto r = test::runProcess({ATTNSCOPE_CLI, "circuit", "--model", demoDir().toStdString(),
+                                     "--data", pairs.toStdString(), "--method", "eap",
+                                     "--per-position", "--json", "--quiet"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& entry = j.at("edges").at(static_cast<size_t>(edge));
+    EXPECT_EQ(entry.at("name").get<std::string>(), circuit->graph.edgeName(edge));
+    const double expected = entry.at("position_scores").at(static_cast<size_t>(position));
+    EXPECT_NEAR(match.captured(1).toDouble(), expected, 1e-5 * std::max(1.0, std::fabs(expected)))
+        << shown.toStdString();
+
+    // The amount control selects cells; every cell kept is the full model.
+    const int64_t cells = circuit->graph.edgeCount() * count;
+    panel->setAmount(CircuitAmount::TopEdges, 10);
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_EQ(panel->keptEdgeCount(), 10);
+    EXPECT_EQ(view->drawnCells().size(), 10u);
+    EXPECT_EQ(panel->evaluation()->totalEdges, cells);
+    const double few = panel->evaluation()->faithfulness;
+    panel->setAmount(CircuitAmount::Percent, 100);
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_EQ(panel->keptEdgeCount(), cells);
+    EXPECT_NEAR(panel->evaluation()->faithfulness, 1.0, 1e-5);
+    EXPECT_NE(few, panel->evaluation()->faithfulness);
+    EXPECT_FALSE(view->grab().isNull());
+
+    // Back to positions collapsed: edges again.
+    toggle->click();
+    EXPECT_FALSE(panel->positionsMode());
+    ASSERT_TRUE(waitForEvaluation());
+    EXPECT_EQ(panel->evaluation()->totalEdges, circuit->graph.edgeCount());
 }
 
 TEST_F(CircuitExplorerTest, AClickOnTheCurveSetsTheSliderToThatCircuit) {
@@ -424,30 +514,55 @@ TEST_F(CircuitExplorerTest, ASessionSavesAndRestoresTheCircuits) {
 // The panel on the demo model's recall circuit with the curve beside it, rendered offscreen:
 // docs/screenshots/circuit_explorer.png comes from this test with ATTNSCOPE_CIRCUIT_SCREENSHOT
 // set to that path (otherwise the image goes to a temporary folder).
-TEST_F(CircuitExplorerTest, ScreenshotOfTheRecallCircuit) {
-    auto* dock = window->findChild<QDockWidget*>(QStringLiteral("circuitDock"));
+// The circuit dock floating at 1500 x 900 (before a discovery, so that the graph fits it).
+void floatCircuitDock(MainWindow& window) {
+    auto* dock = window.findChild<QDockWidget*>(QStringLiteral("circuitDock"));
     ASSERT_NE(dock, nullptr);
     dock->setFloating(true);
     dock->resize(1500, 900);
-    window->showCircuitPanel();
+    window.showCircuitPanel();
     test::settleLayout();
-    discover(QStringLiteral("eap-ig"));
-    panel->setAmount(CircuitAmount::Percent, 10.0);  // the "<= 10 % of edges"
-    ASSERT_TRUE(waitForEvaluation());
-    window->selectHead(2, 1);
+}
+
+// Saves the panel's image to the path in `variable` (else `fallback`) and checks it is not
+// blank: the graph's edges bring in the sign colours.
+void savePanelImage(CircuitPanel& panel, const char* variable, const QString& fallback) {
     test::settleLayout();
-    const QByteArray target = qgetenv("ATTNSCOPE_CIRCUIT_SCREENSHOT");
-    const QString path = target.isEmpty() ? dir.filePath(QStringLiteral("circuit_explorer.png"))
-                                          : QString::fromLocal8Bit(target);
-    const QImage image = panel->grab().toImage();
+    const QByteArray target = qgetenv(variable);
+    const QString path = target.isEmpty() ? fallback : QString::fromLocal8Bit(target);
+    const QImage image = panel.grab().toImage();
     ASSERT_TRUE(image.save(path));
     EXPECT_GE(image.width(), 1000);
-    // Not blank: the graph's edges bring in the sign colours.
     QSet<QRgb> colours;
     for (int y = 0; y < image.height(); y += 7)
         for (int x = 0; x < image.width(); x += 7)
             colours.insert(image.pixel(x, y));
     EXPECT_GT(colours.size(), 50);
+}
+
+TEST_F(CircuitExplorerTest, ScreenshotOfTheRecallCircuit) {
+    floatCircuitDock(*window);
+    discover(QStringLiteral("eap-ig"));
+    panel->setAmount(CircuitAmount::Percent, 10.0);  // the "<= 10 % of edges"
+    ASSERT_TRUE(waitForEvaluation());
+    window->selectHead(2, 1);
+    savePanelImage(*panel, "ATTNSCOPE_CIRCUIT_SCREENSHOT",
+                   dir.filePath(QStringLiteral("circuit_explorer.png")));
+}
+
+// The same in positions as columns (docs/screenshots/circuit_positions.png with
+// ATTNSCOPE_POSITIONS_SCREENSHOT set): the per-position EAP-IG circuit of one recall pair.
+TEST_F(CircuitExplorerTest, ScreenshotOfPositionsAsColumns) {
+    floatCircuitDock(*window);
+    pairs = firstPairFile();
+    panel->form()->perPositionBox()->setChecked(true);
+    discover(QStringLiteral("eap-ig"));
+    panel->positionsToggle()->click();
+    ASSERT_TRUE(panel->positionsMode());
+    panel->setAmount(CircuitAmount::TopEdges, 80);
+    ASSERT_TRUE(waitForEvaluation());
+    savePanelImage(*panel, "ATTNSCOPE_POSITIONS_SCREENSHOT",
+                   dir.filePath(QStringLiteral("circuit_positions.png")));
 }
 
 }  // namespace

@@ -35,22 +35,33 @@ bool feedsKeptEdge(const EdgeGraph& graph, const std::vector<uint8_t>& kept, int
     return false;
 }
 
+// The attribution scores of `steps` (0: EAP) into `c`, per position too when asked.
+void scoreByAttribution(EdgePatcher& patcher, int steps, const capture::Progress& progress,
+                        bool perPosition, Circuit& c) {
+    c.scores =
+        patcher.attributionScores(steps, progress, perPosition ? &c.positionScores : nullptr);
+    if (!perPosition) return;
+    c.positions = patcher.positionCount();
+    c.parameters["per_position"] = true;
+}
+
 }  // namespace
 
-Circuit eap(EdgePatcher& patcher, const capture::Progress& progress) {
+Circuit eap(EdgePatcher& patcher, const capture::Progress& progress, bool perPosition) {
     Circuit c = describe(patcher, "eap");
-    c.scores = patcher.attributionScores(0, progress);
+    scoreByAttribution(patcher, 0, progress, perPosition, c);
     return c;
 }
 
-Circuit eapIg(EdgePatcher& patcher, int steps, const capture::Progress& progress) {
+Circuit eapIg(EdgePatcher& patcher, int steps, const capture::Progress& progress,
+              bool perPosition) {
     if (steps < 1 || steps > kMaxIgSteps)
         throw std::invalid_argument("EAP-IG steps must be between 1 and " +
                                     std::to_string(kMaxIgSteps) + " (got " + std::to_string(steps) +
                                     ")");
     Circuit c = describe(patcher, "eap-ig");
     c.parameters["steps"] = steps;
-    c.scores = patcher.attributionScores(steps, progress);
+    scoreByAttribution(patcher, steps, progress, perPosition, c);
     return c;
 }
 

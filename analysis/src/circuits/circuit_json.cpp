@@ -69,6 +69,44 @@ std::vector<FaithfulnessPoint> curveFromJson(const json& curve, const std::strin
     return out;
 }
 
+// Appends a score as the shortest text that reads back as the same float (null when not
+// finite).
+void appendScore(std::string& out, float s) {
+    if (s == 0.0f) {
+        out += std::signbit(s) ? "-0.0" : "0.0";  // "-0" would read back as the integer 0
+    } else if (std::isfinite(s)) {
+        char number[32];
+        const auto end = std::to_chars(number, number + sizeof number, s).ptr;
+        out.append(number, end);
+    } else {
+        out += "null";
+    }
+}
+
+// attnscope.position_scores: [edges × positions] in edge order, read back into `c`.
+void positionScoresFromJson(const json& ours, const std::string& source, Circuit& c) {
+    if (!ours.contains("positions") && !ours.contains("position_scores")) return;
+    const json& positions = ours.value("positions", json());
+    if (!positions.is_number_integer() || positions.get<int64_t>() < 1 ||
+        positions.get<int64_t>() > (int64_t{1} << 17))
+        fail(source,
+             "attnscope.positions: expected a positive token count, got " + positions.dump());
+    c.positions = positions.get<int64_t>();
+    const size_t expected = static_cast<size_t>(c.graph.edgeCount() * c.positions);
+    const json& values = ours.value("position_scores", json());
+    if (!values.is_array() || values.size() != expected)
+        fail(source, "attnscope.position_scores: expected an array of " + std::to_string(expected) +
+                         " numbers (" + std::to_string(c.graph.edgeCount()) + " edges x " +
+                         std::to_string(c.positions) + " positions)");
+    c.positionScores.resize(expected);
+    for (size_t i = 0; i < expected; ++i) {
+        if (!values[i].is_number() && !values[i].is_null())
+            fail(source, "attnscope.position_scores[" + std::to_string(i) +
+                             "]: expected a number, got " + values[i].dump());
+        c.positionScores[i] = values[i].is_null() ? NAN : values[i].get<float>();
+    }
+}
+
 // One edge of the `edges` object as the streaming reader found it.
 struct EdgeEntry {
     std::string name;
@@ -257,7 +295,6 @@ std::string circuitToJson(const Circuit& c) {
     // Edge names need no escaping (letters, digits, '.', '-', '>', '<').
     std::string out = "{\"cfg\":" + cfg.dump() + ",\"nodes\":" + nodes.dump() + ",\"edges\":{";
     out.reserve(out.size() + static_cast<size_t>(edgeCount) * 48);
-    char number[32];
     for (int64_t e = 0; e < edgeCount; ++e) {
         const float s = static_cast<size_t>(e) < c.scores.size() ? c.scores[e] : NAN;
         const bool kept = static_cast<size_t>(e) < c.inCircuit.size() && c.inCircuit[e];
@@ -265,18 +302,22 @@ std::string circuitToJson(const Circuit& c) {
         out += '"';
         out += g.edgeName(e);
         out += "\":{\"score\":";
-        if (s == 0.0f) {
-            out += std::signbit(s) ? "-0.0" : "0.0";  // "-0" would read back as the integer 0
-        } else if (std::isfinite(s)) {
-            // Shortest text that reads back as the same float.
-            const auto end = std::to_chars(number, number + sizeof number, s).ptr;
-            out.append(number, end);
-        } else {
-            out += "null";
-        }
+        appendScore(out, s);
         out += kept ? ",\"in_graph\":true}" : ",\"in_graph\":false}";
     }
-    out += "},\"attnscope\":" + ours.dump() + "}";
+    out += "},\"attnscope\":" + ours.dump();
+    if (c.hasPositionScores()) {
+        // Spliced into the attnscope object as text, as the edges are (one flat array in edge
+        // order, [edges, positions] row-major).
+        out.pop_back();  // the object's closing brace
+        out += ",\"positions\":" + std::to_string(c.positions) + ",\"position_scores\":[";
+        for (size_t i = 0; i < c.positionScores.size(); ++i) {
+            if (i > 0) out += ',';
+            appendScore(out, c.positionScores[i]);
+        }
+        out += "]}";
+    }
+    out += "}";
     return out;
 }
 
@@ -334,6 +375,7 @@ Circuit circuitFromJson(const std::string& textJson, const std::string& source) 
         if (ours.contains("curve")) c.curve = curveFromJson(ours["curve"], source);
         c.cpr = number(ours, "cpr", "attnscope", source);
         c.cmd = number(ours, "cmd", "attnscope", source);
+        positionScoresFromJson(ours, source, c);
     }
     return c;
 }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -69,6 +70,10 @@ store::CircuitRecord circuitToRecord(const Circuit& c) {
         throw CircuitFormatError("circuit: " + std::to_string(c.scores.size()) + " scores and " +
                                  std::to_string(c.inCircuit.size()) + " kept flags for " +
                                  std::to_string(edgeCount) + " edges");
+    if (c.positions < 0 || c.positionScores.size() != static_cast<size_t>(edgeCount * c.positions))
+        throw CircuitFormatError("circuit: " + std::to_string(c.positionScores.size()) +
+                                 " per-position scores for " + std::to_string(edgeCount) +
+                                 " edges at " + std::to_string(c.positions) + " positions");
     store::CircuitRecord r;
     r.layers = g.layers();
     r.heads = g.heads();
@@ -93,6 +98,8 @@ store::CircuitRecord circuitToRecord(const Circuit& c) {
     }
     r.score = c.scores;
     r.kept = c.inCircuit;
+    r.positions = c.positions;  // rows are in edge order, as positionScores
+    r.positionScore = c.positionScores;
     for (const FaithfulnessPoint& p : c.curve) {
         r.curveFraction.push_back(p.fraction);
         r.curveEdges.push_back(static_cast<double>(p.edges));
@@ -121,6 +128,14 @@ Circuit circuitFromRecord(const store::CircuitRecord& r, const std::string& sour
                 source + ": nodes[" + std::to_string(n) + "] is '" + r.nodeNames[n] +
                 "', but node " + std::to_string(n) + " of the graph is " +
                 (n < g.nodes().size() ? g.nodeName(static_cast<int>(n)) : std::string("absent")));
+    const auto positions = static_cast<size_t>(std::max<int64_t>(r.positions, 0));
+    if (r.positionScore.size() != r.sender.size() * positions)
+        throw CircuitFormatError(source + ": position_score has " +
+                                 std::to_string(r.positionScore.size()) + " values for " +
+                                 std::to_string(r.sender.size()) + " edges at " +
+                                 std::to_string(positions) + " positions");
+    c.positions = static_cast<int64_t>(positions);
+    c.positionScores.assign(edgeCount * positions, NAN);
     std::vector<uint8_t> seen(edgeCount, 0);
     const auto nodes = static_cast<int32_t>(g.nodes().size());
     for (size_t i = 0; i < r.sender.size(); ++i) {
@@ -137,6 +152,8 @@ Circuit circuitFromRecord(const store::CircuitRecord& r, const std::string& sour
         seen[e] = 1;
         c.scores[e] = r.score[i];
         c.inCircuit[e] = r.kept[i];
+        std::copy_n(r.positionScore.begin() + static_cast<std::ptrdiff_t>(i * positions), positions,
+                    c.positionScores.begin() + static_cast<std::ptrdiff_t>(e * positions));
     }
     c.method = r.method;
     c.metric = r.metric;

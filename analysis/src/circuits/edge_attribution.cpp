@@ -1,5 +1,7 @@
 // EAP and EAP-IG (spec 6.7): score(u→v) = Σ_{batch, pos, d} (z′_u − z_u) · ∂L/∂in_v, the gradient
 // taken at the clean run (EAP) or averaged over interpolated input embeddings (EAP-IG inputs).
+// Per-position scores leave out the sum over positions (the residual stream is position-local:
+// edge u→v at p carries z_u[p] into in_v[p]).
 #include <torch/csrc/autograd/autograd.h>
 
 #include <stdexcept>
@@ -20,24 +22,49 @@ std::vector<at::Tensor> flatten(const ReceiverInputs& in) {
     return out;
 }
 
+// Where the scores go: per edge and, when wanted, per (edge, position) [edges, T] row-major.
+struct ScoreSums {
+    std::vector<double> edges;
+    std::vector<double> atPositions;  // empty unless per-position scores were asked for
+    int64_t positions = 0;            // T
+};
+
 // Adds Δ · G to the scores of `count` receivers from `first` whose senders are [0, senders):
-// delta [senders, batch, pos, D], grad [batch, pos, count, D] (float32).
-void addScores(const EdgeGraph& graph, std::vector<double>& scores, int first, int count,
-               int senders, const at::Tensor& delta, const at::Tensor& grad) {
+// delta [senders, batch, T, D], grad [batch, pos, count, D] (float32; pos = T, or 1 for the
+// logits, which read the last position).
+void addScores(const EdgeGraph& graph, ScoreSums& sums, int first, int count, int senders,
+               const at::Tensor& delta, const at::Tensor& grad) {
     const int64_t positions = grad.size(1);
     at::Tensor d = delta.narrow(0, 0, senders);
     if (positions != d.size(2)) d = d.narrow(2, d.size(2) - positions, positions);
-    at::Tensor g = grad.permute({2, 0, 1, 3}).reshape({count, -1});
-    at::Tensor s = at::matmul(d.reshape({senders, -1}), g.t()).to(at::kDouble).contiguous();
-    auto cell = s.accessor<double, 2>();  // [senders, count]
+    if (sums.atPositions.empty()) {
+        at::Tensor g = grad.permute({2, 0, 1, 3}).reshape({count, -1});
+        at::Tensor s = at::matmul(d.reshape({senders, -1}), g.t()).to(at::kDouble).contiguous();
+        auto cell = s.accessor<double, 2>();  // [senders, count]
+        for (int i = 0; i < count; ++i)
+            for (int u = 0; u < senders; ++u)
+                sums.edges[static_cast<size_t>(graph.firstEdge(first + i) + u)] += cell[u][i];
+        return;
+    }
+    // Per position: the sum over batch and d only; the edge's score is then the sum of these.
+    const at::Tensor s = at::einsum("ubpD,bpiD->uip", {d, grad}).to(at::kDouble).contiguous();
+    auto cell = s.accessor<double, 3>();  // [senders, count, positions]
+    const int64_t from = sums.positions - positions;
     for (int i = 0; i < count; ++i)
-        for (int u = 0; u < senders; ++u)
-            scores[static_cast<size_t>(graph.firstEdge(first + i) + u)] += cell[u][i];
+        for (int u = 0; u < senders; ++u) {
+            const auto e = static_cast<size_t>(graph.firstEdge(first + i) + u);
+            double* row = sums.atPositions.data() + e * sums.positions + from;
+            for (int64_t p = 0; p < positions; ++p) {
+                row[p] += cell[u][i][p];
+                sums.edges[e] += cell[u][i][p];
+            }
+        }
 }
 
 }  // namespace
 
-std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Progress& progress) {
+std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Progress& progress,
+                                                  std::vector<float>* positionScores) {
     if (steps < 0 || steps > kMaxIgSteps)
         throw std::invalid_argument("EAP-IG steps must be between 1 and " +
                                     std::to_string(kMaxIgSteps) + " (got " + std::to_string(steps) +
@@ -47,7 +74,12 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
     const auto& config = s.model.config();
     const int H = static_cast<int>(config.nHeads), K = static_cast<int>(config.nKvHeads);
     const int runs = std::max(steps, 1);
-    std::vector<double> scores(static_cast<size_t>(graph.edgeCount()), 0.0);
+    ScoreSums sums;
+    sums.edges.assign(static_cast<size_t>(graph.edgeCount()), 0.0);
+    if (positionScores) {
+        sums.positions = s.requireOneLength("per-position scores");
+        sums.atPositions.assign(sums.edges.size() * static_cast<size_t>(sums.positions), 0.0);
+    }
     for (size_t bi = 0; bi < s.batches.size(); ++bi) {
         const PairBatch& batch = s.batches[bi];
         const auto part = progress.part(static_cast<double>(bi) / s.batches.size(),
@@ -92,16 +124,17 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
         for (int l = 0; l < config.nLayers; ++l) {
             const size_t at = static_cast<size_t>(4 * l);
             at::Tensor attn = at::cat({grads[at], grads[at + 1], grads[at + 2]}, 2);
-            addScores(graph, scores, graph.qReceiver(l, 0), H + 2 * K, graph.headNode(l, 0), delta,
+            addScores(graph, sums, graph.qReceiver(l, 0), H + 2 * K, graph.headNode(l, 0), delta,
                       attn);
-            addScores(graph, scores, graph.mlpReceiver(l), 1, graph.mlpNode(l), delta,
+            addScores(graph, sums, graph.mlpReceiver(l), 1, graph.mlpNode(l), delta,
                       grads[at + 3].unsqueeze(2));
         }
-        addScores(graph, scores, graph.logitsReceiver(), 1, graph.logitsNode(), delta,
+        addScores(graph, sums, graph.logitsReceiver(), 1, graph.logitsNode(), delta,
                   grads.back().unsqueeze(2));
     }
     progress.report(1.0, "attribution done");
-    return std::vector<float>(scores.begin(), scores.end());
+    if (positionScores) positionScores->assign(sums.atPositions.begin(), sums.atPositions.end());
+    return std::vector<float>(sums.edges.begin(), sums.edges.end());
 }
 
 }  // namespace attnscope::analysis::circuits

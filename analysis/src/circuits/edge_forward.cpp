@@ -30,8 +30,9 @@ public:
 
 private:
     bool anyRemoved() const {
-        if (!m_request.kept) return false;
-        for (uint8_t k : *m_request.kept)
+        const std::vector<uint8_t>* kept = m_request.keptAt ? m_request.keptAt : m_request.kept;
+        if (!kept) return false;
+        for (uint8_t k : *kept)
             if (!k) return true;
         return false;
     }
@@ -50,6 +51,7 @@ private:
     // or undefined when none of these edges is removed.
     at::Tensor correction(int first, int count, int senders, int64_t positions) const {
         if (!m_delta.defined()) return {};
+        if (m_request.keptAt) return correctionAt(first, count, senders, positions);
         at::Tensor removed = at::zeros({count, senders}, at::kFloat);
         auto cell = removed.accessor<float, 2>();
         bool any = false;
@@ -66,6 +68,27 @@ private:
         if (positions != m_positions) delta = delta.narrow(2, m_positions - positions, positions);
         at::Tensor sum = at::matmul(removed.to(m_delta.options()), delta.reshape({senders, -1}));
         return sum.view({count, m_batch, positions, m_dModel}).permute({1, 2, 0, 3});
+    }
+
+    // correction() for edges removed at single positions (request.keptAt).
+    at::Tensor correctionAt(int first, int count, int senders, int64_t positions) const {
+        const int64_t from = m_positions - positions;  // the logits read the last position only
+        at::Tensor removed = at::zeros({count, senders, positions}, at::kFloat);
+        auto cell = removed.accessor<float, 3>();
+        bool any = false;
+        for (int i = 0; i < count; ++i)
+            for (int s = 0; s < senders; ++s) {
+                const uint8_t* kept = m_request.keptAt->data() +
+                                      (m_graph.firstEdge(first + i) + s) * m_positions + from;
+                for (int64_t p = 0; p < positions; ++p)
+                    if (!kept[p]) {
+                        cell[i][s][p] = 1.0f;
+                        any = true;
+                    }
+            }
+        if (!any) return {};
+        at::Tensor delta = m_delta.narrow(0, 0, senders).narrow(2, from, positions);
+        return at::einsum("isp,sbpD->bpiD", {removed.to(m_delta.options()), delta});
     }
 
     capture::TransformerModel& m_model;

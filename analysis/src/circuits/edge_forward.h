@@ -31,6 +31,10 @@ struct EdgeForwardRequest {
     at::Tensor inputEmbeddings;
     /// Per edge, nonzero = kept; null = every edge kept.
     const std::vector<uint8_t>* kept = nullptr;
+    /// Per (edge, position) [edges, pos] row-major, nonzero = kept: removes an edge at single
+    /// positions only (the residual stream is position-local, so edge u→v at position p carries
+    /// z_u[p] into in_v[p]). Used instead of `kept` when set.
+    const std::vector<uint8_t>* keptAt = nullptr;
     /// z′ of every sender node, broadcastable to [senders, batch, pos, D]; needed when an edge
     /// is removed.
     at::Tensor ablated;

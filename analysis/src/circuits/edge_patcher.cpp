@@ -41,20 +41,29 @@ at::Tensor EdgePatcher::Impl::metricPerPair(const PairBatch& batch,
 }
 
 at::Tensor EdgePatcher::Impl::forward(const PairBatch& batch, const std::vector<uint8_t>* kept,
-                                      at::Tensor* outputs) {
+                                      at::Tensor* outputs, bool atPositions) {
     EdgeForwardRequest request;
     request.ids = batch.clean;
-    request.kept = kept;
+    (atPositions ? request.keptAt : request.kept) = kept;
     request.ablated = batch.ablated;
     request.outputs = outputs;
     return edgeForward(model, graph, request);
 }
 
-double EdgePatcher::Impl::evaluate(const std::vector<uint8_t>* kept, at::Tensor* logits) {
+int64_t EdgePatcher::Impl::requireOneLength(const std::string& what) const {
+    if (positions == 0)
+        throw capture::InputError(what + " need prompt pairs of one token length (one position " +
+                                  "axis), but these pairs have " + std::to_string(shortest) +
+                                  " to " + std::to_string(longest) + " tokens");
+    return positions;
+}
+
+double EdgePatcher::Impl::evaluate(const std::vector<uint8_t>* kept, at::Tensor* logits,
+                                   bool atPositions) {
     at::NoGradGuard noGrad;
     double sum = 0.0;
     for (const PairBatch& batch : batches) {
-        const at::Tensor batchLogits = forward(batch, kept);
+        const at::Tensor batchLogits = forward(batch, kept, nullptr, atPositions);
         sum += metricPerPair(batch, batchLogits).sum().item<double>();
         if (!logits) continue;
         if (!logits->defined())
@@ -85,6 +94,12 @@ EdgePatcher::EdgePatcher(capture::TransformerModel& model, const std::vector<Pro
     s.graph = EdgeGraph(static_cast<int>(config.nLayers), static_cast<int>(config.nHeads),
                         static_cast<int>(config.nKvHeads));
     s.pairs = static_cast<int64_t>(pairs.size());
+    const auto [shortest, longest] = std::minmax_element(
+        pairs.begin(), pairs.end(),
+        [](const PromptPair& a, const PromptPair& b) { return a.clean.size() < b.clean.size(); });
+    s.shortest = static_cast<int64_t>(shortest->clean.size());
+    s.longest = static_cast<int64_t>(longest->clean.size());
+    s.positions = s.shortest == s.longest ? s.shortest : 0;
     s.batches = makeBatches(pairs, s.options.batchSize);
 
     at::NoGradGuard noGrad;
@@ -175,6 +190,22 @@ double EdgePatcher::evaluate(const std::vector<uint8_t>& keptEdges, at::Tensor* 
     checkEdgeVector(m_impl->graph, keptEdges.size(), "the kept-edge list");
     if (logits) *logits = at::Tensor();
     return m_impl->evaluate(&keptEdges, logits);
+}
+
+int64_t EdgePatcher::positionCount() const {
+    return m_impl->positions;
+}
+
+double EdgePatcher::evaluateAtPositions(const std::vector<uint8_t>& keptCells, at::Tensor* logits) {
+    const int64_t positions = m_impl->requireOneLength("per-position edge patching");
+    const int64_t cells = m_impl->graph.edgeCount() * positions;
+    if (static_cast<int64_t>(keptCells.size()) != cells)
+        throw std::invalid_argument(
+            "the kept (edge, position) list has " + std::to_string(keptCells.size()) +
+            " entries; the graph has " + std::to_string(m_impl->graph.edgeCount()) + " edges at " +
+            std::to_string(positions) + " positions (" + std::to_string(cells) + ")");
+    if (logits) *logits = at::Tensor();
+    return m_impl->evaluate(&keptCells, logits, true);
 }
 
 at::Tensor EdgePatcher::circuitLogits(const std::vector<uint8_t>& keptEdges) {

@@ -28,20 +28,27 @@ struct EdgePatcher::Impl {
     }
     /// Mean metric over every pair with these edges kept (null: all); when `logits` is set,
     /// also the last-position logits of that same forward [pairs, vocab], in pair order.
-    double evaluate(const std::vector<uint8_t>* kept, at::Tensor* logits = nullptr);
+    /// With `atPositions`, `kept` holds one byte per (edge, position) (EdgeForwardRequest::keptAt).
+    double evaluate(const std::vector<uint8_t>* kept, at::Tensor* logits = nullptr,
+                    bool atPositions = false);
     /// The loss counterpart of evaluate() (ACDC compares these).
     double loss(const std::vector<uint8_t>* kept) {
         const double m = evaluate(kept);
         return kl ? m : -m;
     }
     at::Tensor forward(const PairBatch& batch, const std::vector<uint8_t>* kept,
-                       at::Tensor* outputs = nullptr);
+                       at::Tensor* outputs = nullptr, bool atPositions = false);
+    /// The pairs' common token length; throws capture::InputError naming `what` when the
+    /// pairs have different lengths (per-position work needs one position axis).
+    int64_t requireOneLength(const std::string& what) const;
 
     capture::TransformerModel& model;
     EdgePatchingOptions options;
     EdgeGraph graph;
     bool kl = false;
     int64_t pairs = 0;
+    int64_t positions = 0;              ///< the pairs' common token length; 0 when lengths differ
+    int64_t shortest = 0, longest = 0;  ///< token lengths, for errors
     std::vector<PairBatch> batches;
     double full = 0.0, empty = 0.0;
     int64_t forwards = 0;  ///< patched forwards run by evaluate(), for reports

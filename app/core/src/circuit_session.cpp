@@ -61,6 +61,9 @@ void checkMethod(const CircuitRequest& r) {
     if (r.method == "acdc" && !(std::isfinite(r.threshold) && r.threshold >= 0))
         throw capture::InputError("threshold " + std::to_string(r.threshold) +
                                   ": expected a finite number >= 0");
+    if (r.method == "acdc" && r.perPosition)
+        throw capture::InputError(
+            "per-position scores come from EAP and EAP-IG; ACDC prunes whole edges");
     if (r.topEdges < 0) throw capture::InputError("top-edges must be >= 0");
     if (!(r.edgeFraction >= 0 && r.edgeFraction <= 1))
         throw capture::InputError("edge-fraction " + std::to_string(r.edgeFraction) +
@@ -77,7 +80,8 @@ struct CircuitSession::Impl {
     std::unique_ptr<circuits::EdgePatcher> patcher;
     // The predictions panel shows the first pair: its logits come from the same forward as the
     // metric (one patched forward per evaluation), next to its full-model distribution.
-    at::Tensor firstPairFullProbs;  // [vocab] float64, every edge kept
+    at::Tensor firstPairFullProbs;             // [vocab] float64, every edge kept
+    std::vector<std::string> firstPairTokens;  // its clean prompt, for per-position columns
 
     OpenedModel& opened() { return session.m_impl->opened; }
     void requirePrepared() const {
@@ -94,6 +98,7 @@ CircuitSession::CircuitSession(Session& session)
                {},
                {},
                nullptr,
+               {},
                {}})) {}
 
 CircuitSession::~CircuitSession() = default;
@@ -126,6 +131,9 @@ void CircuitSession::prepare(const CircuitPairs& pairs, const std::string& metri
     } catch (const std::invalid_argument& invalid) {
         throw capture::InputError(invalid.what());
     }
+    d.firstPairTokens.clear();
+    for (int64_t id : promptPairs.front().clean)
+        d.firstPairTokens.push_back(tokenDisplay(d.opened(), id));
     d.preparedKey = key;
     d.pairsDescription = describePairs(pairs);
     d.pairsDescription["count"] = promptPairs.size();
@@ -141,9 +149,9 @@ circuits::Circuit CircuitSession::discover(const CircuitRequest& request,
     circuits::Circuit c;
     try {
         if (request.method == "eap")
-            c = circuits::eap(*d.patcher, scoring);
+            c = circuits::eap(*d.patcher, scoring, request.perPosition);
         else if (request.method == "eap-ig")
-            c = circuits::eapIg(*d.patcher, request.steps, scoring);
+            c = circuits::eapIg(*d.patcher, request.steps, scoring, request.perPosition);
         else
             c = circuits::acdc(*d.patcher, request.threshold, scoring, acdcObserver);
     } catch (const std::invalid_argument& error) {
@@ -151,6 +159,7 @@ circuits::Circuit CircuitSession::discover(const CircuitRequest& request,
     }
     c.parameters["pairs"] = d.pairsDescription;
     c.parameters["d_model"] = d.session.model().dModel;
+    if (c.hasPositionScores()) c.parameters["position_tokens"] = d.firstPairTokens;
     if (request.method == "eap-ig") c.parameters["steps"] = request.steps;
     if (request.method == "acdc") {
         c.parameters["threshold"] = request.threshold;
@@ -179,22 +188,30 @@ CircuitEvaluation CircuitSession::evaluate(const std::vector<uint8_t>& keptEdges
                                            const capture::Progress& progress) {
     Impl& d = *m_impl;
     d.requirePrepared();
-    if (static_cast<int64_t>(keptEdges.size()) != d.graph.edgeCount())
-        throw capture::InputError("a kept-edge set of " + std::to_string(keptEdges.size()) +
-                                  " entries for a graph of " + std::to_string(d.graph.edgeCount()) +
-                                  " edges");
+    const auto size = static_cast<int64_t>(keptEdges.size());
+    const int64_t cells = d.graph.edgeCount() * d.patcher->positionCount();
+    if (size != d.graph.edgeCount() && (cells == 0 || size != cells))
+        throw capture::InputError(
+            "a kept-edge set of " + std::to_string(keptEdges.size()) + " entries for a graph of " +
+            std::to_string(d.graph.edgeCount()) + " edges" +
+            (cells > 0 ? " (or " + std::to_string(cells) + " edge-position entries)" : ""));
     progress.check();
     CircuitEvaluation e;
-    e.totalEdges = d.graph.edgeCount();
+    e.totalEdges = size;
     e.keptEdges = std::count_if(keptEdges.begin(), keptEdges.end(), [](uint8_t k) { return k; });
     at::Tensor logits;  // [pairs, vocab]
-    e.metric = d.patcher->evaluate(keptEdges, &logits);
+    e.metric = size == d.graph.edgeCount() ? d.patcher->evaluate(keptEdges, &logits)
+                                           : d.patcher->evaluateAtPositions(keptEdges, &logits);
     e.fullModel = d.patcher->fullModel();
     e.emptyCircuit = d.patcher->emptyCircuit();
     e.faithfulness = d.patcher->faithfulness(e.metric);
     e.predictions = predictionsOf(d.opened(), logits[0], d.firstPairFullProbs);
     progress.report(1.0);
     return e;
+}
+
+int64_t CircuitSession::positionCount() const {
+    return m_impl->patcher ? m_impl->patcher->positionCount() : 0;
 }
 
 std::vector<circuits::FaithfulnessPoint> CircuitSession::faithfulnessCurve(

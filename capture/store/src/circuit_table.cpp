@@ -54,6 +54,13 @@ void checkColumns(const CircuitRecord& c, const std::string& what) {
     if (!c.nodeNames.empty() && static_cast<int64_t>(c.nodeNames.size()) != nodes)
         fail(what + ": 'nodes' has " + std::to_string(c.nodeNames.size()) +
              " names, but the graph has " + std::to_string(nodes) + " nodes");
+    if (c.positions < 0 || c.positions > kMaxCircuitPositions)
+        fail(what + ": " + std::to_string(c.positions) + " positions (expected 0.." +
+             std::to_string(kMaxCircuitPositions) + ")");
+    if (c.positionScore.size() != rows * static_cast<size_t>(c.positions))
+        fail(what + ": 'position_score' has " + std::to_string(c.positionScore.size()) +
+             " values, but " + std::to_string(rows) + " edges at " + std::to_string(c.positions) +
+             " positions need " + std::to_string(rows * static_cast<size_t>(c.positions)));
     const size_t points = c.curveFraction.size();
     if (c.curveEdges.size() != points || c.curveFaithfulness.size() != points)
         fail(what + ": the curve columns differ in length");
@@ -183,6 +190,14 @@ void writeCircuitGroup(hid_t circuitsGroup, const std::string& name, const Circu
     writeColumn(g, "port", port.get(), port.get(), c.port);
     writeColumn(g, "score", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, c.score);
     writeColumn(g, "kept", H5T_STD_U8LE, H5T_NATIVE_UINT8, c.kept);
+    if (c.positions > 0) {
+        FloatDatasetOptions options;
+        options.compress = true;
+        writeFloatDataset(
+            g, "position_score",
+            {c.positionScore.data(), {static_cast<int64_t>(c.sender.size()), c.positions}},
+            options);
+    }
 
     Handle curve(createOrderedGroup(g, "curve"));
     writeColumn(curve.get(), "fraction", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, c.curveFraction);
@@ -221,6 +236,20 @@ CircuitRecord readCircuitGroup(hid_t circuitsGroup, const std::string& name) {
     c.port = readColumn<char>(g, "port", H5T_STRING, port.get(), rows);
     c.score = readColumn<float>(g, "score", H5T_FLOAT, H5T_NATIVE_FLOAT, rows);
     c.kept = readColumn<uint8_t>(g, "kept", H5T_INTEGER, H5T_NATIVE_UINT8, rows);
+    if (hasLink(g, "position_score")) {
+        Handle scores = openDataset(g, "position_score");
+        const std::vector<int64_t> shape = datasetShape(scores.get());
+        if (shape.size() != 2 || static_cast<size_t>(shape[0]) != rows || shape[1] < 1 ||
+            shape[1] > kMaxCircuitPositions)
+            fail(what + ": 'position_score' must be [edges, positions] with " +
+                 std::to_string(rows) + " edge rows and 1.." +
+                 std::to_string(kMaxCircuitPositions) + " positions");
+        // A declared shape costs nothing on disk: bound what it makes the reader allocate.
+        if (rows * static_cast<size_t>(shape[1]) > kMaxCircuitPositionScores)
+            fail(what + ": 'position_score' has more values than a circuit table allows");
+        c.positions = shape[1];
+        c.positionScore = readFloats(scores.get(), {0, 0}, shape);
+    }
 
     if (hasLink(g, "curve")) {
         Handle curve = openGroup(g, "curve");

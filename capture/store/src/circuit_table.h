@@ -15,6 +15,10 @@ inline constexpr const char* kCircuitsGroup = "circuits";
 /// Upper bound on the rows of a circuit table (a Llama-3-70B graph has ~40 M edges): a corrupt
 /// file cannot make the reader allocate without limit.
 inline constexpr size_t kMaxCircuitEdges = size_t{1} << 27;
+/// Upper bound on the positions of per-position scores (a context of 128 Ki tokens).
+inline constexpr int64_t kMaxCircuitPositions = int64_t{1} << 17;
+/// Upper bound on edges × positions of per-position scores (1 GiB of float32).
+inline constexpr size_t kMaxCircuitPositionScores = size_t{1} << 28;
 
 /// Checks `circuit` (equal column lengths, ports, node indices) and writes it as the group
 /// `name` in `circuitsGroup`, replacing one of the same name.

@@ -1,5 +1,6 @@
 #include "attnscope/ui/circuit_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -10,6 +11,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 
 #include "attnscope/analysis/circuits/circuit_store.h"
 #include "attnscope/ui/circuit_graph_view.h"
+#include "attnscope/ui/circuit_positions_view.h"
 #include "attnscope/ui/circuit_run_form.h"
 #include "attnscope/ui/faithfulness_curve_plot.h"
 
@@ -24,13 +27,6 @@ namespace attnscope::ui {
 namespace {
 
 namespace circuits = analysis::circuits;
-
-constexpr int kSliderSteps = 1000;
-constexpr double kThresholdDecades = 6;  // τ spans max|score| down to 1e-6 of it
-
-QString percent(double share) {
-    return QString::number(100.0 * share, 'f', share < 0.01 ? 2 : 1) + QStringLiteral(" %");
-}
 
 QString modeKey(CircuitAmount mode) {
     switch (mode) {
@@ -57,9 +53,13 @@ CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_readout);
 
     auto* split = new QSplitter(Qt::Horizontal, this);
-    m_graph = new CircuitGraphView(split);
+    m_graphModes = new QStackedWidget(split);
+    m_graph = new CircuitGraphView(m_graphModes);
+    m_positions = new CircuitPositionsView(m_graphModes);
+    m_graphModes->addWidget(m_graph);
+    m_graphModes->addWidget(m_positions);
     m_curve = new FaithfulnessCurvePlot(split);
-    split->addWidget(m_graph);
+    split->addWidget(m_graphModes);
     split->addWidget(m_curve);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -116,7 +116,12 @@ void CircuitPanel::buildAmountRow(QWidget* host) {
     row->addWidget(m_mode);
     row->addWidget(m_slider, 1);
     row->addWidget(m_box);
+    m_positionsToggle = new QCheckBox(tr("positions as columns"), host);
+    m_positionsToggle->setObjectName(QStringLiteral("circuitPositionsToggle"));
+    row->addWidget(m_positionsToggle);
     static_cast<QVBoxLayout*>(layout())->addLayout(row);
+    connect(m_positionsToggle, &QCheckBox::toggled, this, &CircuitPanel::setPositionsMode);
+    updatePositionsToggle();
     connect(m_mode, &QComboBox::currentIndexChanged, this, &CircuitPanel::onModeChanged);
     connect(m_slider, &QSlider::valueChanged, this, &CircuitPanel::onSliderMoved);
     connect(m_box, &QDoubleSpinBox::valueChanged, this, &CircuitPanel::onBoxChanged);
@@ -206,7 +211,14 @@ QString CircuitPanel::pruningText() const {
 }
 
 void CircuitPanel::showCircuit(CircuitPtr circuit) {
+    if (m_positionsMode) {  // a new circuit opens collapsed
+        m_positionsMode = false;
+        m_keptCells.clear();
+        m_graphModes->setCurrentWidget(m_graph);
+    }
     m_circuit = std::move(circuit);
+    m_cellRanking.reset();
+    updatePositionsToggle();
     m_ranking.reset();
     m_evaluation.reset();
     m_kept.clear();
@@ -243,6 +255,10 @@ void CircuitPanel::setScoredCircuit(CircuitPtr scored) {
 void CircuitPanel::onGraphReady() {
     m_ranking = m_graph->ranking();
     if (!m_ranking) return;
+    if (m_positionsMode) {  // switched before the ranking was done: the cells rule
+        m_graph->setKeptEdges(m_kept, removedIndices());
+        return;
+    }
     configureBox();
     // A's own selection first (what the method selected or ACDC kept), shown as its count.
     std::vector<uint8_t> own = m_circuit->inCircuit;
@@ -260,156 +276,6 @@ void CircuitPanel::onGraphReady() {
     applyKept(std::move(own));
 }
 
-CircuitAmount CircuitPanel::amountMode() const {
-    return static_cast<CircuitAmount>(m_mode->currentData().toInt());
-}
-
-double CircuitPanel::amountValue() const {
-    return m_box->value();
-}
-
-void CircuitPanel::configureBox() {
-    const bool was = m_syncing;
-    m_syncing = true;
-    const int64_t all = m_ranking ? m_ranking->edgeCount() : 0;
-    switch (amountMode()) {
-        case CircuitAmount::TopEdges:
-            m_box->setDecimals(0);
-            m_box->setRange(0, double(all));
-            m_box->setSingleStep(1);
-            m_box->setSuffix(tr(" edges"));
-            break;
-        case CircuitAmount::Percent:
-            m_box->setDecimals(2);
-            m_box->setRange(0, 100);
-            m_box->setSingleStep(0.1);
-            m_box->setSuffix(QStringLiteral(" %"));
-            break;
-        case CircuitAmount::Threshold: {
-            const double top = m_ranking ? m_ranking->maxAbsScore : 1.0;
-            m_box->setDecimals(6);
-            m_box->setRange(0, top > 0 ? top * 1.001 : 1.0);
-            m_box->setSingleStep(top > 0 ? top / 100 : 0.01);
-            m_box->setSuffix(QString());
-            break;
-        }
-    }
-    m_syncing = was;
-}
-
-// The slider is logarithmic in every mode: circuits of interest are a small share of edges.
-double CircuitPanel::sliderToValue(int position) const {
-    if (!m_ranking) return 0;
-    const double t = double(position) / kSliderSteps;
-    const auto all = double(m_ranking->edgeCount());
-    switch (amountMode()) {
-        case CircuitAmount::TopEdges:
-            return position == 0 ? 0.0 : std::round(std::pow(all, t));
-        case CircuitAmount::Percent:
-            return position == 0 ? 0.0 : 0.01 * std::pow(1e4, t);
-        case CircuitAmount::Threshold:
-            return position == kSliderSteps
-                       ? 0.0
-                       : m_ranking->maxAbsScore * std::pow(10.0, -kThresholdDecades * t);
-    }
-    return 0;
-}
-
-int CircuitPanel::valueToSlider(double value) const {
-    if (!m_ranking) return 0;
-    const auto all = double(m_ranking->edgeCount());
-    double t = 0;
-    switch (amountMode()) {
-        case CircuitAmount::TopEdges:
-            t = value >= 1 && all > 1 ? std::log(value) / std::log(all) : 0.0;
-            break;
-        case CircuitAmount::Percent:
-            t = value > 0 ? std::log10(value / 0.01) / 4.0 : 0.0;
-            break;
-        case CircuitAmount::Threshold:
-            t = value > 0 && m_ranking->maxAbsScore > 0
-                    ? -std::log10(value / m_ranking->maxAbsScore) / kThresholdDecades
-                    : 1.0;
-            break;
-    }
-    return std::clamp(static_cast<int>(std::lround(t * kSliderSteps)), 0, kSliderSteps);
-}
-
-void CircuitPanel::onModeChanged() {
-    if (m_syncing || !m_ranking) {
-        configureBox();
-        return;
-    }
-    // Keep the circuit: express the current edge count in the new mode.
-    const int64_t count = keptEdgeCount() + static_cast<int64_t>(removedIndices().size());
-    configureBox();
-    m_syncing = true;
-    const double value = amountForEdgeCount(*m_ranking, amountMode(), count);
-    m_box->setValue(value);
-    m_slider->setValue(valueToSlider(value));
-    m_syncing = false;
-}
-
-void CircuitPanel::onSliderMoved(int position) {
-    if (m_syncing) return;
-    m_syncing = true;
-    m_box->setValue(sliderToValue(position));
-    m_syncing = false;
-    m_ownSelection = false;
-    applyAmount();
-}
-
-void CircuitPanel::onBoxChanged(double value) {
-    if (m_syncing) return;
-    m_syncing = true;
-    m_slider->setValue(valueToSlider(value));
-    m_syncing = false;
-    m_ownSelection = false;
-    applyAmount();
-}
-
-void CircuitPanel::setAmount(CircuitAmount mode, double value) {
-    m_syncing = true;
-    m_mode->setCurrentIndex(m_mode->findData(static_cast<int>(mode)));
-    configureBox();
-    m_box->setValue(value);
-    m_slider->setValue(valueToSlider(value));
-    m_syncing = false;
-    m_ownSelection = false;
-    applyAmount();
-}
-
-void CircuitPanel::setEdgeCount(int64_t edges) {
-    if (!m_ranking) return;
-    setAmount(amountMode(), amountForEdgeCount(*m_ranking, amountMode(), edges));
-}
-
-void CircuitPanel::applyAmount() {
-    if (!m_ranking) return;
-    const int64_t count = selectedEdgeCount(*m_ranking, amountMode(), m_box->value());
-    applyKept(topEdgesMask(*m_ranking, count, removedIndices()));
-}
-
-void CircuitPanel::applyKept(std::vector<uint8_t> kept) {
-    m_kept = std::move(kept);
-    m_graph->setKeptEdges(m_kept, removedIndices());
-    m_curve->setCurrent(keptEdgeCount(), m_ranking->edgeCount(), NAN);
-    m_readout->setText(tr("%1 of %2 edges (%3): evaluating\u2026")
-                           .arg(keptEdgeCount())
-                           .arg(m_ranking->edgeCount())
-                           .arg(percent(double(keptEdgeCount()) / m_ranking->edgeCount())));
-    updateOverlap();
-    if (m_pruning) {  // the discovery is still running: nothing to evaluate yet
-        m_readout->setText(pruningText());
-        return;
-    }
-    Q_EMIT evaluationRequested(m_kept);
-}
-
-int64_t CircuitPanel::keptEdgeCount() const {
-    return static_cast<int64_t>(std::count(m_kept.begin(), m_kept.end(), 1));
-}
-
 std::vector<int64_t> CircuitPanel::removedIndices() const {
     std::vector<int64_t> out;
     if (!m_circuit) return out;
@@ -424,7 +290,7 @@ void CircuitPanel::setRemovedEdges(const QStringList& names) {
     if (names == m_removedNames) return;
     m_removedNames = names;
     if (!m_ranking) return;
-    if (m_ownSelection) {
+    if (m_ownSelection && !m_positionsMode) {
         std::vector<uint8_t> own = m_circuit->inCircuit;
         own.resize(static_cast<size_t>(m_ranking->edgeCount()), 0);
         for (int64_t e : removedIndices())
@@ -437,7 +303,8 @@ void CircuitPanel::setRemovedEdges(const QStringList& names) {
 
 void CircuitPanel::setEvaluation(const CircuitEvaluationSnapshot& e) {
     m_evaluation = e;
-    m_curve->setCurrent(e.keptEdges, e.totalEdges, e.faithfulness);
+    // The curve counts edges; a selection of (edge, position) cells has no place on it.
+    if (!m_positionsMode) m_curve->setCurrent(e.keptEdges, e.totalEdges, e.faithfulness);
     m_readout->setText(readoutText());
 }
 
@@ -451,20 +318,6 @@ void CircuitPanel::setNodeRemovalFaithfulness(int node, double faithfulness) {
     m_graph->setNodeRemovalEffect(node, faithfulness - m_evaluation->faithfulness);
 }
 
-QString CircuitPanel::readoutText() const {
-    if (!m_evaluation) return m_readout->text();
-    const CircuitEvaluationSnapshot& e = *m_evaluation;
-    return tr("faithfulness %1 \u2014 metric %2 (full model %3, empty circuit %4) \u2014 %5 of "
-              "%6 edges (%7)")
-        .arg(e.faithfulness, 0, 'f', 4)
-        .arg(e.metric, 0, 'f', 4)
-        .arg(e.fullModel, 0, 'f', 4)
-        .arg(e.emptyCircuit, 0, 'f', 4)
-        .arg(e.keptEdges)
-        .arg(e.totalEdges)
-        .arg(percent(e.totalEdges > 0 ? double(e.keptEdges) / e.totalEdges : 0.0));
-}
-
 CircuitPtr CircuitPanel::currentCircuit() const {
     if (!m_circuit) return nullptr;
     auto c = std::make_shared<Circuit>(*m_circuit);
@@ -472,6 +325,8 @@ CircuitPtr CircuitPanel::currentCircuit() const {
     c->parameters["explorer"] = {{"mode", modeKey(amountMode()).toStdString()},
                                  {"value", amountValue()},
                                  {"kept_edges", keptEdgeCount()}};
+    // The circuit's edges are those kept at any position; the cells are the explorer's view.
+    if (m_positionsMode) c->parameters["explorer"]["positions_as_columns"] = true;
     return c;
 }
 

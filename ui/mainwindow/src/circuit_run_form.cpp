@@ -48,9 +48,15 @@ CircuitRunForm::CircuitRunForm(QWidget* parent) : QWidget(parent) {
     m_threshold->setSingleStep(0.005);
     m_threshold->setValue(0.01);
     m_threshold->setPrefix(tr("\u03c4 = "));
+    m_perPosition = new QCheckBox(tr("per position"), this);
+    m_perPosition->setObjectName(QStringLiteral("circuitPerPosition"));
+    m_perPosition->setToolTip(
+        tr("EAP and EAP-IG: also score every edge at every token position (the pairs must "
+           "have one token length), for the graph's \"positions as columns\" mode"));
     params->addWidget(m_method, 1);
     params->addWidget(m_steps);
     params->addWidget(m_threshold);
+    params->addWidget(m_perPosition);
     form->addRow(tr("Method"), params);
 
     auto* measure = new QHBoxLayout;
@@ -146,6 +152,7 @@ void CircuitRunForm::updateEnabled() {
     const QString method = m_method->currentData().toString();
     m_steps->setEnabled(method == QLatin1String("eap-ig"));
     m_threshold->setEnabled(method == QLatin1String("acdc"));
+    m_perPosition->setEnabled(method != QLatin1String("acdc"));
 }
 
 app::CircuitRequest CircuitRunForm::request() const {
@@ -155,6 +162,7 @@ app::CircuitRequest CircuitRunForm::request() const {
     r.threshold = m_threshold->value();
     r.metric = m_metric->currentData().toString().toStdString();
     r.ablation = m_ablation->currentData().toString().toStdString();
+    r.perPosition = m_perPosition->isEnabled() && m_perPosition->isChecked();
     if (m_source->currentIndex() == PairsFile) {
         r.pairs.pairsPath = m_pairsFile->text().trimmed().toStdString();
     } else {
@@ -170,6 +178,7 @@ void CircuitRunForm::setRequest(const app::CircuitRequest& r) {
     selectData(m_method, QString::fromStdString(r.method));
     m_steps->setValue(r.steps);
     m_threshold->setValue(r.threshold);
+    m_perPosition->setChecked(r.perPosition);
     selectData(m_metric, QString::fromStdString(r.metric));
     selectData(m_ablation, QString::fromStdString(r.ablation));
     const bool file = !r.pairs.pairsPath.empty();
@@ -200,6 +209,7 @@ void CircuitRunForm::fillFromCircuit(const analysis::circuits::Circuit& c) {
     if (p.contains("steps") && p["steps"].is_number_integer()) r.steps = p["steps"].get<int>();
     if (p.contains("threshold") && p["threshold"].is_number())
         r.threshold = p["threshold"].get<double>();
+    r.perPosition = c.hasPositionScores();
     if (p.contains("pairs")) {
         const nlohmann::json& pairs = p["pairs"];
         r.pairs = {};

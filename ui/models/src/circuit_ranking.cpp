@@ -13,6 +13,50 @@ double CircuitRanking::rankingScore(int64_t edge) const {
     return absolute ? std::abs(double(s)) : double(s);
 }
 
+namespace {
+
+// r.order, r.rank and r.maxAbsScore over `count` entries of r.circuit->scores (in index order
+// when the scores are missing: a hand-made edge set read from a file).
+void rankEntries(CircuitRanking& r, int64_t count) {
+    const std::vector<float>& scores = r.circuit->scores;
+    std::vector<float> keys(static_cast<size_t>(count), -std::numeric_limits<float>::infinity());
+    if (scores.size() == static_cast<size_t>(count))
+        for (int64_t e = 0; e < count; ++e) {
+            const float s = scores[static_cast<size_t>(e)];
+            if (!std::isnan(s)) {
+                keys[static_cast<size_t>(e)] = r.absolute ? std::abs(s) : s;
+                r.maxAbsScore = std::max(r.maxAbsScore, double(std::abs(s)));
+            }
+        }
+    r.order.resize(static_cast<size_t>(count));
+    std::iota(r.order.begin(), r.order.end(), int64_t{0});
+    std::stable_sort(r.order.begin(), r.order.end(), [&keys](int64_t a, int64_t b) {
+        return keys[static_cast<size_t>(a)] > keys[static_cast<size_t>(b)];
+    });
+    r.rank.resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i)
+        r.rank[static_cast<size_t>(r.order[static_cast<size_t>(i)])] = i;
+}
+
+}  // namespace
+
+std::shared_ptr<const CircuitRanking> rankPositionCells(std::shared_ptr<const Circuit> circuit,
+                                                        bool absolute) {
+    if (!circuit || !circuit->hasPositionScores()) return nullptr;
+    // The cells as a circuit of their own, so that rankingScore() reads them.
+    auto cells = std::make_shared<Circuit>();
+    cells->graph = circuit->graph;
+    cells->method = circuit->method;
+    cells->metric = circuit->metric;
+    cells->positions = circuit->positions;
+    cells->scores = circuit->positionScores;
+    auto r = std::make_shared<CircuitRanking>();
+    r->circuit = cells;
+    r->absolute = absolute;
+    rankEntries(*r, circuit->graph.edgeCount() * circuit->positions);
+    return r;
+}
+
 std::shared_ptr<const CircuitRanking> rankCircuit(std::shared_ptr<const Circuit> circuit,
                                                   bool absolute) {
     auto r = std::make_shared<CircuitRanking>();
@@ -20,24 +64,7 @@ std::shared_ptr<const CircuitRanking> rankCircuit(std::shared_ptr<const Circuit>
     r->absolute = absolute;
     const auto& graph = circuit->graph;
     const int64_t edges = graph.edgeCount();
-    // A circuit read from a file may lack scores (a hand-made edge set): rank in graph order.
-    std::vector<float> keys(static_cast<size_t>(edges), -std::numeric_limits<float>::infinity());
-    if (circuit->scores.size() == static_cast<size_t>(edges))
-        for (int64_t e = 0; e < edges; ++e) {
-            const float s = circuit->scores[static_cast<size_t>(e)];
-            if (!std::isnan(s)) {
-                keys[static_cast<size_t>(e)] = absolute ? std::abs(s) : s;
-                r->maxAbsScore = std::max(r->maxAbsScore, double(std::abs(s)));
-            }
-        }
-    r->order.resize(static_cast<size_t>(edges));
-    std::iota(r->order.begin(), r->order.end(), int64_t{0});
-    std::stable_sort(r->order.begin(), r->order.end(), [&keys](int64_t a, int64_t b) {
-        return keys[static_cast<size_t>(a)] > keys[static_cast<size_t>(b)];
-    });
-    r->rank.resize(static_cast<size_t>(edges));
-    for (int64_t i = 0; i < edges; ++i)
-        r->rank[static_cast<size_t>(r->order[static_cast<size_t>(i)])] = i;
+    rankEntries(*r, edges);
 
     // Node scores: walk the edges receiver by receiver (the senders of a receiver are the
     // node-order prefix), so no per-edge receiver lookup is needed.

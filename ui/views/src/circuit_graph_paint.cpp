@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "attnscope/ui/circuit_graph_view.h"
+#include "circuit_colours.h"
 
 namespace attnscope::ui {
 namespace {
@@ -20,17 +21,15 @@ namespace {
 using analysis::circuits::NodeKind;
 using analysis::circuits::Port;
 
-// Colour-blind-safe pairs: edge sign on ColorBrewer RdBu's ends (as the heatmap's diverging
-// scale), comparison categories and ports on Okabe-Ito colours.
-const QColor kPositive(178, 24, 43);
-const QColor kNegative(33, 102, 172);
-const QColor kRemoved(150, 150, 150);
-const QColor kOnlyA(213, 94, 0);     // vermillion
-const QColor kOnlyB(0, 114, 178);    // blue
-const QColor kBoth(0, 158, 115);     // bluish green
-const QColor kPortQ(0, 158, 115);    // bluish green
-const QColor kPortK(230, 159, 0);    // orange
-const QColor kPortV(204, 121, 167);  // reddish purple
+using circuit_colours::kBoth;
+using circuit_colours::kNegative;
+using circuit_colours::kOnlyA;
+using circuit_colours::kOnlyB;
+using circuit_colours::kPortK;
+using circuit_colours::kPortQ;
+using circuit_colours::kPortV;
+using circuit_colours::kPositive;
+using circuit_colours::kRemoved;
 
 constexpr int kWidthSteps = 6;
 constexpr size_t kSmoothEdges = 800;

@@ -34,9 +34,20 @@ struct Circuit {
     std::string modelFingerprint;
     std::vector<float> scores;       ///< per edge, in graph order; NaN where not scored
     std::vector<uint8_t> inCircuit;  ///< per edge: 1 when the edge is kept
+    /// Per-position scores (EAP and EAP-IG asked for them): the token count T of the pairs,
+    /// 0 when there are none, and positionScores[e * T + p], edge e's score at position p
+    /// ([edges, positions] row-major). `scores` is their sum over positions.
+    int64_t positions = 0;
+    std::vector<float> positionScores;
     std::vector<FaithfulnessPoint> curve;
     double cpr = NAN;  ///< area under faithfulness over the grid (signed scores)
     double cmd = NAN;  ///< area under |1 - faithfulness| (absolute scores)
+
+    bool hasPositionScores() const { return positions > 0; }
+    /// Edge e's score at position p (hasPositionScores() must hold).
+    float positionScore(int64_t edge, int64_t position) const {
+        return positionScores[static_cast<size_t>(edge * positions + position)];
+    }
 };
 
 /// What ACDC has decided so far, after each receiver: the kept edges (untried ones are still

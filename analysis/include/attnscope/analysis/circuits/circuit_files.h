@@ -23,7 +23,9 @@ struct CircuitFormatError : std::runtime_error {
 /// plus the key `"attnscope"` with what EAP-IG does not know (method, metric, ablation,
 /// parameters, fingerprint, n_kv_heads, curve, cpr, cmd). EAP-IG's from_json reads it for
 /// models without grouped-query attention. `d_model` comes from parameters["d_model"] (0 when
-/// absent). Unscored (NaN) edges are written with score 0.
+/// absent). Unscored (NaN) edges are written with score 0. Per-position scores go into
+/// `"attnscope"` as `"positions": T` and `"position_scores"`: one flat array of edges × T
+/// numbers in edge order (the order of `edges`), [edges, positions] row-major.
 std::string circuitToJson(const Circuit& circuit);
 /// Reads EAP-IG graph JSON (ours or EAP-IG's own). `source` names the file in errors. Edges
 /// the file does not list get a NaN score and are not in the circuit. Throws

@@ -65,6 +65,17 @@ public:
     double evaluate(const std::vector<uint8_t>& keptEdges, at::Tensor* logits = nullptr);
     /// Last-position logits [pairs, vocab] (float32) of the circuit, in pair order.
     at::Tensor circuitLogits(const std::vector<uint8_t>& keptEdges);
+
+    /// The pairs' common token length T, or 0 when their lengths differ (then nothing
+    /// per-position is defined).
+    int64_t positionCount() const;
+    /// evaluate() with edges removed at single positions: keptCells[e * T + p] != 0 keeps edge
+    /// e at position p (T = positionCount()). The residual stream is position-local, so edge
+    /// u→v at p carries z_u[p] into v's input at p; removing an edge at every position is
+    /// removing the edge. The logits read the last position only: an edge into them is removed
+    /// by its last-position entry. Throws capture::InputError when the pairs differ in length,
+    /// std::invalid_argument when keptCells has not edgeCount() * T entries.
+    double evaluateAtPositions(const std::vector<uint8_t>& keptCells, at::Tensor* logits = nullptr);
     double fullModel() const;     ///< metric with every edge kept (the clean run)
     double emptyCircuit() const;  ///< metric with every edge removed
     /// (m(C) − m(∅)) / (m(M) − m(∅)), spec 6.8.
@@ -78,8 +89,14 @@ public:
 
     /// Per-edge scores of first-order attribution (spec 6.7): the estimated increase of the
     /// loss (−logit difference, or KL) when the edge is removed; steps == 0 is EAP (gradient at
-    /// the clean run), steps >= 1 is EAP-IG over `steps` input interpolations.
-    std::vector<float> attributionScores(int steps, const capture::Progress& progress = {});
+    /// the clean run), steps >= 1 is EAP-IG over `steps` input interpolations. When
+    /// `positionScores` is set it receives the same scores per position, [edges, T] row-major
+    /// (T = positionCount(); the sum over positions is the returned score): the sum over
+    /// batch and d of (z′_u − z_u)[p] · ∂L/∂in_v[p]. Edges into the logits score at the last
+    /// position only. Throws capture::InputError for per-position scores when the pairs differ
+    /// in length.
+    std::vector<float> attributionScores(int steps, const capture::Progress& progress = {},
+                                         std::vector<float>* positionScores = nullptr);
 
 private:
     struct Impl;
@@ -89,9 +106,12 @@ private:
 /// The discovery methods; each returns a Circuit with scores for every edge, method, metric,
 /// ablation, parameters and the model fingerprint. inCircuit is empty for the attribution
 /// methods (choose with selectTopEdges) and ACDC's kept set for acdc().
-Circuit eap(EdgePatcher& patcher, const capture::Progress& progress = {});
+/// With `perPosition`, the circuit also carries per-position scores (Circuit::positions,
+/// positionScores; see attributionScores).
+Circuit eap(EdgePatcher& patcher, const capture::Progress& progress = {}, bool perPosition = false);
 /// Throws std::invalid_argument unless 1 <= steps <= kMaxIgSteps.
-Circuit eapIg(EdgePatcher& patcher, int steps = 5, const capture::Progress& progress = {});
+Circuit eapIg(EdgePatcher& patcher, int steps = 5, const capture::Progress& progress = {},
+              bool perPosition = false);
 /// ACDC (spec 6.3): receivers in reverse topological order, each incoming edge removed when the
 /// loss rises by less than `threshold`. Scores are the loss increases measured when each edge
 /// was tried. Throws std::invalid_argument unless threshold is finite and >= 0; reports

@@ -41,6 +41,10 @@ struct CircuitRequest {
     double edgeFraction = 0.0;
     /// Whether to compute the faithfulness curve, CPR and CMD after discovery.
     bool withCurve = true;
+    /// EAP / EAP-IG: also score every edge at every token position (Circuit::positionScores,
+    /// with the first pair's clean tokens in parameters["position_tokens"]). The pairs must
+    /// share one token length (capture::InputError otherwise); ACDC refuses it.
+    bool perPosition = false;
 };
 
 /// The metric of one kept-edge set on the cached pairs, and what the predictions panel shows.
@@ -105,9 +109,15 @@ public:
     /// The metric and faithfulness of the circuit that keeps `keptEdges` (one byte per edge of
     /// graph()) on the prepared pairs: one patched forward over the pairs on their cached
     /// clean and corrupted activations, whose first pair's logits give the predictions.
-    /// Throws capture::InputError when nothing is prepared or the size is wrong.
+    /// A mask of one byte per (edge, position), [edges, positionCount()] row-major, removes
+    /// edges at single positions (per-position circuits); keptEdges and totalEdges then count
+    /// (edge, position) entries. Throws capture::InputError when nothing is prepared or the
+    /// size is neither.
     CircuitEvaluation evaluate(const std::vector<uint8_t>& keptEdges,
                                const capture::Progress& progress = {});
+    /// The prepared pairs' common token length; 0 when their lengths differ or none are
+    /// prepared.
+    int64_t positionCount() const;
 
     /// Faithfulness at the MIB edge-count grid of the circuits made of the top edges by `scores`
     /// (|score| when `absolute`), on the prepared pairs.

@@ -67,6 +67,10 @@ struct CircuitRecord {
     std::vector<char> port;              ///< [edge] 'q', 'k', 'v' or '-'
     std::vector<float> score;            ///< [edge] NaN when not scored
     std::vector<uint8_t> kept;           ///< [edge] 1 when in the circuit
+    /// Optional per-position scores: [edge row][position] row-major, `positions` per row (0:
+    /// none). Written as the 2-D dataset `position_score` [edges, positions].
+    int64_t positions = 0;
+    std::vector<float> positionScore;
     std::vector<double> curveFraction, curveEdges, curveFaithfulness;  ///< [point]
     double cpr = std::numeric_limits<double>::quiet_NaN();
     double cmd = std::numeric_limits<double>::quiet_NaN();

@@ -100,7 +100,8 @@ public:
     void startCircuit(const app::CircuitRequest& request);
     void cancelCircuit();
     bool circuitRunning() const { return m_circuitRunning; }
-    /// Evaluates the circuit that keeps `kept` (one byte per edge) on `request`'s pairs,
+    /// Evaluates the circuit that keeps `kept` (one byte per edge, or per (edge, position) for
+    /// a per-position selection: app::CircuitSession::evaluate) on `request`'s pairs,
     /// metric and ablation: the pairs' clean and corrupted runs are cached once, so each call
     /// costs one patched forward. A newer call cancels and supersedes an older one (only the
     /// newest result arrives, as circuitEvaluated).

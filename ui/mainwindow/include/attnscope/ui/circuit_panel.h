@@ -10,15 +10,18 @@
 #include <optional>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSlider;
+class QStackedWidget;
 
 namespace attnscope::ui {
 
 class CircuitGraphView;
+class CircuitPositionsView;
 class CircuitRunForm;
 class FaithfulnessCurvePlot;
 
@@ -28,11 +31,17 @@ class FaithfulnessCurvePlot;
 /// second circuit (Jaccard and |A∩B|/|A| over heads and edges, from the analysis library) and
 /// the exports. It owns no model work: it asks for evaluations (evaluationRequested with the
 /// kept edges, after every change) and shows what comes back (setEvaluation). Edge clicks
-/// become edits (edgeToggled); the edit list comes back through setRemovedEdges. GUI thread
-/// only.
+/// become edits (edgeToggled); the edit list comes back through setRemovedEdges.
+///
+/// Two graph modes: positions collapsed (CircuitGraphView, the default) and positions as
+/// columns (CircuitPositionsView), for circuits with per-position scores. In the second the
+/// amount control selects (edge, position) cells by their per-position scores, and the
+/// evaluation removes edges at single positions (evaluationRequested with one byte per cell);
+/// edits remove an edge at every position. GUI thread only.
 class CircuitPanel : public QWidget {
     Q_OBJECT
 public:
+    static constexpr int kSliderSteps = 1000;
     explicit CircuitPanel(QWidget* parent = nullptr);
 
     /// Shows circuit A (its graph is ranked off the GUI thread); its own selection is the
@@ -67,9 +76,19 @@ public:
     double amountValue() const;
     /// Selects the top `edges` edges in the current mode (a click on the curve).
     void setEdgeCount(int64_t edges);
-    /// The kept edges now shown (one byte per edge) and their number.
+    /// The kept edges now shown (one byte per edge; in the positions mode, the edges kept at
+    /// any position), and how many entries the evaluated selection keeps (edges, or cells in
+    /// the positions mode).
     const std::vector<uint8_t>& keptEdges() const { return m_kept; }
     int64_t keptEdgeCount() const;
+
+    /// Switches to positions as columns (only for a circuit with per-position scores: the
+    /// toggle is disabled otherwise, with a tooltip saying why) or back. The amount control
+    /// keeps its mode and value, now counting cells.
+    void setPositionsMode(bool on);
+    bool positionsMode() const { return m_positionsMode; }
+    /// The kept (edge, position) cells, [edges, positions] row-major (empty when collapsed).
+    const std::vector<uint8_t>& keptCells() const { return m_keptCells; }
 
     /// An evaluation of the kept edges arrived; one for an older kept set is ignored.
     void setEvaluation(const CircuitEvaluationSnapshot& evaluation);
@@ -86,6 +105,8 @@ public:
 
     CircuitRunForm* form() const { return m_form; }
     CircuitGraphView* graph() const { return m_graph; }
+    CircuitPositionsView* positionsView() const { return m_positions; }
+    QCheckBox* positionsToggle() const { return m_positionsToggle; }
     FaithfulnessCurvePlot* curve() const { return m_curve; }
     QComboBox* amountModeCombo() const { return m_mode; }
     QSlider* amountSlider() const { return m_slider; }
@@ -121,6 +142,13 @@ private:
     void onBoxChanged(double value);
     void applyAmount();
     void applyKept(std::vector<uint8_t> kept);
+    // circuit_panel_positions.cpp
+    void applyKeptCells(std::vector<uint8_t> cells);
+    void updatePositionsToggle();
+    /// The ranking the amount control reads: the edges', or the cells' in the positions mode.
+    const CircuitRanking* amountRanking() const {
+        return m_positionsMode ? m_cellRanking.get() : m_ranking.get();
+    }
     void updateOverlap();
     double sliderToValue(int position) const;
     int valueToSlider(double value) const;
@@ -129,6 +157,9 @@ private:
 
     CircuitRunForm* m_form = nullptr;
     CircuitGraphView* m_graph = nullptr;
+    CircuitPositionsView* m_positions = nullptr;
+    QStackedWidget* m_graphModes = nullptr;  // the graph view, or the positions view
+    QCheckBox* m_positionsToggle = nullptr;
     FaithfulnessCurvePlot* m_curve = nullptr;
     QComboBox* m_mode = nullptr;
     QSlider* m_slider = nullptr;
@@ -140,6 +171,9 @@ private:
     CircuitPtr m_circuit;
     CircuitPtr m_other;
     std::shared_ptr<const CircuitRanking> m_ranking;
+    std::shared_ptr<const CircuitRanking> m_cellRanking;  // made when the mode is first shown
+    std::vector<uint8_t> m_keptCells;                     // positions mode only
+    bool m_positionsMode = false;
     QStringList m_removedNames;
     std::vector<uint8_t> m_kept;
     std::optional<CircuitEvaluationSnapshot> m_evaluation;

@@ -47,6 +47,8 @@ public:
     QComboBox* methodCombo() const { return m_method; }
     QSpinBox* stepsBox() const { return m_steps; }
     QDoubleSpinBox* thresholdBox() const { return m_threshold; }
+    /// EAP / EAP-IG: score per token position too (CircuitRequest::perPosition).
+    QCheckBox* perPositionBox() const { return m_perPosition; }
     QLineEdit* pairsFileEdit() const { return m_pairsFile; }
     QPushButton* runButton() const { return m_run; }
     QPushButton* cancelButton() const { return m_cancel; }
@@ -61,6 +63,7 @@ private:
     QComboBox* m_method = nullptr;
     QSpinBox* m_steps = nullptr;
     QDoubleSpinBox* m_threshold = nullptr;
+    QCheckBox* m_perPosition = nullptr;
     QComboBox* m_metric = nullptr;
     QComboBox* m_ablation = nullptr;
     QComboBox* m_source = nullptr;

@@ -42,6 +42,13 @@ struct CircuitRanking {
 std::shared_ptr<const CircuitRanking> rankCircuit(std::shared_ptr<const Circuit> circuit,
                                                   bool absolute = true);
 
+/// The (edge, position) cells of a circuit with per-position scores ranked as edges are
+/// (entry e * T + p is edge e at position p): `circuit` of the result holds the cell scores
+/// as its `scores`, and the node scores are empty. Null when `circuit` has no per-position
+/// scores. The amount control then selects cells.
+std::shared_ptr<const CircuitRanking> rankPositionCells(std::shared_ptr<const Circuit> circuit,
+                                                        bool absolute = true);
+
 /// How many edges `value` selects in `mode`: clamped to [0, all edges].
 int64_t selectedEdgeCount(const CircuitRanking& ranking, CircuitAmount mode, double value);
 
