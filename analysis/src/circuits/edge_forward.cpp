@@ -1,5 +1,7 @@
 #include "edge_forward.h"
 
+#include <stdexcept>
+
 #include "attnscope/capture/transformer_block.h"
 #include "attnscope/capture/transformer_model.h"
 
@@ -24,6 +26,8 @@ public:
         if (anyRemoved()) m_delta = at::empty({senders, m_batch, m_positions, m_dModel}, options);
         if (request.outputs)
             *request.outputs = at::empty({senders, m_batch, m_positions, m_dModel}, options);
+        if (request.tape && m_delta.defined())
+            throw std::logic_error("edge forward: a receiver tape needs every edge kept");
     }
 
     at::Tensor run();
@@ -88,7 +92,10 @@ at::Tensor EdgeForwardPass::run() {
     const auto& c = model.config();
     const int64_t b = m_batch, t = m_positions, D = m_dModel;
     const int64_t H = c.nHeads, K = c.nKvHeads, d = c.headDim;
-    ReceiverInputs* inputs = m_request.receivers;
+    ReceiverTape* tape = m_request.tape;
+    // Per-head outputs are formed only when a sender's output is wanted: to record it, or for
+    // the difference terms of removed edges.
+    const bool recordHeads = m_delta.defined() || m_request.outputs;
 
     capture::BlockInputs in;
     if (c.positions == capture::PositionKind::Rotary)
@@ -113,21 +120,20 @@ at::Tensor EdgeForwardPass::run() {
             return applyNorm(c, x, block.norm1W, block.norm1B);
         };
         at::Tensor q, k, v;
-        if (!corr.defined() && !inputs) {
-            // Every receiver of this layer reads the same residual and no gradient is wanted:
-            // one norm and the fused projection, as the runtime computes them.
-            auto parts = at::linear(norm1(resid), attn.wQkv, attn.bQkv)
-                             .split_with_sizes({H * d, K * d, K * d}, -1);
+        if (!corr.defined()) {
+            // Every receiver of this layer reads the same residual: one norm and the fused
+            // projection, as the runtime computes them.
+            at::Tensor qkv = at::linear(norm1(resid), attn.wQkv, attn.bQkv);
+            if (tape) {
+                tape->attnInput.push_back(resid.detach());
+                tape->qkv.push_back(qkv);
+            }
+            auto parts = qkv.split_with_sizes({H * d, K * d, K * d}, -1);
             q = parts[0].view({b, t, H, d});
             k = parts[1].view({b, t, K, d});
             v = parts[2].view({b, t, K, d});
         } else {
             at::Tensor xq = inputOf(0, H), xk = inputOf(H, K), xv = inputOf(H + K, K);
-            if (inputs) {
-                inputs->q.push_back(xq);
-                inputs->k.push_back(xk);
-                inputs->v.push_back(xv);
-            }
             auto weights = attn.wQkv.split_with_sizes({H * d, K * d, K * d});
             std::vector<at::Tensor> biases(3);
             if (attn.bQkv.defined()) biases = attn.bQkv.split_with_sizes({H * d, K * d, K * d});
@@ -136,9 +142,23 @@ at::Tensor EdgeForwardPass::run() {
             v = projectHeads(norm1(xv), weights[2], biases[2], K, d);
         }
         at::Tensor z = attn.attendProjected(q, k, v, in);  // [batch, pos, head, d]
-        at::Tensor heads = at::einsum("bthd,Dhd->bthD", {z, attn.wO.view({D, H, d})});
-        record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
-        resid = resid + heads.sum(2);
+        auto headOutputs = [&](const at::Tensor& zz) {     // [batch, pos, head, D]
+            return at::einsum("bthd,Dhd->bthD", {zz, attn.wO.view({D, H, d})});
+        };
+        at::Tensor attnOut;
+        if (recordHeads && !tape) {
+            at::Tensor heads = headOutputs(z);
+            record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
+            attnOut = heads.sum(2);
+        } else {
+            // The fused output projection; the gradient then flows back through one GEMM.
+            attnOut = at::linear(z.reshape({b, t, H * d}), attn.wO);
+            if (recordHeads) {
+                at::NoGradGuard noGrad;
+                record(m_graph.headNode(l, 0), headOutputs(z.detach()).permute({2, 0, 1, 3}));
+            }
+        }
+        resid = resid + attnOut;
         if (attn.bO.defined()) resid = resid + attn.bO;
 
         // A view of its own, so that the gradient at it is the MLP's alone and not that of
@@ -146,7 +166,7 @@ at::Tensor EdgeForwardPass::run() {
         at::Tensor xm = resid.view_as(resid);
         at::Tensor mlpCorr = correction(m_graph.mlpReceiver(l), 1, m_graph.mlpNode(l), t);
         if (mlpCorr.defined()) xm = xm + mlpCorr.squeeze(2);
-        if (inputs) inputs->mlp.push_back(xm);
+        if (tape) tape->mlp.push_back(xm);
         at::Tensor mlpOut = block.mlp(applyNorm(c, xm, block.norm2W, block.norm2B));
         record(m_graph.mlpNode(l), mlpOut.unsqueeze(0));
         resid = resid + mlpOut;
@@ -155,7 +175,7 @@ at::Tensor EdgeForwardPass::run() {
     at::Tensor xl = resid.narrow(1, t - 1, 1);  // [batch, 1, D]
     at::Tensor logitsCorr = correction(m_graph.logitsReceiver(), 1, m_graph.logitsNode(), 1);
     if (logitsCorr.defined()) xl = xl + logitsCorr.squeeze(2);
-    if (inputs) inputs->logits = xl;
+    if (tape) tape->logits = xl;
     at::Tensor normed = applyNorm(c, xl, model.finalNormWeight(), model.finalNormBias());
     return at::linear(normed, model.unembedWeight()).to(at::kFloat).squeeze(1);
 }
