@@ -11,31 +11,70 @@
 namespace attnscope::analysis::circuits {
 namespace {
 
-// The gradients at the q, k and v receiver inputs of one layer, [R, batch, pos, D] float32 with
-// R = H + 2K in receiver order (q heads, k then v KV heads), from the gradient at the fused
-// projection qkv [batch, pos, R·d] and the stream x [batch, pos, D] they all read: per receiver
-// r, Jᵀ (W_rᵀ g_r) with J the norm's Jacobian at x. One batched GEMM of the per-head rows, then
-// the norm's vector-Jacobian product in closed form on all receivers at once.
-at::Tensor qkvReceiverGradients(const capture::ModelConfig& c, capture::TransformerBlock& block,
-                                const at::Tensor& x, const at::Tensor& gradQkv) {
-    const int64_t b = x.size(0), t = x.size(1), D = x.size(2), d = c.headDim;
-    const int64_t R = c.nHeads + 2 * c.nKvHeads;
-    const at::Tensor g = gradQkv.reshape({b * t, R, d}).transpose(0, 1);         // [R, bt, d]
-    at::Tensor u = at::bmm(g, block.attn->wQkv.view({R, d, D})).to(at::kFloat);  // ∂L/∂norm(x)_r
-    u.mul_(block.norm1W.to(at::kFloat));
-    const at::Tensor xf = x.reshape({1, b * t, D}).to(at::kFloat);
-    at::Tensor centred = xf;
-    if (c.norm == capture::NormKind::LayerNorm) {
-        centred = xf - xf.mean(-1, true);
-        u.sub_(u.mean(-1, true));
+// Sums over the runs of one batch the gradients at the q, k and v receiver inputs of one layer:
+// [R, batch, pos, D] float32, R = H + 2K in receiver order (q heads, then k and v KV heads).
+// Receiver r reads the stream x through the norm and its rows W_r of the fused projection, so
+// its gradient is Jᵀ (W_rᵀ g_r) with g the gradient at the projection and J the norm's Jacobian
+// at x. Per token, with w the norm's weight, x̂ the normalised x and ρ its reciprocal scale,
+//   Jᵀ u = ρ (w∘u − mean(w∘u) − x̂ · mean(x̂∘w∘u))   (RMSNorm: without the mean(w∘u) term),
+// and both means are dot products with g that need no [R, tokens, D] pass: mean(w∘u) =
+// g·Σ_D W′_r / D and mean(x̂∘w∘u) = g·(W′_r x̂) / D, W′ = W∘w, where W′x̂ is the projection the
+// forward computed less its constant part. So one run adds one GEMM and one rank-one update per
+// token to the sum; the constant centring term is collected in `centring` and applied once.
+class QkvReceiverGradients {
+public:
+    QkvReceiverGradients(const capture::ModelConfig& c, capture::TransformerBlock& block)
+        : m_config(c) {
+        const int64_t R = c.nHeads + 2 * c.nKvHeads, d = c.headDim, D = c.dModel;
+        at::Tensor w = block.attn->wQkv.to(at::kFloat);
+        m_weight = (w * block.norm1W.to(at::kFloat)).view({R, d, D});
+        if (c.norm == capture::NormKind::LayerNorm) m_rowSum = m_weight.sum(-1) / double(D);
+        // The part of the projection that does not depend on x̂: its bias and W·(norm bias).
+        at::Tensor constant = at::zeros({R * d}, at::kFloat);
+        if (block.attn->bQkv.defined()) constant += block.attn->bQkv.to(at::kFloat);
+        if (block.norm1B.defined()) constant += at::mv(w, block.norm1B.to(at::kFloat));
+        m_constant = constant.view({R, d});
     }
-    const at::Tensor rstd = at::rsqrt(centred.pow(2).mean(-1, true) + c.normEps);
-    const at::Tensor normed = centred * rstd;
-    // Remove the component along the normalised input (the scale's derivative), then rescale.
-    u.addcmul_(normed, (u * normed).mean(-1, true), -1.0);
-    u.mul_(rstd);
-    return u.view({R, b, t, D});
-}
+
+    /// Adds one run: x [batch, pos, D] the stream entering attention, qkv [batch, pos, R·d]
+    /// the fused projection, gradQkv its gradient.
+    void add(const at::Tensor& x, const at::Tensor& qkv, const at::Tensor& gradQkv) {
+        const int64_t b = x.size(0), t = x.size(1), D = x.size(2);
+        const int64_t R = m_weight.size(0), d = m_weight.size(1);
+        at::Tensor xf = x.reshape({b * t, D}).to(at::kFloat);
+        if (m_rowSum.defined()) xf = xf - xf.mean(-1, true);
+        const at::Tensor rstd = at::rsqrt(xf.pow(2).mean(-1, true) + m_config.normEps);  // ρ
+        const at::Tensor normed = xf * rstd;                                             // x̂
+        const at::Tensor g = gradQkv.reshape({b * t, R, d}).to(at::kFloat);
+        const at::Tensor projected = qkv.detach().reshape({b * t, R, d}).to(at::kFloat);
+        // ρ · mean(x̂∘w∘u) per receiver and token: [R, tokens, 1].
+        const at::Tensor along =
+            ((g * (projected - m_constant)).sum(-1) * rstd / double(D)).t().unsqueeze(-1);
+        const at::Tensor scaled = (g * rstd.unsqueeze(-1)).transpose(0, 1);  // [R, tokens, d]
+        if (!m_sum.defined()) m_sum = at::zeros({R, b * t, D}, at::kFloat);
+        m_sum.baddbmm_(scaled, m_weight);  // ρ w∘u
+        m_sum.addcmul_(normed.unsqueeze(0), along, -1.0);
+        if (m_rowSum.defined()) {
+            at::Tensor mean = ((g * m_rowSum).sum(-1) * rstd).t();  // ρ · mean(w∘u)
+            m_centring = m_centring.defined() ? m_centring + mean : mean;
+        }
+        m_shape = {R, b, t, D};
+    }
+
+    /// The sum over the runs added: [R, batch, pos, D].
+    at::Tensor finish() {
+        if (m_centring.defined()) m_sum.sub_(m_centring.unsqueeze(-1));
+        return m_sum.view(m_shape);
+    }
+
+private:
+    const capture::ModelConfig& m_config;
+    at::Tensor m_weight;    // W′ = W∘w [R, d, D] float32
+    at::Tensor m_rowSum;    // Σ_D W′ / D [R, d] (LayerNorm only)
+    at::Tensor m_constant;  // [R, d]
+    at::Tensor m_sum, m_centring;
+    std::vector<int64_t> m_shape;
+};
 
 // Adds Δ · G to the scores of `count` receivers from `first` whose senders are [0, senders):
 // delta [senders, batch, pos, D], grad [count, batch, pos′, D] (float32) at the last pos′
@@ -88,9 +127,12 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
                                                          : batch.ablated[0].expand_as(cleanInput);
             if (steps > 0) s.forward(batch, nullptr, &clean);
         }
-        // Receiver gradients summed over the runs (float32): per layer q/k/v [R, batch, pos,
-        // D] and the MLP [batch, pos, D]; the logits [batch, 1, D].
-        std::vector<at::Tensor> attnGrad(L), mlpGrad(L);
+        // Receiver gradients summed over the runs (float32): per layer q/k/v, the MLP
+        // [batch, pos, D]; the logits [batch, 1, D].
+        std::vector<QkvReceiverGradients> attnGrad;
+        for (int l = 0; l < L; ++l)
+            attnGrad.emplace_back(config, s.model.block(l));
+        std::vector<at::Tensor> mlpGrad(L);
         at::Tensor logitsGrad;
         for (int k = 0; k < runs; ++k) {
             part.check();
@@ -116,8 +158,7 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
             for (size_t i = 0; i < g.size(); ++i)
                 if (!g[i].defined()) g[i] = at::zeros_like(targets[i]);
             for (int l = 0; l < L; ++l) {
-                accumulate(attnGrad[l],
-                           qkvReceiverGradients(config, s.model.block(l), tape.attnInput[l], g[l]));
+                attnGrad[l].add(tape.attnInput[l], tape.qkv[l], g[l]);
                 accumulate(mlpGrad[l], g[L + l]);
             }
             accumulate(logitsGrad, g.back());
@@ -126,7 +167,7 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
         const at::Tensor delta = (batch.ablated - clean).to(at::kFloat);
         for (int l = 0; l < L; ++l) {
             addScores(graph, scores, graph.qReceiver(l, 0), R, graph.headNode(l, 0), delta,
-                      attnGrad[l]);
+                      attnGrad[l].finish());
             addScores(graph, scores, graph.mlpReceiver(l), 1, graph.mlpNode(l), delta,
                       mlpGrad[l].unsqueeze(0));
         }
