@@ -51,8 +51,10 @@ public:
         const at::Tensor along =
             ((g * (projected - m_constant)).sum(-1) * rstd / double(D)).t().unsqueeze(-1);
         const at::Tensor scaled = (g * rstd.unsqueeze(-1)).transpose(0, 1);  // [R, tokens, d]
-        if (!m_sum.defined()) m_sum = at::zeros({R, b * t, D}, at::kFloat);
-        m_sum.baddbmm_(scaled, m_weight);  // ρ w∘u
+        if (m_sum.defined())
+            m_sum.baddbmm_(scaled, m_weight);  // ρ w∘u
+        else
+            m_sum = at::bmm(scaled, m_weight);
         m_sum.addcmul_(normed.unsqueeze(0), along, -1.0);
         if (m_rowSum.defined()) {
             at::Tensor mean = ((g * m_rowSum).sum(-1) * rstd).t();  // ρ · mean(w∘u)

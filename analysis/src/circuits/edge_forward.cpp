@@ -50,7 +50,7 @@ private:
     }
 
     // Σ over removed edges of (z′_u − z_u) for `count` consecutive receivers from `first` whose
-    // senders are nodes [0, senders): [batch, pos, count, D] at the last `positions` positions,
+    // senders are nodes [0, senders): [count, batch, pos, D] at the last `positions` positions,
     // or undefined when none of these edges is removed.
     at::Tensor correction(int first, int count, int senders, int64_t positions) const {
         if (!m_delta.defined()) return {};
@@ -69,7 +69,7 @@ private:
         at::Tensor delta = m_delta.narrow(0, 0, senders);
         if (positions != m_positions) delta = delta.narrow(2, m_positions - positions, positions);
         at::Tensor sum = at::matmul(removed.to(m_delta.options()), delta.reshape({senders, -1}));
-        return sum.view({count, m_batch, positions, m_dModel}).permute({1, 2, 0, 3});
+        return sum.view({count, m_batch, positions, m_dModel});
     }
 
     capture::TransformerModel& m_model;
@@ -78,14 +78,6 @@ private:
     int64_t m_batch = 0, m_positions = 0, m_dModel = 0;
     at::Tensor m_delta;  // [senders, batch, pos, D]
 };
-
-// Each head's projection of its own input: x [batch, pos, heads, D], rows of `weight` for these
-// heads [heads·d, D] → [batch, pos, heads, d].
-at::Tensor projectHeads(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                        int64_t heads, int64_t dHead) {
-    at::Tensor out = at::einsum("bthD,hdD->bthd", {x, weight.view({heads, dHead, -1})});
-    return bias.defined() ? out + bias.view({heads, dHead}) : out;
-}
 
 at::Tensor EdgeForwardPass::run() {
     auto& model = m_model;
@@ -112,10 +104,6 @@ at::Tensor EdgeForwardPass::run() {
         const int senders = m_graph.headNode(l, 0);
         const int receivers = static_cast<int>(H + 2 * K);
         at::Tensor corr = correction(m_graph.qReceiver(l, 0), receivers, senders, t);
-        auto inputOf = [&](int64_t from, int64_t count) {
-            at::Tensor x = resid.unsqueeze(2).expand({b, t, count, D});
-            return corr.defined() ? x + corr.narrow(2, from, count) : x;
-        };
         auto norm1 = [&](const at::Tensor& x) {
             return applyNorm(c, x, block.norm1W, block.norm1B);
         };
@@ -133,13 +121,16 @@ at::Tensor EdgeForwardPass::run() {
             k = parts[1].view({b, t, K, d});
             v = parts[2].view({b, t, K, d});
         } else {
-            at::Tensor xq = inputOf(0, H), xk = inputOf(H, K), xv = inputOf(H + K, K);
-            auto weights = attn.wQkv.split_with_sizes({H * d, K * d, K * d});
-            std::vector<at::Tensor> biases(3);
-            if (attn.bQkv.defined()) biases = attn.bQkv.split_with_sizes({H * d, K * d, K * d});
-            q = projectHeads(norm1(xq), weights[0], biases[0], H, d);
-            k = projectHeads(norm1(xk), weights[1], biases[1], K, d);
-            v = projectHeads(norm1(xv), weights[2], biases[2], K, d);
+            // Each receiver's own input (the stream plus its corrections) [R, batch, pos, D],
+            // normalised, then projected by its own rows of the fused weight in one batched GEMM.
+            at::Tensor x = norm1(corr + resid.unsqueeze(0)).view({receivers, b * t, D});
+            at::Tensor projected =
+                at::bmm(x, attn.wQkv.view({receivers, d, D}).transpose(1, 2));  // [R, b·t, d]
+            if (attn.bQkv.defined()) projected = projected + attn.bQkv.view({receivers, 1, d});
+            projected = projected.view({receivers, b, t, d}).permute({1, 2, 0, 3});
+            q = projected.narrow(2, 0, H);
+            k = projected.narrow(2, H, K);
+            v = projected.narrow(2, H + K, K);
         }
         at::Tensor z = attn.attendProjected(q, k, v, in);  // [batch, pos, head, d]
         auto headOutputs = [&](const at::Tensor& zz) {     // [batch, pos, head, D]
@@ -165,7 +156,7 @@ at::Tensor EdgeForwardPass::run() {
         // the residual stream flowing past.
         at::Tensor xm = resid.view_as(resid);
         at::Tensor mlpCorr = correction(m_graph.mlpReceiver(l), 1, m_graph.mlpNode(l), t);
-        if (mlpCorr.defined()) xm = xm + mlpCorr.squeeze(2);
+        if (mlpCorr.defined()) xm = xm + mlpCorr[0];
         if (tape) tape->mlp.push_back(xm);
         at::Tensor mlpOut = block.mlp(applyNorm(c, xm, block.norm2W, block.norm2B));
         record(m_graph.mlpNode(l), mlpOut.unsqueeze(0));
@@ -174,7 +165,7 @@ at::Tensor EdgeForwardPass::run() {
 
     at::Tensor xl = resid.narrow(1, t - 1, 1);  // [batch, 1, D]
     at::Tensor logitsCorr = correction(m_graph.logitsReceiver(), 1, m_graph.logitsNode(), 1);
-    if (logitsCorr.defined()) xl = xl + logitsCorr.squeeze(2);
+    if (logitsCorr.defined()) xl = xl + logitsCorr[0];
     if (tape) tape->logits = xl;
     at::Tensor normed = applyNorm(c, xl, model.finalNormWeight(), model.finalNormBias());
     return at::linear(normed, model.unembedWeight()).to(at::kFloat).squeeze(1);
