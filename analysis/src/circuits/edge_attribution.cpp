@@ -19,8 +19,8 @@ namespace {
 //   Jᵀ u = ρ (w∘u − mean(w∘u) − x̂ · mean(x̂∘w∘u))   (RMSNorm: without the mean(w∘u) term),
 // and both means are dot products with g that need no [R, tokens, D] pass: mean(w∘u) =
 // g·Σ_D W′_r / D and mean(x̂∘w∘u) = g·(W′_r x̂) / D, W′ = W∘w, where W′x̂ is the projection the
-// forward computed less its constant part. So one run adds one GEMM and one rank-one update per
-// token to the sum; the constant centring term is collected in `centring` and applied once.
+// forward computed less its constant part. So a run adds one GEMM to the sum and keeps x̂ and
+// the two means per token; finish() subtracts every run's mean terms in one batched GEMM.
 class QkvReceiverGradients {
 public:
     QkvReceiverGradients(const capture::ModelConfig& c, capture::TransformerBlock& block)
@@ -44,37 +44,42 @@ public:
         at::Tensor xf = x.reshape({b * t, D}).to(at::kFloat);
         if (m_rowSum.defined()) xf = xf - xf.mean(-1, true);
         const at::Tensor rstd = at::rsqrt(xf.pow(2).mean(-1, true) + m_config.normEps);  // ρ
-        const at::Tensor normed = xf * rstd;                                             // x̂
         const at::Tensor g = gradQkv.reshape({b * t, R, d}).to(at::kFloat);
         const at::Tensor projected = qkv.detach().reshape({b * t, R, d}).to(at::kFloat);
-        // ρ · mean(x̂∘w∘u) per receiver and token: [R, tokens, 1].
-        const at::Tensor along =
-            ((g * (projected - m_constant)).sum(-1) * rstd / double(D)).t().unsqueeze(-1);
         const at::Tensor scaled = (g * rstd.unsqueeze(-1)).transpose(0, 1);  // [R, tokens, d]
         if (m_sum.defined())
             m_sum.baddbmm_(scaled, m_weight);  // ρ w∘u
         else
             m_sum = at::bmm(scaled, m_weight);
-        m_sum.addcmul_(normed.unsqueeze(0), along, -1.0);
+        // Per token: x̂ with ρ · mean(x̂∘w∘u) of every receiver, and (LayerNorm) a row of ones
+        // with ρ · mean(w∘u).
+        m_rows.push_back(xf * rstd);
+        m_coefficients.push_back((g * (projected - m_constant)).sum(-1) * (rstd / double(D)));
         if (m_rowSum.defined()) {
-            at::Tensor mean = ((g * m_rowSum).sum(-1) * rstd).t();  // ρ · mean(w∘u)
-            m_centring = m_centring.defined() ? m_centring + mean : mean;
+            m_rows.push_back(at::ones_like(xf));
+            m_coefficients.push_back((g * m_rowSum).sum(-1) * rstd);
         }
         m_shape = {R, b, t, D};
     }
 
     /// The sum over the runs added: [R, batch, pos, D].
     at::Tensor finish() {
-        if (m_centring.defined()) m_sum.sub_(m_centring.unsqueeze(-1));
+        // Per token, [R, terms] × [terms, D]: every run's rank-one terms in one batched GEMM.
+        const at::Tensor coefficients = at::stack(m_coefficients, -1);  // [tokens, R, terms]
+        const at::Tensor rows = at::stack(m_rows, 1);                   // [tokens, terms, D]
+        m_sum.sub_(at::bmm(coefficients, rows).transpose(0, 1));
+        m_rows.clear();
+        m_coefficients.clear();
         return m_sum.view(m_shape);
     }
 
 private:
     const capture::ModelConfig& m_config;
-    at::Tensor m_weight;    // W′ = W∘w [R, d, D] float32
-    at::Tensor m_rowSum;    // Σ_D W′ / D [R, d] (LayerNorm only)
-    at::Tensor m_constant;  // [R, d]
-    at::Tensor m_sum, m_centring;
+    at::Tensor m_weight;                             // W′ = W∘w [R, d, D] float32
+    at::Tensor m_rowSum;                             // Σ_D W′ / D [R, d] (LayerNorm only)
+    at::Tensor m_constant;                           // [R, d]
+    at::Tensor m_sum;                                // [R, tokens, D]
+    std::vector<at::Tensor> m_rows, m_coefficients;  // [tokens, D] and [tokens, R] per term
     std::vector<int64_t> m_shape;
 };
 
