@@ -20,15 +20,17 @@ namespace {
 // and both means are dot products with g that need no [R, tokens, D] pass: mean(w∘u) =
 // g·Σ_D W′_r / D and mean(x̂∘w∘u) = g·(W′_r x̂) / D, W′ = W∘w, where W′x̂ is the projection the
 // forward computed less its constant part. So a run adds one GEMM to the sum and keeps x̂ and
-// the two means per token; finish() subtracts every run's mean terms in one batched GEMM.
+// the two means per token; finish() applies w and subtracts every run's mean terms in one
+// batched GEMM. Only vectors are kept per layer: a 7B model's weights are not copied.
 class QkvReceiverGradients {
 public:
     QkvReceiverGradients(const capture::ModelConfig& c, capture::TransformerBlock& block)
-        : m_config(c) {
-        const int64_t R = c.nHeads + 2 * c.nKvHeads, d = c.headDim, D = c.dModel;
-        at::Tensor w = block.attn->wQkv.to(at::kFloat);
-        m_weight = (w * block.norm1W.to(at::kFloat)).view({R, d, D});
-        if (c.norm == capture::NormKind::LayerNorm) m_rowSum = m_weight.sum(-1) / double(D);
+        : m_config(c), m_block(block) {
+        const int64_t R = c.nHeads + 2 * c.nKvHeads, d = c.headDim;
+        const at::Tensor w = block.attn->wQkv.to(at::kFloat);
+        m_normWeight = block.norm1W.to(at::kFloat);
+        if (c.norm == capture::NormKind::LayerNorm)
+            m_rowSum = (at::mv(w, m_normWeight) / double(c.dModel)).view({R, d});
         // The part of the projection that does not depend on x̂: its bias and W·(norm bias).
         at::Tensor constant = at::zeros({R * d}, at::kFloat);
         if (block.attn->bQkv.defined()) constant += block.attn->bQkv.to(at::kFloat);
@@ -40,17 +42,18 @@ public:
     /// the fused projection, gradQkv its gradient.
     void add(const at::Tensor& x, const at::Tensor& qkv, const at::Tensor& gradQkv) {
         const int64_t b = x.size(0), t = x.size(1), D = x.size(2);
-        const int64_t R = m_weight.size(0), d = m_weight.size(1);
+        const int64_t R = m_constant.size(0), d = m_constant.size(1);
         at::Tensor xf = x.reshape({b * t, D}).to(at::kFloat);
         if (m_rowSum.defined()) xf = xf - xf.mean(-1, true);
         const at::Tensor rstd = at::rsqrt(xf.pow(2).mean(-1, true) + m_config.normEps);  // ρ
         const at::Tensor g = gradQkv.reshape({b * t, R, d}).to(at::kFloat);
         const at::Tensor projected = qkv.detach().reshape({b * t, R, d}).to(at::kFloat);
         const at::Tensor scaled = (g * rstd.unsqueeze(-1)).transpose(0, 1);  // [R, tokens, d]
+        const at::Tensor weight = m_block.attn->wQkv.to(at::kFloat).view({R, d, D});
         if (m_sum.defined())
-            m_sum.baddbmm_(scaled, m_weight);  // ρ w∘u
+            m_sum.baddbmm_(scaled, weight);  // ρ u, w applied in finish()
         else
-            m_sum = at::bmm(scaled, m_weight);
+            m_sum = at::bmm(scaled, weight);
         // Per token: x̂ with ρ · mean(x̂∘w∘u) of every receiver, and (LayerNorm) a row of ones
         // with ρ · mean(w∘u).
         m_rows.push_back(xf * rstd);
@@ -67,6 +70,7 @@ public:
         // Per token, [R, terms] × [terms, D]: every run's rank-one terms in one batched GEMM.
         const at::Tensor coefficients = at::stack(m_coefficients, -1);  // [tokens, R, terms]
         const at::Tensor rows = at::stack(m_rows, 1);                   // [tokens, terms, D]
+        m_sum.mul_(m_normWeight);
         m_sum.sub_(at::bmm(coefficients, rows).transpose(0, 1));
         m_rows.clear();
         m_coefficients.clear();
@@ -75,7 +79,8 @@ public:
 
 private:
     const capture::ModelConfig& m_config;
-    at::Tensor m_weight;                             // W′ = W∘w [R, d, D] float32
+    capture::TransformerBlock& m_block;
+    at::Tensor m_normWeight;                         // w [D] float32
     at::Tensor m_rowSum;                             // Σ_D W′ / D [R, d] (LayerNorm only)
     at::Tensor m_constant;                           // [R, d]
     at::Tensor m_sum;                                // [R, tokens, D]
