@@ -105,7 +105,8 @@ void addScores(const EdgeGraph& graph, std::vector<double>& scores, int first, i
             scores[static_cast<size_t>(graph.firstEdge(first + i) + u)] += cell[u][i];
 }
 
-void accumulate(at::Tensor& sum, const at::Tensor& term) {
+// sum += term in float32 (a copy of the first term: autograd's outputs are not written to).
+void accumulateGradient(at::Tensor& sum, const at::Tensor& term) {
     if (sum.defined())
         sum.add_(term);
     else
@@ -171,9 +172,9 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
                 if (!g[i].defined()) g[i] = at::zeros_like(targets[i]);
             for (int l = 0; l < L; ++l) {
                 attnGrad[l].add(tape.attnInput[l], tape.qkv[l], g[l]);
-                accumulate(mlpGrad[l], g[L + l]);
+                accumulateGradient(mlpGrad[l], g[L + l]);
             }
-            accumulate(logitsGrad, g.back());
+            accumulateGradient(logitsGrad, g.back());
         }
         at::NoGradGuard noGrad;
         const at::Tensor delta = (batch.ablated - clean).to(at::kFloat);
