@@ -96,6 +96,12 @@ TEST(CircuitMetric, StackingGroupsPairsByLengthInBatches) {
         at::equal(batches[1].corrupted, at::tensor({1, 2, 4, 4, 5, 7}, at::kLong).view({2, 3})));
     EXPECT_TRUE(at::equal(batches[1].answer, at::tensor({5, 8}, at::kLong)));
     EXPECT_TRUE(at::equal(batches[1].wrong, at::tensor({6, 9}, at::kLong)));
+    // A group is cut into batches as even as they can be: 7 pairs at most 3 a batch: 3, 2, 2.
+    const std::vector<PromptPair> seven(7, pairs[1]);
+    std::vector<int64_t> sizes;
+    for (const PromptBatch& b : stackPromptPairs(seven, 3))
+        sizes.push_back(b.size());
+    EXPECT_EQ(sizes, (std::vector<int64_t>{3, 2, 2}));
 
     // The KL metric picks each row's clean distribution by pair index.
     CircuitMetric kl;

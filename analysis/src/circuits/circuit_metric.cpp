@@ -79,8 +79,14 @@ std::vector<PromptBatch> stackPromptPairs(const std::vector<PromptPair>& pairs, 
     std::vector<PromptBatch> batches;
     for (const auto& [length, indices] : byLength) {
         const auto t = static_cast<int64_t>(length);
-        for (size_t from = 0; from < indices.size(); from += static_cast<size_t>(maxBatch)) {
-            const size_t to = std::min(indices.size(), from + static_cast<size_t>(maxBatch));
+        // Batches of one length as even as they can be (100 pairs at most 32 a batch: 4 × 25,
+        // not 32, 32, 32, 4), so that no forward runs on a sliver of rows.
+        const size_t count = indices.size(), most = static_cast<size_t>(maxBatch);
+        const size_t parts = (count + most - 1) / most, base = count / parts;
+        const size_t longer = count % parts;  // the first `longer` batches take one more
+        for (size_t part = 0; part < parts; ++part) {
+            const size_t from = part * base + std::min(part, longer);
+            const size_t to = from + base + (part < longer ? 1 : 0);
             PromptBatch b;
             b.pairIndex.assign(indices.begin() + static_cast<std::ptrdiff_t>(from),
                                indices.begin() + static_cast<std::ptrdiff_t>(to));

@@ -6,21 +6,89 @@
 
 #include <stdexcept>
 
+#include "attnscope/capture/transformer_block.h"
 #include "attnscope/capture/transformer_model.h"
 #include "edge_patcher_impl.h"
 
 namespace attnscope::analysis::circuits {
 namespace {
 
-// The receiver inputs in one flat list, for autograd::grad: per layer q, k, v, mlp; logits last.
-std::vector<at::Tensor> flatten(const ReceiverInputs& in) {
-    std::vector<at::Tensor> out;
-    for (size_t l = 0; l < in.q.size(); ++l)
-        for (const auto* t : {&in.q[l], &in.k[l], &in.v[l], &in.mlp[l]})
-            out.push_back(*t);
-    out.push_back(in.logits);
-    return out;
-}
+// Sums over the runs of one batch the gradients at the q, k and v receiver inputs of one layer:
+// [R, batch, pos, D] float32, R = H + 2K in receiver order (q heads, then k and v KV heads).
+// Receiver r reads the stream x through the norm and its rows W_r of the fused projection, so
+// its gradient is Jᵀ (W_rᵀ g_r) with g the gradient at the projection and J the norm's Jacobian
+// at x. Per token, with w the norm's weight, x̂ the normalised x and ρ its reciprocal scale,
+//   Jᵀ u = ρ (w∘u − mean(w∘u) − x̂ · mean(x̂∘w∘u))   (RMSNorm: without the mean(w∘u) term),
+// and both means are dot products with g that need no [R, tokens, D] pass: mean(w∘u) =
+// g·Σ_D W′_r / D and mean(x̂∘w∘u) = g·(W′_r x̂) / D, W′ = W∘w, where W′x̂ is the projection the
+// forward computed less its constant part. So a run adds one GEMM to the sum and keeps x̂ and
+// the two means per token; finish() applies w and subtracts every run's mean terms in one
+// batched GEMM. Only vectors are kept per layer: a 7B model's weights are not copied.
+class QkvReceiverGradients {
+public:
+    QkvReceiverGradients(const capture::ModelConfig& c, capture::TransformerBlock& block)
+        : m_config(c), m_block(block) {
+        const int64_t R = c.nHeads + 2 * c.nKvHeads, d = c.headDim;
+        const at::Tensor w = block.attn->wQkv.to(at::kFloat);
+        m_normWeight = block.norm1W.to(at::kFloat);
+        if (c.norm == capture::NormKind::LayerNorm)
+            m_rowSum = (at::mv(w, m_normWeight) / double(c.dModel)).view({R, d});
+        // The part of the projection that does not depend on x̂: its bias and W·(norm bias).
+        at::Tensor constant = at::zeros({R * d}, at::kFloat);
+        if (block.attn->bQkv.defined()) constant += block.attn->bQkv.to(at::kFloat);
+        if (block.norm1B.defined()) constant += at::mv(w, block.norm1B.to(at::kFloat));
+        m_constant = constant.view({R, d});
+    }
+
+    /// Adds one run: x [batch, pos, D] the stream entering attention, qkv [batch, pos, R·d]
+    /// the fused projection, gradQkv its gradient.
+    void add(const at::Tensor& x, const at::Tensor& qkv, const at::Tensor& gradQkv) {
+        const int64_t b = x.size(0), t = x.size(1), D = x.size(2);
+        const int64_t R = m_constant.size(0), d = m_constant.size(1);
+        at::Tensor xf = x.reshape({b * t, D}).to(at::kFloat);
+        if (m_rowSum.defined()) xf = xf - xf.mean(-1, true);
+        const at::Tensor rstd = at::rsqrt(xf.pow(2).mean(-1, true) + m_config.normEps);  // ρ
+        const at::Tensor g = gradQkv.reshape({b * t, R, d}).to(at::kFloat);
+        const at::Tensor projected = qkv.detach().reshape({b * t, R, d}).to(at::kFloat);
+        const at::Tensor scaled = (g * rstd.unsqueeze(-1)).transpose(0, 1);  // [R, tokens, d]
+        const at::Tensor weight = m_block.attn->wQkv.to(at::kFloat).view({R, d, D});
+        if (m_sum.defined())
+            m_sum.baddbmm_(scaled, weight);  // ρ u, w applied in finish()
+        else
+            m_sum = at::bmm(scaled, weight);
+        // Per token: x̂ with ρ · mean(x̂∘w∘u) of every receiver, and (LayerNorm) a row of ones
+        // with ρ · mean(w∘u).
+        m_rows.push_back(xf * rstd);
+        m_coefficients.push_back((g * (projected - m_constant)).sum(-1) * (rstd / double(D)));
+        if (m_rowSum.defined()) {
+            m_rows.push_back(at::ones_like(xf));
+            m_coefficients.push_back((g * m_rowSum).sum(-1) * rstd);
+        }
+        m_shape = {R, b, t, D};
+    }
+
+    /// The sum over the runs added: [R, batch, pos, D].
+    at::Tensor finish() {
+        // Per token, [R, terms] × [terms, D]: every run's rank-one terms in one batched GEMM.
+        const at::Tensor coefficients = at::stack(m_coefficients, -1);  // [tokens, R, terms]
+        const at::Tensor rows = at::stack(m_rows, 1);                   // [tokens, terms, D]
+        m_sum.mul_(m_normWeight);
+        m_sum.sub_(at::bmm(coefficients, rows).transpose(0, 1));
+        m_rows.clear();
+        m_coefficients.clear();
+        return m_sum.view(m_shape);
+    }
+
+private:
+    const capture::ModelConfig& m_config;
+    capture::TransformerBlock& m_block;
+    at::Tensor m_normWeight;                         // w [D] float32
+    at::Tensor m_rowSum;                             // Σ_D W′ / D [R, d] (LayerNorm only)
+    at::Tensor m_constant;                           // [R, d]
+    at::Tensor m_sum;                                // [R, tokens, D]
+    std::vector<at::Tensor> m_rows, m_coefficients;  // [tokens, D] and [tokens, R] per term
+    std::vector<int64_t> m_shape;
+};
 
 // Where the scores go: per edge and, when wanted, per (edge, position) [edges, T] row-major.
 struct ScoreSums {
@@ -30,16 +98,17 @@ struct ScoreSums {
 };
 
 // Adds Δ · G to the scores of `count` receivers from `first` whose senders are [0, senders):
-// delta [senders, batch, T, D], grad [batch, pos, count, D] (float32; pos = T, or 1 for the
-// logits, which read the last position).
+// delta [senders, batch, pos, D], grad [count, batch, pos′, D] (float32) at the last pos′
+// positions (pos′ = 1 for the logits, which read the last position).
 void addScores(const EdgeGraph& graph, ScoreSums& sums, int first, int count, int senders,
                const at::Tensor& delta, const at::Tensor& grad) {
-    const int64_t positions = grad.size(1);
+    const int64_t positions = grad.size(2);
     at::Tensor d = delta.narrow(0, 0, senders);
     if (positions != d.size(2)) d = d.narrow(2, d.size(2) - positions, positions);
     if (sums.atPositions.empty()) {
-        at::Tensor g = grad.permute({2, 0, 1, 3}).reshape({count, -1});
-        at::Tensor s = at::matmul(d.reshape({senders, -1}), g.t()).to(at::kDouble).contiguous();
+        at::Tensor s = at::matmul(d.reshape({senders, -1}), grad.reshape({count, -1}).t())
+                           .to(at::kDouble)
+                           .contiguous();
         auto cell = s.accessor<double, 2>();  // [senders, count]
         for (int i = 0; i < count; ++i)
             for (int u = 0; u < senders; ++u)
@@ -47,7 +116,7 @@ void addScores(const EdgeGraph& graph, ScoreSums& sums, int first, int count, in
         return;
     }
     // Per position: the sum over batch and d only; the edge's score is then the sum of these.
-    const at::Tensor s = at::einsum("ubpD,bpiD->uip", {d, grad}).to(at::kDouble).contiguous();
+    const at::Tensor s = at::einsum("ubpD,ibpD->uip", {d, grad}).to(at::kDouble).contiguous();
     auto cell = s.accessor<double, 3>();  // [senders, count, positions]
     const int64_t from = sums.positions - positions;
     for (int i = 0; i < count; ++i)
@@ -61,6 +130,14 @@ void addScores(const EdgeGraph& graph, ScoreSums& sums, int first, int count, in
         }
 }
 
+// sum += term in float32 (a copy of the first term: autograd's outputs are not written to).
+void accumulateGradient(at::Tensor& sum, const at::Tensor& term) {
+    if (sum.defined())
+        sum.add_(term);
+    else
+        sum = term.to(at::kFloat).clone(at::MemoryFormat::Contiguous);
+}
+
 }  // namespace
 
 std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Progress& progress,
@@ -72,7 +149,8 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
     Impl& s = *m_impl;
     const EdgeGraph& graph = s.graph;
     const auto& config = s.model.config();
-    const int H = static_cast<int>(config.nHeads), K = static_cast<int>(config.nKvHeads);
+    const int L = static_cast<int>(config.nLayers);
+    const int R = static_cast<int>(config.nHeads + 2 * config.nKvHeads);
     const int runs = std::max(steps, 1);
     ScoreSums sums;
     sums.edges.assign(static_cast<size_t>(graph.edgeCount()), 0.0);
@@ -93,7 +171,13 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
                                                          : batch.ablated[0].expand_as(cleanInput);
             if (steps > 0) s.forward(batch, nullptr, &clean);
         }
-        std::vector<at::Tensor> grads;
+        // Receiver gradients summed over the runs (float32): per layer q/k/v, the MLP
+        // [batch, pos, D]; the logits [batch, 1, D].
+        std::vector<QkvReceiverGradients> attnGrad;
+        for (int l = 0; l < L; ++l)
+            attnGrad.emplace_back(config, s.model.block(l));
+        std::vector<at::Tensor> mlpGrad(L);
+        at::Tensor logitsGrad;
         for (int k = 0; k < runs; ++k) {
             part.check();
             part.report(static_cast<double>(k) / runs, steps ? "EAP-IG step" : "EAP gradients");
@@ -101,36 +185,38 @@ std::vector<float> EdgePatcher::attributionScores(int steps, const capture::Prog
                                       : baseInput + (static_cast<double>(k) / steps) *
                                                         (cleanInput - baseInput);
             x = x.detach().requires_grad_(true);
-            ReceiverInputs inputs;
+            ReceiverTape tape;
             EdgeForwardRequest request;
             request.ids = batch.clean;
             request.inputEmbeddings = x;
-            request.receivers = &inputs;
+            request.tape = &tape;
             request.outputs = steps == 0 ? &clean : nullptr;
             at::Tensor logits = edgeForward(s.model, graph, request);
             at::Tensor loss =
                 s.lossPerPair(batch, logits).sum() / static_cast<double>(s.pairs * runs);
-            const auto targets = flatten(inputs);
+            std::vector<at::Tensor> targets = tape.qkv;
+            targets.insert(targets.end(), tape.mlp.begin(), tape.mlp.end());
+            targets.push_back(tape.logits);
             auto g = torch::autograd::grad({loss}, targets, {}, false, false, true);
-            if (grads.empty()) grads.resize(g.size());
-            for (size_t i = 0; i < g.size(); ++i) {
+            at::NoGradGuard noGrad;
+            for (size_t i = 0; i < g.size(); ++i)
                 if (!g[i].defined()) g[i] = at::zeros_like(targets[i]);
-                g[i] = g[i].to(at::kFloat);
-                grads[i] = grads[i].defined() ? grads[i] + g[i] : g[i];
+            for (int l = 0; l < L; ++l) {
+                attnGrad[l].add(tape.attnInput[l], tape.qkv[l], g[l]);
+                accumulateGradient(mlpGrad[l], g[L + l]);
             }
+            accumulateGradient(logitsGrad, g.back());
         }
         at::NoGradGuard noGrad;
         const at::Tensor delta = (batch.ablated - clean).to(at::kFloat);
-        for (int l = 0; l < config.nLayers; ++l) {
-            const size_t at = static_cast<size_t>(4 * l);
-            at::Tensor attn = at::cat({grads[at], grads[at + 1], grads[at + 2]}, 2);
-            addScores(graph, sums, graph.qReceiver(l, 0), H + 2 * K, graph.headNode(l, 0), delta,
-                      attn);
+        for (int l = 0; l < L; ++l) {
+            addScores(graph, sums, graph.qReceiver(l, 0), R, graph.headNode(l, 0), delta,
+                      attnGrad[l].finish());
             addScores(graph, sums, graph.mlpReceiver(l), 1, graph.mlpNode(l), delta,
-                      grads[at + 3].unsqueeze(2));
+                      mlpGrad[l].unsqueeze(0));
         }
         addScores(graph, sums, graph.logitsReceiver(), 1, graph.logitsNode(), delta,
-                  grads.back().unsqueeze(2));
+                  logitsGrad.unsqueeze(0));
     }
     progress.report(1.0, "attribution done");
     if (positionScores) positionScores->assign(sums.atPositions.begin(), sums.atPositions.end());

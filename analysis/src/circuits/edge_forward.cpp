@@ -1,5 +1,7 @@
 #include "edge_forward.h"
 
+#include <stdexcept>
+
 #include "attnscope/capture/transformer_block.h"
 #include "attnscope/capture/transformer_model.h"
 
@@ -24,6 +26,8 @@ public:
         if (anyRemoved()) m_delta = at::empty({senders, m_batch, m_positions, m_dModel}, options);
         if (request.outputs)
             *request.outputs = at::empty({senders, m_batch, m_positions, m_dModel}, options);
+        if (request.tape && m_delta.defined())
+            throw std::logic_error("edge forward: a receiver tape needs every edge kept");
     }
 
     at::Tensor run();
@@ -47,7 +51,7 @@ private:
     }
 
     // Σ over removed edges of (z′_u − z_u) for `count` consecutive receivers from `first` whose
-    // senders are nodes [0, senders): [batch, pos, count, D] at the last `positions` positions,
+    // senders are nodes [0, senders): [count, batch, pos, D] at the last `positions` positions,
     // or undefined when none of these edges is removed.
     at::Tensor correction(int first, int count, int senders, int64_t positions) const {
         if (!m_delta.defined()) return {};
@@ -67,7 +71,7 @@ private:
         at::Tensor delta = m_delta.narrow(0, 0, senders);
         if (positions != m_positions) delta = delta.narrow(2, m_positions - positions, positions);
         at::Tensor sum = at::matmul(removed.to(m_delta.options()), delta.reshape({senders, -1}));
-        return sum.view({count, m_batch, positions, m_dModel}).permute({1, 2, 0, 3});
+        return sum.view({count, m_batch, positions, m_dModel});
     }
 
     // correction() for edges removed at single positions (request.keptAt).
@@ -98,20 +102,15 @@ private:
     at::Tensor m_delta;  // [senders, batch, pos, D]
 };
 
-// Each head's projection of its own input: x [batch, pos, heads, D], rows of `weight` for these
-// heads [heads·d, D] → [batch, pos, heads, d].
-at::Tensor projectHeads(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                        int64_t heads, int64_t dHead) {
-    at::Tensor out = at::einsum("bthD,hdD->bthd", {x, weight.view({heads, dHead, -1})});
-    return bias.defined() ? out + bias.view({heads, dHead}) : out;
-}
-
 at::Tensor EdgeForwardPass::run() {
     auto& model = m_model;
     const auto& c = model.config();
     const int64_t b = m_batch, t = m_positions, D = m_dModel;
     const int64_t H = c.nHeads, K = c.nKvHeads, d = c.headDim;
-    ReceiverInputs* inputs = m_request.receivers;
+    ReceiverTape* tape = m_request.tape;
+    // Per-head outputs are formed only when a sender's output is wanted: to record it, or for
+    // the difference terms of removed edges.
+    const bool recordHeads = m_delta.defined() || m_request.outputs;
 
     capture::BlockInputs in;
     if (c.positions == capture::PositionKind::Rotary)
@@ -128,48 +127,60 @@ at::Tensor EdgeForwardPass::run() {
         const int senders = m_graph.headNode(l, 0);
         const int receivers = static_cast<int>(H + 2 * K);
         at::Tensor corr = correction(m_graph.qReceiver(l, 0), receivers, senders, t);
-        auto inputOf = [&](int64_t from, int64_t count) {
-            at::Tensor x = resid.unsqueeze(2).expand({b, t, count, D});
-            return corr.defined() ? x + corr.narrow(2, from, count) : x;
-        };
         auto norm1 = [&](const at::Tensor& x) {
             return applyNorm(c, x, block.norm1W, block.norm1B);
         };
         at::Tensor q, k, v;
-        if (!corr.defined() && !inputs) {
-            // Every receiver of this layer reads the same residual and no gradient is wanted:
-            // one norm and the fused projection, as the runtime computes them.
-            auto parts = at::linear(norm1(resid), attn.wQkv, attn.bQkv)
-                             .split_with_sizes({H * d, K * d, K * d}, -1);
+        if (!corr.defined()) {
+            // Every receiver of this layer reads the same residual: one norm and the fused
+            // projection, as the runtime computes them.
+            at::Tensor qkv = at::linear(norm1(resid), attn.wQkv, attn.bQkv);
+            if (tape) {
+                tape->attnInput.push_back(resid.detach());
+                tape->qkv.push_back(qkv);
+            }
+            auto parts = qkv.split_with_sizes({H * d, K * d, K * d}, -1);
             q = parts[0].view({b, t, H, d});
             k = parts[1].view({b, t, K, d});
             v = parts[2].view({b, t, K, d});
         } else {
-            at::Tensor xq = inputOf(0, H), xk = inputOf(H, K), xv = inputOf(H + K, K);
-            if (inputs) {
-                inputs->q.push_back(xq);
-                inputs->k.push_back(xk);
-                inputs->v.push_back(xv);
-            }
-            auto weights = attn.wQkv.split_with_sizes({H * d, K * d, K * d});
-            std::vector<at::Tensor> biases(3);
-            if (attn.bQkv.defined()) biases = attn.bQkv.split_with_sizes({H * d, K * d, K * d});
-            q = projectHeads(norm1(xq), weights[0], biases[0], H, d);
-            k = projectHeads(norm1(xk), weights[1], biases[1], K, d);
-            v = projectHeads(norm1(xv), weights[2], biases[2], K, d);
+            // Each receiver's own input (the stream plus its corrections) [R, batch, pos, D],
+            // normalised, then projected by its own rows of the fused weight in one batched GEMM.
+            at::Tensor x = norm1(corr + resid.unsqueeze(0)).view({receivers, b * t, D});
+            at::Tensor projected =
+                at::bmm(x, attn.wQkv.view({receivers, d, D}).transpose(1, 2));  // [R, b·t, d]
+            if (attn.bQkv.defined()) projected = projected + attn.bQkv.view({receivers, 1, d});
+            projected = projected.view({receivers, b, t, d}).permute({1, 2, 0, 3});
+            q = projected.narrow(2, 0, H);
+            k = projected.narrow(2, H, K);
+            v = projected.narrow(2, H + K, K);
         }
         at::Tensor z = attn.attendProjected(q, k, v, in);  // [batch, pos, head, d]
-        at::Tensor heads = at::einsum("bthd,Dhd->bthD", {z, attn.wO.view({D, H, d})});
-        record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
-        resid = resid + heads.sum(2);
+        auto headOutputs = [&](const at::Tensor& zz) {     // [batch, pos, head, D]
+            return at::einsum("bthd,Dhd->bthD", {zz, attn.wO.view({D, H, d})});
+        };
+        at::Tensor attnOut;
+        if (recordHeads && !tape) {
+            at::Tensor heads = headOutputs(z);
+            record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
+            attnOut = heads.sum(2);
+        } else {
+            // The fused output projection; the gradient then flows back through one GEMM.
+            attnOut = at::linear(z.reshape({b, t, H * d}), attn.wO);
+            if (recordHeads) {
+                at::NoGradGuard noGrad;
+                record(m_graph.headNode(l, 0), headOutputs(z.detach()).permute({2, 0, 1, 3}));
+            }
+        }
+        resid = resid + attnOut;
         if (attn.bO.defined()) resid = resid + attn.bO;
 
         // A view of its own, so that the gradient at it is the MLP's alone and not that of
         // the residual stream flowing past.
         at::Tensor xm = resid.view_as(resid);
         at::Tensor mlpCorr = correction(m_graph.mlpReceiver(l), 1, m_graph.mlpNode(l), t);
-        if (mlpCorr.defined()) xm = xm + mlpCorr.squeeze(2);
-        if (inputs) inputs->mlp.push_back(xm);
+        if (mlpCorr.defined()) xm = xm + mlpCorr[0];
+        if (tape) tape->mlp.push_back(xm);
         at::Tensor mlpOut = block.mlp(applyNorm(c, xm, block.norm2W, block.norm2B));
         record(m_graph.mlpNode(l), mlpOut.unsqueeze(0));
         resid = resid + mlpOut;
@@ -177,8 +188,8 @@ at::Tensor EdgeForwardPass::run() {
 
     at::Tensor xl = resid.narrow(1, t - 1, 1);  // [batch, 1, D]
     at::Tensor logitsCorr = correction(m_graph.logitsReceiver(), 1, m_graph.logitsNode(), 1);
-    if (logitsCorr.defined()) xl = xl + logitsCorr.squeeze(2);
-    if (inputs) inputs->logits = xl;
+    if (logitsCorr.defined()) xl = xl + logitsCorr[0];
+    if (tape) tape->logits = xl;
     at::Tensor normed = applyNorm(c, xl, model.finalNormWeight(), model.finalNormBias());
     return at::linear(normed, model.unembedWeight()).to(at::kFloat).squeeze(1);
 }

@@ -17,11 +17,18 @@ class TransformerModel;
 
 namespace attnscope::analysis::circuits {
 
-/// The receiver inputs of one forward, by layer, for gradients (spec 6.7).
-struct ReceiverInputs {
-    std::vector<at::Tensor> q, k, v;  ///< per layer: [batch, pos, head | kv_head, d_model]
-    std::vector<at::Tensor> mlp;      ///< per layer: [batch, pos, d_model]
-    at::Tensor logits;                ///< [batch, 1, d_model] (the last position)
+/// What a forward with every edge kept records for the receiver gradients of EAP (spec 6.7).
+/// The q, k and v receivers of a layer all read the same residual stream then, each through the
+/// norm and its own rows of the fused projection, so the gradient at receiver v's input is
+/// J_norm(attnInput)ᵀ · W_vᵀ · ∂L/∂qkv_v: attributionScores forms it afterwards from the gradient
+/// at `qkv`, and the forward and backward stay the runtime's fused ones instead of giving each
+/// receiver its own copy of the stream.
+struct ReceiverTape {
+    std::vector<at::Tensor>
+        attnInput;                ///< per layer: the stream entering attention [batch, pos, D]
+    std::vector<at::Tensor> qkv;  ///< per layer: the fused projection [batch, pos, (H + 2K)·d]
+    std::vector<at::Tensor> mlp;  ///< per layer: the MLP receiver's input [batch, pos, D]
+    at::Tensor logits;            ///< the logits receiver's input [batch, 1, D]
 };
 
 struct EdgeForwardRequest {
@@ -40,8 +47,9 @@ struct EdgeForwardRequest {
     at::Tensor ablated;
     /// When set, filled with this forward's sender outputs [senders, batch, pos, D] (detached).
     at::Tensor* outputs = nullptr;
-    /// When set, filled with the receiver inputs (part of the autograd graph when grad is on).
-    ReceiverInputs* receivers = nullptr;
+    /// When set, filled for gradients (part of the autograd graph when grad is on); only with
+    /// every edge kept (std::logic_error otherwise).
+    ReceiverTape* tape = nullptr;
 };
 
 /// Runs the model on request.ids with the given edges and returns the last-position logits

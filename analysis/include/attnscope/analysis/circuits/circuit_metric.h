@@ -49,8 +49,9 @@ struct PromptBatch {
 };
 
 /// Groups pairs by token length (a forward needs one length) and stacks each group in
-/// batches of at most `maxBatch` rows, in pair order within a group. Throws
-/// capture::InputError for an empty list, unequal clean/corrupted lengths or maxBatch < 1.
+/// batches of at most `maxBatch` rows, as even in size as they can be, in pair order within a
+/// group. Throws capture::InputError for an empty list, unequal clean/corrupted lengths or
+/// maxBatch < 1.
 std::vector<PromptBatch> stackPromptPairs(const std::vector<PromptPair>& pairs,
                                           int64_t maxBatch = 64);
 
