@@ -92,7 +92,7 @@ private:
             }
         if (!any) return {};
         at::Tensor delta = m_delta.narrow(0, 0, senders).narrow(2, from, positions);
-        return at::einsum("isp,sbpD->bpiD", {removed.to(m_delta.options()), delta});
+        return at::einsum("isp,sbpD->ibpD", {removed.to(m_delta.options()), delta}).contiguous();
     }
 
     capture::TransformerModel& m_model;
