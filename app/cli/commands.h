@@ -38,6 +38,9 @@ int runTrainDemoCommand(const std::vector<std::string>& args, std::istream& in, 
 /// Scores a demo model folder on the demo tasks' held-out evaluation prompts.
 int runEvalDemoCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                        std::ostream& err);
+/// Writes a prompt-pair file from a built-in generator (pairs_command.cpp).
+int runPairsCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err);
 /// Activation patching sweeps (patch_command.cpp).
 int runPatchCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                     std::ostream& err);

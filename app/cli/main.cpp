@@ -70,6 +70,10 @@ const std::map<std::string, CommandInfo>& commands() {
           "IDS)\n      (--answer TOKEN | --answer-id N) (--wrong TOKEN | --wrong-id N)\n      "
           "--site z|q|k|v|pattern|resid_pre|attn_out|mlp_out [--positions all|last|I,J,...]\n      "
           "[--direction noising|denoising] [--data PAIRS.jsonl] [--json] [--quiet]"}},
+        {"pairs",
+         {runPairsCommand,
+          "pairs --model DIR --task mqar|needle|ioi|greater-than --out PAIRS.jsonl [--count N]\n"
+          "      [--seed N]   (mqar, needle: the demo model's tasks, from DIR/eval)"}},
         {"circuit-eval",
          {runCircuitEvalCommand,
           "circuit-eval --model DIR --circuit FILE.h5|FILE.json [--data PAIRS.jsonl | --clean TEXT "

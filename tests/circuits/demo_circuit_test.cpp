@@ -195,6 +195,26 @@ TEST_F(DemoCircuit, ContainsTheRetrievalHeadsAndTheHeadsFeedingThem) {
     }
 }
 
+// A pair must carry the task: the demo model, which recalls every needle, answers the clean
+// prompt's secret and, once the needle's secret is swapped, the swapped word.
+TEST_F(DemoCircuit, NeedlePairsMakeTheModelAnswerTheSwappedSecret) {
+    auto& model = *s_opened->model;
+    const auto pairs = demoTaskPairs(s_opened->dir, "needle", *s_opened->tokenizer, 12, 2);
+    at::NoGradGuard noGrad;
+    int cleanRight = 0, corruptedSwapped = 0;
+    for (const PromptPair& p : pairs) {
+        auto argmax = [&](const std::vector<int64_t>& ids) {
+            return model.forward(at::tensor(ids, at::kLong).unsqueeze(0))[0][0]
+                .argmax()
+                .item<int64_t>();
+        };
+        cleanRight += argmax(p.clean) == p.answer;
+        corruptedSwapped += argmax(p.corrupted) == p.wrong;
+    }
+    EXPECT_EQ(cleanRight, 12);
+    EXPECT_GE(corruptedSwapped, 11);
+}
+
 // Spec 6.7 EAP-IG integrates the gradient over input embeddings interpolated from corrupted to
 // clean. Summed over every receiver, the input's edge scores are then the integrated gradients
 // of the loss with respect to the input embeddings, which by IG's completeness add up to the

@@ -162,16 +162,17 @@ TEST_F(PromptPairsTest, DemoRecallPairsAskForAKeyThatIsNotInTheContext) {
         EXPECT_EQ(again[i].corrupted, pairs[i].corrupted);
 }
 
-TEST_F(PromptPairsTest, DemoNeedlePairsAskForAnAbsentCity) {
+TEST_F(PromptPairsTest, DemoNeedlePairsSwapTheNeedlesSecret) {
     const auto pairs = demoTaskPairs(attnscope::test::demoModelDir(), "needle", *demo, 10, 1);
     ASSERT_EQ(pairs.size(), 10u);
     for (const auto& p : pairs) {
-        const size_t cityPos = p.clean.size() - 2;
-        EXPECT_EQ(differences(p.clean, p.corrupted), std::vector<size_t>{cityPos});
-        EXPECT_FALSE(contains(p.clean, p.corrupted[cityPos]));
-        EXPECT_EQ(p.clean.back(), id("is"));
-        EXPECT_TRUE(contains(p.clean, p.answer));  // the secret sits in the haystack
+        const auto changed = differences(p.clean, p.corrupted);
+        ASSERT_EQ(changed.size(), 1u);
+        EXPECT_EQ(p.clean[changed[0]], p.answer);  // the needle's secret word, in the haystack
+        EXPECT_EQ(p.corrupted[changed[0]], p.wrong);
         EXPECT_FALSE(contains(p.clean, p.wrong));
+        EXPECT_EQ(p.clean.back(), id("is"));  // the final question is unchanged
+        EXPECT_EQ(p.corrupted.back(), id("is"));
     }
     EXPECT_THROW(demoTaskPairs(attnscope::test::demoModelDir(), "backcopy", *demo, 3), InputError);
     EXPECT_THROW(demoTaskPairs(dir.path(), "mqar", *demo, 3), InputError);

@@ -7,6 +7,7 @@
 
 #include "attnscope/analysis/circuits/circuit_store.h"
 #include "attnscope/analysis/circuits/edge_graph.h"
+#include "attnscope/analysis/circuits/prompt_pairs.h"
 #include "cli_test_support.h"
 
 namespace attnscope::test {
@@ -212,6 +213,50 @@ TEST(CliCircuit, PerPositionScoresSumToTheEdgeScores) {
     const ProcessResult acdc = cli(circuitArgs(pairs, {"--method", "acdc", "--per-position"}));
     EXPECT_EQ(acdc.exitCode, 2) << acdc.err;
     EXPECT_NE(acdc.err.find("--per-position"), std::string::npos) << acdc.err;
+}
+
+// `pairs` writes a generator's pairs as a file that `circuit --data` reads. The needle pairs'
+// meaning is checked on the file itself: one word differs, the clean needle's secret is the
+// answer and its replacement the wrong answer.
+TEST(CliPairs, WritesGeneratorPairsThatCircuitReads) {
+    TempDir dir;
+    const std::string file = dir.file("needle.jsonl");
+    const ProcessResult r = runProcess({ATTNSCOPE_CLI, "pairs", "--model", demoModel(), "--task",
+                                        "needle", "--count", "4", "--seed", "5", "--out", file});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("wrote 4 needle pairs"), std::string::npos) << r.out;
+    const auto pairs = circuits::readPromptPairs(file, nullptr);
+    ASSERT_EQ(pairs.size(), 4u);
+    for (const auto& p : pairs) {
+        ASSERT_EQ(p.clean.size(), p.corrupted.size());
+        std::vector<size_t> changed;
+        for (size_t i = 0; i < p.clean.size(); ++i)
+            if (p.clean[i] != p.corrupted[i]) changed.push_back(i);
+        ASSERT_EQ(changed.size(), 1u);
+        EXPECT_EQ(p.clean[changed[0]], p.answer);
+        EXPECT_EQ(p.corrupted[changed[0]], p.wrong);
+    }
+    const ProcessResult circuit =
+        cli(circuitArgs(file, {"--method", "eap", "--top-edges", "20", "--json"}));
+    ASSERT_EQ(circuit.exitCode, 0) << circuit.err;
+    EXPECT_EQ(jsonOf(circuit)["edges"].size(),
+              static_cast<size_t>(circuits::EdgeGraph(4, 8, 8).edgeCount()));
+
+    auto pairsRun = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args{ATTNSCOPE_CLI, "pairs", "--out", dir.file("x.jsonl")};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return runProcess(args);
+    };
+    const ProcessResult unknown = pairsRun({"--model", demoModel(), "--task", "backcopy"});
+    EXPECT_EQ(unknown.exitCode, 2);
+    EXPECT_NE(unknown.err.find("--task 'backcopy'"), std::string::npos) << unknown.err;
+    const ProcessResult none = pairsRun({"--model", demoModel(), "--task", "ioi", "--count", "0"});
+    EXPECT_EQ(none.exitCode, 2);
+    EXPECT_NE(none.err.find("--count"), std::string::npos) << none.err;
+    const ProcessResult noTokenizer = pairsRun({"--model", dir.path().string(), "--task", "ioi"});
+    EXPECT_EQ(noTokenizer.exitCode, 1);
+    EXPECT_NE(noTokenizer.err.find(dir.path().string()), std::string::npos) << noTokenizer.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("x.jsonl")));
 }
 
 }  // namespace

@@ -99,25 +99,30 @@ std::vector<TextPair> mqarPairs(const std::vector<EvalRecord>& records, int coun
     return out;
 }
 
-// Needle: the last "the secret of CITY is" asks for an absent city instead.
+// Needle: the needle's first secret word is swapped for a secret word of no record's needle in
+// this context, so the corrupted run should answer that word. (Asking for an absent city
+// instead changes nothing on a single-needle prompt: a model that copies the one secret
+// there answers the same either way, and the pair carries no signal.)
 std::vector<TextPair> needlePairs(const std::vector<EvalRecord>& records, int count,
                                   std::mt19937_64& rng) {
-    std::set<std::string> cities, secrets;
-    for (const auto& r : records) {
-        if (r.prompt.size() >= 2) cities.insert(r.prompt[r.prompt.size() - 2]);
+    std::set<std::string> secrets;
+    for (const auto& r : records)
         if (!r.answer.empty()) secrets.insert(r.answer.front());
-    }
     std::vector<TextPair> out;
     for (size_t i = 0; out.size() < static_cast<size_t>(count) && i < 4 * records.size() + 64;
          ++i) {
         const EvalRecord& r = records[i % records.size()];
-        if (r.prompt.size() < 2 || r.answer.empty()) continue;
-        const std::string city = absentWord(cities, r.prompt, rng);
+        if (r.answer.empty()) continue;
+        const std::string& secret = r.answer.front();
+        const auto needle = std::find(r.prompt.begin(), r.prompt.end(), secret);
+        // The secret must sit in the haystack once, so that exactly one word changes.
+        if (needle == r.prompt.end() || std::count(r.prompt.begin(), r.prompt.end(), secret) != 1)
+            continue;
         const std::string wrong = absentWord(secrets, r.prompt, rng);
-        if (city.empty() || wrong.empty()) continue;
+        if (wrong.empty()) continue;
         std::vector<std::string> corrupted = r.prompt;
-        corrupted[corrupted.size() - 2] = city;
-        out.push_back({joinWords(r.prompt), joinWords(corrupted), r.answer.front(), wrong});
+        corrupted[static_cast<size_t>(needle - r.prompt.begin())] = wrong;
+        out.push_back({joinWords(r.prompt), joinWords(corrupted), secret, wrong});
     }
     return out;
 }

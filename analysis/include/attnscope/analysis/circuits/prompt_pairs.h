@@ -54,8 +54,9 @@ void validatePromptPairs(const std::vector<PromptPair>& pairs, int64_t vocabSize
 /// The demo model's recall tasks, from its evaluation files (`MODEL/eval/<task>.jsonl`):
 /// - "mqar": associative recall; the corrupted prompt asks for a key (name) that is not in
 ///   the context. answer = the queried value, wrong = another value of the context.
-/// - "needle": the secret's city in the final question is replaced by a city not in the
-///   context. answer = the secret's first word, wrong = a secret word of another record.
+/// - "needle": the needle's first secret word is replaced by a secret word of another record
+///   that the context does not contain. answer = the clean secret word, wrong = its
+///   replacement (what the corrupted prompt's needle says).
 /// Throws capture::InputError for an unknown task, a missing file or too few usable records.
 std::vector<PromptPair> demoTaskPairs(const std::filesystem::path& modelDir,
                                       const std::string& task, const capture::Tokenizer& tokenizer,
