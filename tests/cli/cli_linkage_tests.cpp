@@ -31,7 +31,8 @@ TEST(CliLinkage, HelpListsEverySubcommandAndUnknownOnesFail) {
     ASSERT_EQ(help.exitCode, 0);
     for (const char* command :
          {"info", "run", "lens", "ablation-curve", "session show", "session export", "session save",
-          "score", "metrics", "tokenize", "train-demo", "eval-demo", "batch"})
+          "score", "metrics", "tokenize", "train-demo", "eval-demo", "batch", "patch", "pairs",
+          "circuit", "circuit-eval", "plugins list"})
         EXPECT_NE(help.out.find(std::string("  ") + command + " "), std::string::npos) << command;
     const ProcessResult unknown = runProcess({ATTNSCOPE_CLI, "frobnicate"});
     EXPECT_EQ(unknown.exitCode, 2);
