@@ -1,7 +1,13 @@
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <vector>
 
 #include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/kv_cache.h"
@@ -19,6 +25,208 @@ at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tenso
     auto s = sin.unsqueeze(0).unsqueeze(2).to(x.scalar_type());
     auto rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
     return x * c + rotated * s;
+}
+
+// Query rows (heads of a KV group × queries) per tile and keys per tile of the tiled path. A
+// [256, 256] float score tile (256 KiB) with its q, k and v rows stays in one core's L2, and
+// 256 is large enough for the tile GEMMs to run near the BLAS rate. Smaller key tiles waste less
+// on the diagonal, where part of a tile is masked.
+constexpr int64_t kTileRows = 256, kTileKeys = 256;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// The per-row loops below are the only element-wise work on the T² scores, so they are
+// vectorised (OpenMP simd; this file is compiled with -fopenmp) and, on x86-64, also built for
+// AVX2 and picked at load time: the default build targets plain x86-64 (SSE2).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ATTNSCOPE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ATTNSCOPE_SIMD_CLONES
+#endif
+
+/// max of row[a, e); -inf when empty.
+ATTNSCOPE_SIMD_CLONES float rowMax(const float* row, int64_t a, int64_t e) {
+    float mx = kNegInf;
+#pragma omp simd reduction(max : mx)
+    for (int64_t c = a; c < e; ++c)
+        mx = std::max(mx, row[c]);
+    return mx;
+}
+
+/// exp(x) for x <= 0 (Cephes' expf: range reduction by ln 2, degree-6 polynomial, within 2 ulp),
+/// written so that loops over it vectorise; glibc's expf is a call per element. Below -87 (where
+/// expf is denormal or 0) it returns 0.
+inline float expNonPositive(float x) {
+    const float xc = std::max(x, -87.0f);
+    // Round to nearest through the float mantissa (|fx| < 2^22): no conversion instruction.
+    const float fx = xc * 1.44269504088896341f;
+    const float n = (fx + 12582912.0f) - 12582912.0f;
+    const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * r * r + r + 1.0f;
+    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n, n in [-126, 0]
+    float scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return x < -87.0f ? 0.0f : y * scale;
+}
+
+/// row[c] = exp(row[c] - shift) on [a, e) and 0 on the rest of [0, mk); returns the sum, and
+/// in *dot (when given) Σ exp(s - shift)·(s - shift) for the entropy.
+ATTNSCOPE_SIMD_CLONES float expRow(float* row, int64_t mk, int64_t a, int64_t e, float shift,
+                                   float* dot) {
+    std::fill(row, row + a, 0.0f);
+    std::fill(row + e, row + mk, 0.0f);
+    float sum = 0, sd = 0;
+    if (dot) {
+#pragma omp simd reduction(+ : sum, sd)
+        for (int64_t c = a; c < e; ++c) {
+            const float x = row[c] - shift;
+            const float p = expNonPositive(x);
+            row[c] = p;
+            sum += p;
+            sd += p * x;
+        }
+        *dot = sd;
+    } else {
+#pragma omp simd reduction(+ : sum)
+        for (int64_t c = a; c < e; ++c) {
+            const float p = expNonPositive(row[c] - shift);
+            row[c] = p;
+            sum += p;
+        }
+    }
+    return sum;
+}
+
+/// What the tiled attention writes besides z; undefined tensors are not computed.
+struct TiledOutputs {
+    at::Tensor lse;                     // [batch, kv_head, group, query] float
+    at::Tensor mass, argmax, entropy;   // same shape; float, int64, float
+    std::vector<int64_t> keyPositions;  // keys whose mass is summed (statistics only)
+};
+
+// Causal attention over tiles of queries and keys with an online softmax (flash-attention style):
+// each query tile keeps its running row maximum m, row sum l = Σ exp(s - m) and output
+// O = Σ exp(s - m) v, rescaled by exp(m_old - m_new) whenever the maximum grows. No score
+// matrix larger than one tile ever exists, keys past the causal limit or before the sliding
+// window are never multiplied, and each score is exponentiated once. The statistics use the
+// same rescaling: the mass on chosen keys like l, and for the entropy A = Σ exp(s - m)(s - m),
+// so that H = log l - A / l without a second pass.
+// qf [b, kv_head, group, t, d] float, already scaled; kf, vf [b, kv_head, T, d] float; all
+// contiguous. Returns z as [b, kv_head, group, t, d] float.
+at::Tensor tiledAttention(const at::Tensor& qf, const at::Tensor& kf, const at::Tensor& vf,
+                          int64_t offset, int64_t window, TiledOutputs& out) {
+    const int64_t b = qf.size(0), Hkv = qf.size(1), g = qf.size(2), t = qf.size(3), d = qf.size(4),
+                  T = kf.size(2);
+    const int64_t n = std::max<int64_t>(1, std::min(t, kTileRows / g));  // queries per tile
+    const int64_t R = g * n, nBlocks = (t + n - 1) / n;
+    at::Tensor z = at::empty_like(qf);
+    const bool wantLse = out.lse.defined(), wantStats = out.mass.defined();
+    const float* qp = qf.data_ptr<float>();
+    float* zp = z.data_ptr<float>();
+    float* lseP = wantLse ? out.lse.data_ptr<float>() : nullptr;
+    float* massP = wantStats ? out.mass.data_ptr<float>() : nullptr;
+    float* entP = wantStats ? out.entropy.data_ptr<float>() : nullptr;
+    int64_t* argP = wantStats ? out.argmax.data_ptr<int64_t>() : nullptr;
+
+    // Work items, the latest query blocks (the most keys) first so that the threads, taking
+    // items in turn, finish together.
+    const int64_t nItems = b * Hkv * nBlocks;
+    std::atomic<int64_t> next{0};
+    auto process = [&](int64_t item, at::Tensor& qBuf, at::Tensor& sBuf, at::Tensor& oBuf,
+                       std::vector<float>& m, std::vector<float>& l, std::vector<float>& acc,
+                       std::vector<float>& massAcc, std::vector<int64_t>& arg) {
+        const int64_t block = nBlocks - 1 - item % nBlocks, head = item / nBlocks;  // b·Hkv
+        const int64_t i0 = block * n, nq = std::min(n, t - i0), rows = g * nq;
+        const int64_t pFirst = offset + i0, pLast = offset + i0 + nq - 1;
+        const int64_t keyLo = window > 0 ? std::max<int64_t>(0, pFirst - window + 1) : 0;
+        const int64_t keyHi = std::min(T, pLast + 1);
+        const float* qHead = qp + head * g * t * d;
+        float* qb = qBuf.data_ptr<float>();
+        for (int64_t j = 0; j < g; ++j)
+            std::copy_n(qHead + (j * t + i0) * d, nq * d, qb + j * nq * d);
+        const at::Tensor q2 = qBuf.narrow(0, 0, rows);
+        at::Tensor o2 = oBuf.narrow(0, 0, rows);
+        o2.zero_();
+        std::fill_n(m.begin(), rows, kNegInf);
+        std::fill_n(l.begin(), rows, 0.0f);
+        std::fill_n(acc.begin(), rows, 0.0f);
+        std::fill_n(massAcc.begin(), rows, 0.0f);
+        std::fill_n(arg.begin(), rows, int64_t{0});
+        for (int64_t j0 = keyLo; j0 < keyHi; j0 += kTileKeys) {
+            const int64_t mk = std::min(kTileKeys, keyHi - j0);
+            at::Tensor s = sBuf.narrow(0, 0, rows * mk).view({rows, mk});
+            at::mm_out(s, q2, kf[head / Hkv][head % Hkv].narrow(0, j0, mk).t());
+            float* sp = s.data_ptr<float>();
+            float* op = o2.data_ptr<float>();
+            for (int64_t r = 0; r < rows; ++r) {
+                const int64_t p = offset + i0 + r % nq;
+                const int64_t a =
+                    std::clamp<int64_t>((window > 0 ? p - window + 1 : 0) - j0, 0, mk);
+                const int64_t e = std::clamp<int64_t>(p + 1 - j0, a, mk);
+                float* row = sp + r * mk;
+                const float tmax = rowMax(row, a, e);
+                const float mNew = std::max(m[r], tmax);
+                const float alpha = m[r] == kNegInf ? 0.0f : std::exp(m[r] - mNew);
+                if (wantStats && tmax > m[r])
+                    arg[r] = j0 + (std::find(row + a, row + e, tmax) - row);
+                // A row that has seen no key yet keeps zeros (and a finite shift).
+                float dot = 0;
+                const float sum = expRow(row, mk, a, e, mNew == kNegInf ? 0.0f : mNew,
+                                         wantStats ? &dot : nullptr);
+                const float lPrev = l[r];
+                l[r] = lPrev * alpha + sum;
+                if (alpha != 1.0f)
+                    for (float* x = op + r * d; x != op + (r + 1) * d; ++x)
+                        *x *= alpha;
+                if (wantStats) {
+                    // A is kept relative to the current maximum: moving it from m to m' adds
+                    // (m - m') to every term already summed.
+                    const float moved =
+                        lPrev == 0.0f ? 0.0f : alpha * (acc[r] + (m[r] - mNew) * lPrev);
+                    acc[r] = moved + dot;
+                    float keyMass = 0;
+                    for (int64_t k : out.keyPositions)
+                        if (k >= j0 && k < j0 + mk) keyMass += row[k - j0];
+                    massAcc[r] = massAcc[r] * alpha + keyMass;
+                }
+                m[r] = mNew;
+            }
+            const at::Tensor& prob = s;
+            o2.addmm_(prob, vf[head / Hkv][head % Hkv].narrow(0, j0, mk));
+        }
+        const float* op = o2.data_ptr<float>();
+        for (int64_t r = 0; r < rows; ++r) {
+            const int64_t j = r / nq, i = i0 + r % nq;
+            const int64_t idx = (head * g + j) * t + i;  // index into [b·Hkv, g, t]
+            const float inv = 1.0f / l[r];
+            float* zr = zp + idx * d;
+            for (int64_t c = 0; c < d; ++c)
+                zr[c] = op[r * d + c] * inv;
+            const float logL = std::log(l[r]);
+            if (wantLse) lseP[idx] = m[r] + logL;
+            if (wantStats) {
+                massP[idx] = massAcc[r] * inv;
+                entP[idx] = logL - acc[r] * inv;
+                argP[idx] = arg[r];
+            }
+        }
+    };
+    const int threads = at::get_num_threads();
+    at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
+        const auto fo = at::TensorOptions().dtype(at::kFloat);
+        at::Tensor qBuf = at::empty({R, d}, fo), oBuf = at::empty({R, d}, fo);
+        at::Tensor sBuf = at::empty({R * kTileKeys}, fo);
+        std::vector<float> m(R), l(R), acc(R), massAcc(R);
+        std::vector<int64_t> arg(R);
+        for (int64_t item; (item = next.fetch_add(1)) < nItems;)
+            process(item, qBuf, sBuf, oBuf, m, l, acc, massAcc, arg);
+    });
+    return z;
 }
 
 }  // namespace
@@ -108,7 +316,48 @@ at::Tensor AttentionLayer::attend(const at::Tensor& q, const at::Tensor& k, cons
     const int64_t scoreBytes = q.size(0) * q.size(2) * q.size(1) * k.size(2) * 4;
     const bool patternWanted = hookAttnScores->active() || hookPattern->active();
     if (patternWanted || scoreBytes <= in.scoreBudgetBytes) return attendFull(q, k, v, in);
+    // The tiled kernel works on CPU memory and is not differentiable; anything else takes the
+    // blockwise path built from tensor operations.
+    const bool grad =
+        at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
+    if (q.is_cpu() && !grad) return attendTiled(q, k, v, in);
     return attendBlockwise(q, k, v, in);
+}
+
+at::Tensor AttentionLayer::attendTiled(const at::Tensor& q, const at::Tensor& k,
+                                       const at::Tensor& v, const BlockInputs& in) {
+    const int64_t offset = in.positionOffset;
+    const int64_t b = q.size(0), t = q.size(1), H = q.size(2), d = q.size(3);
+    const int64_t Hkv = k.size(1), g = H / Hkv;
+    // Scores in float32 for every compute dtype, as the full path does; q, k and v are O(T)
+    // and converted once (no copy when they already are contiguous float).
+    const at::Tensor qf =
+        (q.to(at::kFloat) * m_scale).permute({0, 2, 1, 3}).reshape({b, Hkv, g, t, d}).contiguous();
+    const at::Tensor kf = k.to(at::kFloat).contiguous(), vf = v.to(at::kFloat).contiguous();
+    const auto rowsOptions = q.options().dtype(at::kFloat);
+    TiledOutputs out;
+    if (hookPatternLse->active()) out.lse = at::empty({b, Hkv, g, t}, rowsOptions);
+    AttentionStatistics* stats = in.statistics;
+    if (stats) {
+        out.mass = at::empty({b, Hkv, g, t}, rowsOptions);
+        out.entropy = at::empty({b, Hkv, g, t}, rowsOptions);
+        out.argmax = at::empty({b, Hkv, g, t}, rowsOptions.dtype(at::kLong));
+        out.keyPositions = stats->keyPositions;
+    }
+    const int64_t window =
+        m_config.usesSlidingWindow(m_layer) ? *m_config.slidingWindow : int64_t{0};
+    at::Tensor z = tiledAttention(qf, kf, vf, offset, window, out);
+    if (out.lse.defined()) {
+        at::Tensor lse = out.lse.view({b, H, t});
+        hookPatternLse->run(lse, offset);
+    }
+    if (stats) {
+        const auto l = static_cast<std::size_t>(m_layer);
+        stats->massOnKeys[l] = out.mass.view({b, H, t});
+        stats->rowArgmax[l] = out.argmax.view({b, H, t});
+        stats->rowEntropy[l] = out.entropy.view({b, H, t});
+    }
+    return z.view({b, H, t, d}).to(v.scalar_type());
 }
 
 // q [batch, pos, head, d]; k, v [batch, kv_head, keys, d] → z [batch, head, pos, d].
