@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <ostream>
 
 #include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/capture_spec.h"
@@ -34,6 +35,10 @@ const TiledCase kTiledCases[] = {
         "hidden_size":64,"intermediate_size":96,"num_hidden_layers":2,"num_attention_heads":4,
         "num_key_value_heads":2,"max_position_embeddings":1024,"sliding_window":200})"},
 };
+
+void PrintTo(const TiledCase& c, std::ostream* os) {
+    *os << c.name;
+}
 
 class TiledAttentionTest : public ::testing::TestWithParam<TiledCase> {
 protected:
