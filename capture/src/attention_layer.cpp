@@ -21,6 +21,34 @@ namespace {
 at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
     // x [batch, pos, head, d]; cos/sin [pos, d] → broadcast as [1, pos, 1, d]
     const int64_t half = x.size(-1) / 2;
+    const bool grad = at::GradMode::is_enabled() && x.requires_grad();
+    if (x.is_cpu() && x.scalar_type() == at::kFloat && cos.scalar_type() == at::kFloat &&
+        x.stride(-1) == 1 && !grad) {
+        // One pass instead of six tensor ops (negate, cat, two products, sum) and their
+        // temporaries, which took about a tenth of a long-context forward. The same products
+        // and sums in the same order, so the result is identical.
+        const int64_t B = x.size(0), P = x.size(1), heads = x.size(2), d = x.size(3);
+        at::Tensor out = at::empty({B, P, heads, d}, x.options());
+        const at::Tensor c = cos.contiguous(), s = sin.contiguous();
+        const float *xp = x.data_ptr<float>(), *cp = c.data_ptr<float>(), *sp = s.data_ptr<float>();
+        float* op = out.data_ptr<float>();
+        const int64_t sb = x.stride(0), spos = x.stride(1), sh = x.stride(2);
+        at::parallel_for(0, B * P, 64, [&](int64_t begin, int64_t end) {
+            for (int64_t bp = begin; bp < end; ++bp) {
+                const int64_t p = bp % P;
+                const float *cr = cp + p * d, *sr = sp + p * d;
+                for (int64_t h = 0; h < heads; ++h) {
+                    const float* xr = xp + (bp / P) * sb + p * spos + h * sh;
+                    float* o = op + (bp * heads + h) * d;
+                    for (int64_t i = 0; i < half; ++i)
+                        o[i] = xr[i] * cr[i] + -xr[i + half] * sr[i];
+                    for (int64_t i = half; i < d; ++i)
+                        o[i] = xr[i] * cr[i] + xr[i - half] * sr[i];
+                }
+            }
+        });
+        return out;
+    }
     auto c = cos.unsqueeze(0).unsqueeze(2).to(x.scalar_type());
     auto s = sin.unsqueeze(0).unsqueeze(2).to(x.scalar_type());
     auto rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
@@ -36,9 +64,9 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 // The per-row loops below are the only element-wise work on the T² scores, so they are
 // vectorised (OpenMP simd; this file is compiled with -fopenmp) and, on x86-64, also built for
-// AVX2 and picked at load time: the default build targets plain x86-64 (SSE2).
+// x86-64-v3 (AVX2, FMA) and picked at load time: the default build targets plain x86-64 (SSE2).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ATTNSCOPE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define ATTNSCOPE_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define ATTNSCOPE_SIMD_CLONES
 #endif
@@ -52,53 +80,39 @@ ATTNSCOPE_SIMD_CLONES float rowMax(const float* row, int64_t a, int64_t e) {
     return mx;
 }
 
-/// exp(x) for x <= 0 (Cephes' expf: range reduction by ln 2, degree-6 polynomial, within 2 ulp),
-/// written so that loops over it vectorise; glibc's expf is a call per element. Below -87 (where
-/// expf is denormal or 0) it returns 0.
-inline float expNonPositive(float x) {
-    const float xc = std::max(x, -87.0f);
-    // Round to nearest through the float mantissa (|fx| < 2^22): no conversion instruction.
-    const float fx = xc * 1.44269504088896341f;
-    const float n = (fx + 12582912.0f) - 12582912.0f;
-    const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * r * r + r + 1.0f;
-    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n, n in [-126, 0]
-    float scale;
-    std::memcpy(&scale, &bits, sizeof scale);
-    return x < -87.0f ? 0.0f : y * scale;
-}
-
 /// row[c] = exp(row[c] - shift) on [a, e) and 0 on the rest of [0, mk); returns the sum, and
-/// in *dot (when given) Σ exp(s - shift)·(s - shift) for the entropy.
+/// in *dot (when given) Σ exp(s - shift)·(s - shift) for the entropy. The exp is Cephes' expf
+/// (range reduction by ln 2, degree-6 polynomial, within 2 ulp of expf for x <= 0), written out
+/// in the loop so that it vectorises: glibc's expf is a call per element. Below -87, where expf
+/// is denormal or 0, it gives 0.
 ATTNSCOPE_SIMD_CLONES float expRow(float* row, int64_t mk, int64_t a, int64_t e, float shift,
                                    float* dot) {
     std::fill(row, row + a, 0.0f);
     std::fill(row + e, row + mk, 0.0f);
     float sum = 0, sd = 0;
-    if (dot) {
 #pragma omp simd reduction(+ : sum, sd)
-        for (int64_t c = a; c < e; ++c) {
-            const float x = row[c] - shift;
-            const float p = expNonPositive(x);
-            row[c] = p;
-            sum += p;
-            sd += p * x;
-        }
-        *dot = sd;
-    } else {
-#pragma omp simd reduction(+ : sum)
-        for (int64_t c = a; c < e; ++c) {
-            const float p = expNonPositive(row[c] - shift);
-            row[c] = p;
-            sum += p;
-        }
+    for (int64_t c = a; c < e; ++c) {
+        const float x = row[c] - shift;
+        const float xc = x > -87.0f ? x : -87.0f;
+        // Round to nearest through the float mantissa (|fx| < 2^22): no conversion needed.
+        const float fx = xc * 1.44269504088896341f;
+        const float n = (fx + 12582912.0f) - 12582912.0f;
+        const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
+        float y = 1.9875691500e-4f;
+        y = y * r + 1.3981999507e-3f;
+        y = y * r + 8.3334519073e-3f;
+        y = y * r + 4.1665795894e-2f;
+        y = y * r + 1.6666665459e-1f;
+        y = y * r + 5.0000001201e-1f;
+        y = y * r * r + r + 1.0f;
+        // 2^n from its exponent bits, n in [-126, 0].
+        const float scale = __builtin_bit_cast(float, (static_cast<int32_t>(n) + 127) << 23);
+        const float p = x > -87.0f ? y * scale : 0.0f;
+        row[c] = p;
+        sum += p;
+        sd += p * x;
     }
+    if (dot) *dot = sd;
     return sum;
 }
 
@@ -117,14 +131,15 @@ struct TiledOutputs {
 // same rescaling: the mass on chosen keys like l, and for the entropy A = Σ exp(s - m)(s - m),
 // so that H = log l - A / l without a second pass.
 // qf [b, kv_head, group, t, d] float, already scaled; kf, vf [b, kv_head, T, d] float; all
-// contiguous. Returns z as [b, kv_head, group, t, d] float.
+// contiguous. Returns z as [b, t, kv_head·group, d] float: the layout the output projection
+// reads, so that no transposed copy is needed after.
 at::Tensor tiledAttention(const at::Tensor& qf, const at::Tensor& kf, const at::Tensor& vf,
                           int64_t offset, int64_t window, TiledOutputs& out) {
     const int64_t b = qf.size(0), Hkv = qf.size(1), g = qf.size(2), t = qf.size(3), d = qf.size(4),
                   T = kf.size(2);
     const int64_t n = std::max<int64_t>(1, std::min(t, kTileRows / g));  // queries per tile
     const int64_t R = g * n, nBlocks = (t + n - 1) / n;
-    at::Tensor z = at::empty_like(qf);
+    at::Tensor z = at::empty({b, t, Hkv * g, d}, qf.options());
     const bool wantLse = out.lse.defined(), wantStats = out.mass.defined();
     const float* qp = qf.data_ptr<float>();
     float* zp = z.data_ptr<float>();
@@ -204,7 +219,7 @@ at::Tensor tiledAttention(const at::Tensor& qf, const at::Tensor& kf, const at::
             const int64_t j = r / nq, i = i0 + r % nq;
             const int64_t idx = (head * g + j) * t + i;  // index into [b·Hkv, g, t]
             const float inv = 1.0f / l[r];
-            float* zr = zp + idx * d;
+            float* zr = zp + (((head / Hkv) * t + i) * Hkv * g + (head % Hkv) * g + j) * d;
             for (int64_t c = 0; c < d; ++c)
                 zr[c] = op[r * d + c] * inv;
             const float logL = std::log(l[r]);
@@ -357,7 +372,7 @@ at::Tensor AttentionLayer::attendTiled(const at::Tensor& q, const at::Tensor& k,
         stats->rowArgmax[l] = out.argmax.view({b, H, t});
         stats->rowEntropy[l] = out.entropy.view({b, H, t});
     }
-    return z.view({b, H, t, d}).to(v.scalar_type());
+    return z.permute({0, 2, 1, 3}).to(v.scalar_type());  // [b, H, t, d], strided
 }
 
 // q [batch, pos, head, d]; k, v [batch, kv_head, keys, d] → z [batch, head, pos, d].
