@@ -71,12 +71,19 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 #define ATTNSCOPE_SIMD_CLONES
 #endif
 
-/// max of row[a, e); -inf when empty.
+/// max of row[a, e); -inf when empty. Eight independent maxima that GCC keeps in one vector
+/// register: an OpenMP simd max reduction over std::max stayed scalar (3x slower).
 ATTNSCOPE_SIMD_CLONES float rowMax(const float* row, int64_t a, int64_t e) {
+    float lanes[8] = {kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf};
+    int64_t c = a;
+    for (; c + 8 <= e; c += 8)
+        for (int k = 0; k < 8; ++k)
+            lanes[k] = row[c + k] > lanes[k] ? row[c + k] : lanes[k];
     float mx = kNegInf;
-#pragma omp simd reduction(max : mx)
-    for (int64_t c = a; c < e; ++c)
-        mx = std::max(mx, row[c]);
+    for (; c < e; ++c)
+        mx = row[c] > mx ? row[c] : mx;
+    for (float lane : lanes)
+        mx = lane > mx ? lane : mx;
     return mx;
 }
 
