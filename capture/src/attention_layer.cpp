@@ -137,18 +137,20 @@ struct TiledOutputs {
 // window are never multiplied, and each score is exponentiated once. The statistics use the
 // same rescaling: the mass on chosen keys like l, and for the entropy A = Σ exp(s - m)(s - m),
 // so that H = log l - A / l without a second pass.
-// qf [b, kv_head, group, t, d] float, already scaled; kf, vf [b, kv_head, T, d] float; all
-// contiguous. Returns z as [b, t, kv_head·group, d] float: the layout the output projection
-// reads, so that no transposed copy is needed after.
+// qf [b, t, head, d] float (unscaled); kf, vf [b, kv_head, T, d] float. Any strides with the
+// last one 1: q, k and v are read in place (views of the fused projection, or the KV cache)
+// instead of being copied into another layout first. Returns z as [b, t, head, d] float: the
+// layout the output projection reads, so that no transposed copy is needed after.
 at::Tensor tiledAttention(const at::Tensor& qf, const at::Tensor& kf, const at::Tensor& vf,
-                          int64_t offset, int64_t window, TiledOutputs& out) {
-    const int64_t b = qf.size(0), Hkv = qf.size(1), g = qf.size(2), t = qf.size(3), d = qf.size(4),
-                  T = kf.size(2);
+                          float scale, int64_t offset, int64_t window, TiledOutputs& out) {
+    const int64_t b = qf.size(0), t = qf.size(1), Hkv = kf.size(1), g = qf.size(2) / Hkv,
+                  d = qf.size(3), T = kf.size(2);
     const int64_t n = std::max<int64_t>(1, std::min(t, kTileRows / g));  // queries per tile
     const int64_t R = g * n, nBlocks = (t + n - 1) / n;
     at::Tensor z = at::empty({b, t, Hkv * g, d}, qf.options());
     const bool wantLse = out.lse.defined(), wantStats = out.mass.defined();
     const float* qp = qf.data_ptr<float>();
+    const int64_t qs0 = qf.stride(0), qs1 = qf.stride(1), qs2 = qf.stride(2);
     float* zp = z.data_ptr<float>();
     float* lseP = wantLse ? out.lse.data_ptr<float>() : nullptr;
     float* massP = wantStats ? out.mass.data_ptr<float>() : nullptr;
@@ -167,10 +169,18 @@ at::Tensor tiledAttention(const at::Tensor& qf, const at::Tensor& kf, const at::
         const int64_t pFirst = offset + i0, pLast = offset + i0 + nq - 1;
         const int64_t keyLo = window > 0 ? std::max<int64_t>(0, pFirst - window + 1) : 0;
         const int64_t keyHi = std::min(T, pLast + 1);
-        const float* qHead = qp + head * g * t * d;
+        // Gathers this tile's query rows (group head j, query i → row j·nq + i), scaled as the
+        // full path scales q before its product.
         float* qb = qBuf.data_ptr<float>();
         for (int64_t j = 0; j < g; ++j)
-            std::copy_n(qHead + (j * t + i0) * d, nq * d, qb + j * nq * d);
+            for (int64_t i = 0; i < nq; ++i) {
+                const float* src =
+                    qp + (head / Hkv) * qs0 + (i0 + i) * qs1 + ((head % Hkv) * g + j) * qs2;
+                float* dst = qb + (j * nq + i) * d;
+                for (int64_t c = 0; c < d; ++c)
+                    dst[c] = src[c] * scale;
+            }
+        const at::Tensor kHead = kf[head / Hkv][head % Hkv], vHead = vf[head / Hkv][head % Hkv];
         const at::Tensor q2 = qBuf.narrow(0, 0, rows);
         at::Tensor o2 = oBuf.narrow(0, 0, rows);
         o2.zero_();
@@ -182,7 +192,7 @@ at::Tensor tiledAttention(const at::Tensor& qf, const at::Tensor& kf, const at::
         for (int64_t j0 = keyLo; j0 < keyHi; j0 += kTileKeys) {
             const int64_t mk = std::min(kTileKeys, keyHi - j0);
             at::Tensor s = sBuf.narrow(0, 0, rows * mk).view({rows, mk});
-            at::mm_out(s, q2, kf[head / Hkv][head % Hkv].narrow(0, j0, mk).t());
+            at::mm_out(s, q2, kHead.narrow(0, j0, mk).t());
             float* sp = s.data_ptr<float>();
             float* op = o2.data_ptr<float>();
             for (int64_t r = 0; r < rows; ++r) {
@@ -219,7 +229,7 @@ at::Tensor tiledAttention(const at::Tensor& qf, const at::Tensor& kf, const at::
                 m[r] = mNew;
             }
             const at::Tensor& prob = s;
-            o2.addmm_(prob, vf[head / Hkv][head % Hkv].narrow(0, j0, mk));
+            o2.addmm_(prob, vHead.narrow(0, j0, mk));
         }
         const float* op = o2.data_ptr<float>();
         for (int64_t r = 0; r < rows; ++r) {
@@ -349,13 +359,15 @@ at::Tensor AttentionLayer::attend(const at::Tensor& q, const at::Tensor& k, cons
 at::Tensor AttentionLayer::attendTiled(const at::Tensor& q, const at::Tensor& k,
                                        const at::Tensor& v, const BlockInputs& in) {
     const int64_t offset = in.positionOffset;
-    const int64_t b = q.size(0), t = q.size(1), H = q.size(2), d = q.size(3);
+    const int64_t b = q.size(0), t = q.size(1), H = q.size(2);
     const int64_t Hkv = k.size(1), g = H / Hkv;
-    // Scores in float32 for every compute dtype, as the full path does; q, k and v are O(T)
-    // and converted once (no copy when they already are contiguous float).
-    const at::Tensor qf =
-        (q.to(at::kFloat) * m_scale).permute({0, 2, 1, 3}).reshape({b, Hkv, g, t, d}).contiguous();
-    const at::Tensor kf = k.to(at::kFloat).contiguous(), vf = v.to(at::kFloat).contiguous();
+    // Scores in float32 for every compute dtype, as the full path does: bf16/f16 q, k and v are
+    // converted once (O(T)); float ones are used as they are, views included.
+    auto asFloat = [](const at::Tensor& x) {
+        at::Tensor f = x.to(at::kFloat);
+        return f.stride(-1) == 1 ? f : f.contiguous();
+    };
+    const at::Tensor qf = asFloat(q), kf = asFloat(k), vf = asFloat(v);
     const auto rowsOptions = q.options().dtype(at::kFloat);
     TiledOutputs out;
     if (hookPatternLse->active()) out.lse = at::empty({b, Hkv, g, t}, rowsOptions);
@@ -368,7 +380,7 @@ at::Tensor AttentionLayer::attendTiled(const at::Tensor& q, const at::Tensor& k,
     }
     const int64_t window =
         m_config.usesSlidingWindow(m_layer) ? *m_config.slidingWindow : int64_t{0};
-    at::Tensor z = tiledAttention(qf, kf, vf, offset, window, out);
+    at::Tensor z = tiledAttention(qf, kf, vf, static_cast<float>(m_scale), offset, window, out);
     if (out.lse.defined()) {
         at::Tensor lse = out.lse.view({b, H, t});
         hookPatternLse->run(lse, offset);
