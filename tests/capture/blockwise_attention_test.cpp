@@ -23,8 +23,8 @@ struct TiledCase {
     const char* configJson;
 };
 
-// Small widths, but prompts longer than the kernel's 256-row and 256-key tiles. The Mistral
-// window (200) ends inside tiles, so both mask edges fall mid-tile.
+// Small widths, but prompts longer than the kernel's 256-row and 512-key tiles (690 keys with the
+// cached prefix). The Mistral window (200) ends inside tiles, so both mask edges fall mid-tile.
 const TiledCase kTiledCases[] = {
     {"gpt2", R"({"architectures":["GPT2LMHeadModel"],"model_type":"gpt2","vocab_size":101,
         "n_positions":1024,"n_embd":64,"n_layer":2,"n_head":4})"},
