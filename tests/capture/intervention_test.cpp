@@ -168,7 +168,7 @@ TEST_P(InterventionTest, BlockwiseAttentionEqualsFullAttention) {
     ActivationCache fullCache, blockCache;
     ForwardOptions full, blocked;
     full.allLogits = blocked.allLogits = true;
-    blocked.scoreBudgetBytes = 1;  // one query row per block
+    blocked.scoreBudgetBytes = 1;  // never the full scores: the tiled (blockwise) path
     at::Tensor a, b;
     {
         HookScope scope(model->hooks());
@@ -251,7 +251,7 @@ TEST_P(InterventionTest, BlockwiseStatisticsEqualThoseOfTheFullPattern) {
     stats.keyPositions = {0, 2};
     ForwardOptions options;
     options.statistics = &stats;
-    options.scoreBudgetBytes = 1;  // blockwise, one query row at a time
+    options.scoreBudgetBytes = 1;  // never the full scores: the tiled (blockwise) path
     model->forward(ids, options);
     for (int64_t l = 0; l < model->config().nLayers; ++l) {
         const at::Tensor p = cache.get("blocks." + std::to_string(l) + ".attn.hook_pattern");

@@ -1,11 +1,19 @@
 #include "attnscope/app/capture_export.h"
 
+#include <chrono>
+
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/store/capture_writer.h"
 
 namespace attnscope::app {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 store::ModelInfo modelInfo(const OpenedModel& opened) {
     const auto& config = opened.model->config();
@@ -45,6 +53,8 @@ PromptRun runPromptToFile(OpenedModel& opened, const PromptTokens& prompt,
         capture::configureAllocator();
     }
 
+    PromptRun run;
+    auto t0 = Clock::now();
     store::CaptureWriter writer =
         options.append && std::filesystem::exists(path)
             ? store::CaptureWriter::append(path, options.writer)
@@ -57,22 +67,27 @@ PromptRun runPromptToFile(OpenedModel& opened, const PromptTokens& prompt,
     info.captureSpecJson = spec.toJson().dump();
     info.interventionsJson = capture::describeInterventions(interventions).dump();
     writer.beginRun(info);
+    run.writeSeconds = secondsSince(t0);
 
     at::NoGradGuard noGrad;
     auto& model = *opened.model;
-    PromptRun run;
     {
         capture::HookScope scope(model.hooks());
         capture::applyInterventions(scope, model, interventions);
         for (const auto& name : capture::selectedHooks(model.hooks(), spec))
-            scope.add(name, [&writer, &model](at::Tensor& t, const capture::HookContext& ctx) {
-                writeActivation(writer, ctx.name, t, model, ctx.layer);
-            });
+            scope.add(name,
+                      [&writer, &model, &run](at::Tensor& t, const capture::HookContext& ctx) {
+                          const auto start = Clock::now();
+                          writeActivation(writer, ctx.name, t, model, ctx.layer);
+                          run.writeSeconds += secondsSince(start);
+                      });
         const at::Tensor ids =
             at::tensor(prompt.ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);
         run.logits = model.forward(ids).select(1, -1)[0].to(at::kCPU);
     }
+    t0 = Clock::now();
     writer.commit();
+    run.writeSeconds += secondsSince(t0);
     run.top = topTokens(run.logits, topK, opened.tokenizer.get());
     return run;
 }

@@ -52,6 +52,9 @@ private:
                       const BlockInputs& in);
     at::Tensor attendFull(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                           const BlockInputs& in);
+    /// The blockwise path on CPU: query × key tiles with an online softmax (no grad).
+    at::Tensor attendTiled(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const BlockInputs& in);
     at::Tensor attendBlockwise(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                const BlockInputs& in);
     at::Tensor causalMask(int64_t queries, int64_t queryOffset, int64_t keys) const;

@@ -22,7 +22,8 @@ struct ForwardOptions {
     KvCache* cache = nullptr;  ///< when set, keys/values are appended and positions continue
     bool allLogits = false;    ///< logits for every position, not only the last
     /// Attention scores [batch, head, query, key] larger than this are never materialised
-    /// unless a hook asks for scores or patterns: attention then runs in blocks of query rows.
+    /// unless a hook asks for scores or patterns: attention then runs over query × key tiles
+    /// with an online softmax (on CPU without autograd), or else in blocks of query rows.
     int64_t scoreBudgetBytes = 64ll << 20;
     /// When set, per-head row statistics of every layer are filled in (after interventions).
     AttentionStatistics* statistics = nullptr;

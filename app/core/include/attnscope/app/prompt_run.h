@@ -22,6 +22,9 @@ struct PromptRun {
     at::Tensor logits;  ///< [vocab] float32 at the last position
     std::vector<TopToken> top;
     capture::ActivationCache cache;
+    /// Seconds runPromptToFile spent creating, writing and committing the file (inside the
+    /// forward's hooks and after it), so that benchmarks can tell the forward from the store.
+    double writeSeconds = 0;
 };
 
 /// The `k` most likely next tokens from last-position logits [vocab].
