@@ -52,10 +52,12 @@ inline constexpr const char* kGpt2SmallConfigJson =
 
 /// Floating-point operations of a GPT-2-small-shaped forward (12 layers, d 768, 12 heads,
 /// d_mlp 3072, vocab 50257) over `tokens` tokens, with the unembedding at the last position only.
+/// Attention counts the T(T+1)/2 scores a causal model needs, not the T² a masked full product
+/// computes: the hidden half is work, not progress.
 inline double gpt2SmallForwardFlops(double tokens) {
     const double T = tokens, D = 768, M = 3072, H = 12, d = 64, L = 12, V = 50257;
     const double perLayer =
-        2 * T * D * 3 * D + 2 * 2 * H * T * T * d + 2 * T * D * D + 2 * 2 * T * D * M;
+        2 * T * D * 3 * D + 2 * 2 * H * (T * (T + 1) / 2) * d + 2 * T * D * D + 2 * 2 * T * D * M;
     return L * perLayer + 2 * D * V;
 }
 

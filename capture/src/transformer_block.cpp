@@ -2,22 +2,10 @@
 
 #include <ATen/ATen.h>
 
+#include "attnscope/capture/activation_functions.h"
 #include "new_weight.h"
 
 namespace attnscope::capture {
-namespace {
-
-at::Tensor activate(const std::string& name, const at::Tensor& x) {
-    if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
-        return at::gelu(x, "tanh");
-    if (name == "gelu") return at::gelu(x);
-    if (name == "relu") return at::relu(x);
-    if (name == "silu" || name == "swish") return at::silu(x);
-    throw std::invalid_argument("unsupported activation function '" + name + "'");
-}
-
-}  // namespace
-
 at::Tensor applyNorm(const ModelConfig& config, const at::Tensor& x, const at::Tensor& weight,
                      const at::Tensor& bias) {
     if (config.norm == NormKind::LayerNorm)
@@ -65,7 +53,7 @@ at::Tensor TransformerBlock::mlp(const at::Tensor& x) const {
         else
             h = at::silu(gateUp[0]) * gateUp[1];
     } else {
-        h = activate(m_config.activation, h);
+        h = applyActivation(m_config.activation, h);
     }
     return at::linear(h, wOut, bOut);
 }

@@ -101,6 +101,7 @@ at::Tensor TransformerModel::forward(const at::Tensor& idsIn, const ForwardOptio
     in.positionOffset = offset;
     in.cache = options.cache;
     in.scoreBudgetBytes = options.scoreBudgetBytes;
+    in.plainAttention = options.plainAttention;
     in.statistics = options.statistics;
     if (in.statistics) {
         for (auto* v :

@@ -8,6 +8,8 @@
 
 #include <limits>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "attnscope/capture/attention_statistics.h"
 #include "attnscope/capture/capture_spec.h"
@@ -40,6 +42,12 @@ void PrintTo(const TiledCase& c, std::ostream* os) {
     *os << c.name;
 }
 
+struct TiledRunResult {
+    at::Tensor logits;
+    ActivationCache cache;
+    AttentionStatistics stats;
+};
+
 class TiledAttentionTest : public ::testing::TestWithParam<TiledCase> {
 protected:
     void SetUp() override {
@@ -54,14 +62,15 @@ protected:
         ids = at::randint(0, 101, {1, 600}, at::TensorOptions().dtype(at::kLong));
     }
 
-    struct Result {
-        at::Tensor logits;
-        ActivationCache cache;
-        AttentionStatistics stats;
-    };
+    using Result = TiledRunResult;
 
-    // Runs `prefix` into a KV cache (full path), then `ids` after it with `budget`.
-    Result run(int64_t budget) {
+    // Runs `prefix` into a KV cache, then `ids` after it: through the tiled kernel, or with
+    // `plain` through tensor operations that form the full scores. `captured` hooks are cached;
+    // `edit`, when given, runs on every layer's pattern before the capture sees it.
+    Result run(bool plain,
+               std::vector<std::string> captured = {"blocks.*.attn.hook_pattern_lse",
+                                                    "blocks.*.attn.hook_z"},
+               const HookFn& edit = nullptr) {
         Result r;
         r.stats.keyPositions = {0, 7, 300};
         KvCache kv(model->config().nLayers);
@@ -71,11 +80,13 @@ protected:
         ForwardOptions o;
         o.cache = &kv;
         o.allLogits = true;
-        o.scoreBudgetBytes = budget;
+        o.plainAttention = plain;
+        o.scoreBudgetBytes = plain ? int64_t{1} << 40 : 1;
         o.statistics = &r.stats;
         CaptureSpec spec;
-        spec.hooks = {"blocks.*.attn.hook_pattern_lse", "blocks.*.attn.hook_z"};
+        spec.hooks = std::move(captured);
         HookScope scope(model->hooks());
+        if (edit) scope.addMatching("blocks.*.attn.hook_pattern", edit);
         attachCapture(scope, model->hooks(), spec, r.cache);
         r.logits = model->forward(ids, o);
         return r;
@@ -89,8 +100,8 @@ double maxAbs(const at::Tensor& x) {
     return x.abs().max().item<double>();
 }
 
-TEST_P(TiledAttentionTest, EqualsFullAttentionAcrossTilesAfterACachedPrefix) {
-    const Result full = run(int64_t{1} << 40), tiled = run(1);
+// Results of the tiled and plain runs: every cached activation, the logits and the statistics.
+void expectSameResults(const TiledRunResult& full, const TiledRunResult& tiled, int64_t layers) {
     ASSERT_EQ(full.cache.names(), tiled.cache.names());
     for (const auto& name : full.cache.names()) {
         const at::Tensor x = full.cache.get(name), y = tiled.cache.get(name);
@@ -98,13 +109,53 @@ TEST_P(TiledAttentionTest, EqualsFullAttentionAcrossTilesAfterACachedPrefix) {
         EXPECT_LE(maxAbs(x - y), 1e-5 * (1 + maxAbs(x))) << name;
     }
     EXPECT_LE(maxAbs(full.logits - tiled.logits), 1e-4 * maxAbs(full.logits));
-    for (int64_t l = 0; l < model->config().nLayers; ++l) {
+    for (int64_t l = 0; l < layers; ++l) {
         const auto i = static_cast<std::size_t>(l);
         EXPECT_TRUE(at::allclose(tiled.stats.massOnKeys[i], full.stats.massOnKeys[i], 1e-5, 1e-6))
             << l;
         EXPECT_TRUE(at::allclose(tiled.stats.rowEntropy[i], full.stats.rowEntropy[i], 1e-4, 1e-5))
             << l;
         EXPECT_TRUE(at::equal(tiled.stats.rowArgmax[i], full.stats.rowArgmax[i])) << l;
+    }
+}
+
+TEST_P(TiledAttentionTest, EqualsFullAttentionAcrossTilesAfterACachedPrefix) {
+    expectSameResults(run(true), run(false), model->config().nLayers);
+}
+
+TEST_P(TiledAttentionTest, PatternsWrittenByTheKernelEqualThePlainSoftmax) {
+    const std::vector<std::string> hooks = {"blocks.*.attn.hook_pattern", "blocks.*.attn.hook_z"};
+    const Result full = run(true, hooks), tiled = run(false, hooks);
+    expectSameResults(full, tiled, model->config().nLayers);
+    // Rows sum to 1 over the keys a query sees (690: the cached prefix and the prompt) and are
+    // exactly 0 past the query's own position.
+    const at::Tensor p = tiled.cache.get("blocks.1.attn.hook_pattern")[0];  // [head, query, key]
+    ASSERT_EQ(p.size(2), prefix.size(1) + ids.size(1));
+    EXPECT_LE(maxAbs(p.sum(-1) - 1), 1e-5);
+    const at::Tensor pos = at::arange(ids.size(1)).unsqueeze(1) + prefix.size(1);
+    const at::Tensor future = at::arange(p.size(2)).unsqueeze(0) > pos;
+    EXPECT_EQ(p.masked_select(future.expand_as(p)).abs().max().item<float>(), 0.0f);
+}
+
+TEST_P(TiledAttentionTest, PatternEditsChangeTheOutputAsOnThePlainPath) {
+    // One edit in place (head 0 looks only at the first key) and one that replaces the tensor
+    // (every row sharpened: squared and renormalised): z, the logits and the statistics follow
+    // the edit on both paths.
+    const HookFn inPlace = [](at::Tensor& p, const HookContext&) {
+        at::Tensor head = p.select(1, 0);
+        head.zero_();
+        head.select(-1, 0).fill_(1.0f);
+    };
+    const HookFn replacing = [](at::Tensor& p, const HookContext&) {
+        const at::Tensor squared = p * p;
+        p = squared / squared.sum(-1, true);
+    };
+    const std::vector<std::string> hooks = {"blocks.*.attn.hook_pattern", "blocks.*.attn.hook_z"};
+    const Result unedited = run(false, hooks);
+    for (const HookFn& edit : {inPlace, replacing}) {
+        const Result full = run(true, hooks, edit), tiled = run(false, hooks, edit);
+        expectSameResults(full, tiled, model->config().nLayers);
+        EXPECT_GT(maxAbs(tiled.logits - unedited.logits), 1e-2 * maxAbs(unedited.logits));
     }
 }
 
@@ -151,7 +202,7 @@ TEST_P(TiledAttentionTest, BFloat16StaysCloseToTheFullPath) {
             to[i].copy_(from[i]);
     }
     model = low;
-    const Result full = run(int64_t{1} << 40), tiled = run(1);
+    const Result full = run(true), tiled = run(false);
     for (const auto& name : full.cache.names()) {
         const at::Tensor x = full.cache.get(name).to(at::kFloat),
                          y = tiled.cache.get(name).to(at::kFloat);

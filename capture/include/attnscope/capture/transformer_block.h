@@ -19,6 +19,7 @@ struct BlockInputs {
     at::Tensor ropeCos, ropeSin;  ///< [pos, d_head] float32; undefined for learned positions
     KvCache* cache = nullptr;
     int64_t scoreBudgetBytes = 64ll << 20;      ///< see ForwardOptions
+    bool plainAttention = false;                ///< see ForwardOptions
     AttentionStatistics* statistics = nullptr;  ///< see ForwardOptions
 };
 
@@ -52,7 +53,8 @@ private:
                       const BlockInputs& in);
     at::Tensor attendFull(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                           const BlockInputs& in);
-    /// The blockwise path on CPU: query × key tiles with an online softmax (no grad).
+    /// The CPU kernel without autograd: query × key tiles with an online softmax, keys hidden
+    /// by the causal mask never multiplied; patterns, when a hook wants them, written from it.
     at::Tensor attendTiled(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const BlockInputs& in);
     at::Tensor attendBlockwise(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -25,6 +25,10 @@ struct ForwardOptions {
     /// unless a hook asks for scores or patterns: attention then runs over query × key tiles
     /// with an online softmax (on CPU without autograd), or else in blocks of query rows.
     int64_t scoreBudgetBytes = 64ll << 20;
+    /// Attention from tensor operations only (the differentiable path, with full or blockwise
+    /// scores by the budget), even where the tiled kernel would run: the reference the kernel
+    /// is tested against.
+    bool plainAttention = false;
     /// When set, per-head row statistics of every layer are filled in (after interventions).
     AttentionStatistics* statistics = nullptr;
 };
