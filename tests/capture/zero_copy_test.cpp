@@ -189,8 +189,11 @@ TEST(ZeroCopyLoad, WritableWeightsAreOwnedAndGiveTheSameModel) {
         EXPECT_TRUE(p.is_contiguous());
     }
     const at::Tensor ids = at::arange(3, 20, at::kLong).unsqueeze(0);
-    // Not bit-equal: the matmuls sum in another order for [in, out] views than for [out, in].
-    EXPECT_TRUE(at::allclose(owned->forward(ids), mapped->forward(ids), 1e-5, 1e-6));
+    // Not bit-equal: the matmuls sum in another order for [in, out] views than for [out, in],
+    // so every logit carries rounding of the logits' scale (a few float ulp of the largest).
+    const at::Tensor ownedLogits = owned->forward(ids), mappedLogits = mapped->forward(ids);
+    EXPECT_LE((ownedLogits - mappedLogits).abs().max().item<float>(),
+              1e-6f * ownedLogits.abs().max().item<float>());
 
     // ownWeights() on the mapped model: same values, now writable in place.
     mapped->ownWeights();
