@@ -97,30 +97,33 @@ class Gpt2(nn.Module):
         self.h = nn.ModuleList(Block(d, heads, d_mlp, eps) for _ in range(config["n_layer"]))
         self.ln_f = nn.LayerNorm(d, eps=eps)
 
+    # Parameter of a block -> its tensor name under h.{i}. in Hugging Face's GPT-2 files.
+    BLOCK_TENSORS = {
+        "ln_1.weight": "ln_1.weight",
+        "ln_1.bias": "ln_1.bias",
+        "c_attn_w": "attn.c_attn.weight",
+        "c_attn_b": "attn.c_attn.bias",
+        "c_proj_w": "attn.c_proj.weight",
+        "c_proj_b": "attn.c_proj.bias",
+        "ln_2.weight": "ln_2.weight",
+        "ln_2.bias": "ln_2.bias",
+        "fc_w": "mlp.c_fc.weight",
+        "fc_b": "mlp.c_fc.bias",
+        "mlp_proj_w": "mlp.c_proj.weight",
+        "mlp_proj_b": "mlp.c_proj.bias",
+    }
+
     def load(self, tensors):
+        """Copies the file's tensors into the parameters, as from_pretrained does."""
         prefix = "transformer." if "transformer.wte.weight" in tensors else ""
-
-        def take(param, name):
-            param.data.copy_(tensors[prefix + name])
-
-        take(self.wte, "wte.weight")
-        take(self.wpe, "wpe.weight")
-        for i, block in enumerate(self.h):
-            p = f"h.{i}."
-            take(block.ln_1.weight, p + "ln_1.weight")
-            take(block.ln_1.bias, p + "ln_1.bias")
-            take(block.c_attn_w, p + "attn.c_attn.weight")
-            take(block.c_attn_b, p + "attn.c_attn.bias")
-            take(block.c_proj_w, p + "attn.c_proj.weight")
-            take(block.c_proj_b, p + "attn.c_proj.bias")
-            take(block.ln_2.weight, p + "ln_2.weight")
-            take(block.ln_2.bias, p + "ln_2.bias")
-            take(block.fc_w, p + "mlp.c_fc.weight")
-            take(block.fc_b, p + "mlp.c_fc.bias")
-            take(block.mlp_proj_w, p + "mlp.c_proj.weight")
-            take(block.mlp_proj_b, p + "mlp.c_proj.bias")
-        take(self.ln_f.weight, "ln_f.weight")
-        take(self.ln_f.bias, "ln_f.bias")
+        names = {"wte": "wte.weight", "wpe": "wpe.weight"}
+        names.update({"ln_f.weight": "ln_f.weight", "ln_f.bias": "ln_f.bias"})
+        for i in range(len(self.h)):
+            for param, name in self.BLOCK_TENSORS.items():
+                names[f"h.{i}.{param}"] = f"h.{i}.{name}"
+        params = dict(self.named_parameters())
+        for param, name in names.items():
+            params[param].data.copy_(tensors[prefix + name])
         self.lm_head = tensors["lm_head.weight"].clone() if "lm_head.weight" in tensors else None
 
     def forward(self, ids):
