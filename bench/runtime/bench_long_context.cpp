@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "../bench_roof.h"
@@ -65,9 +66,13 @@ struct ChildResult {
 
 ChildResult runChild(int64_t T, bool longContext) {
     capture::configureThreads();
-    const std::string json = R"({"architectures":["LlamaForCausalLM"],"vocab_size":1024,
-        "hidden_size":512,"intermediate_size":1376,"num_hidden_layers":4,
-        "num_attention_heads":8,"num_key_value_heads":8,"max_position_embeddings":16384})";
+    // The shape the FLOP count above describes.
+    const std::string json =
+        R"({"architectures":["LlamaForCausalLM"],"max_position_embeddings":16384,"vocab_size":)" +
+        std::to_string(kVocab) + R"(,"hidden_size":)" + std::to_string(kDModel) +
+        R"(,"intermediate_size":)" + std::to_string(kDMlp) + R"(,"num_hidden_layers":)" +
+        std::to_string(kLayers) + R"(,"num_attention_heads":)" + std::to_string(kHeads) +
+        R"(,"num_key_value_heads":)" + std::to_string(kKvHeads) + "}";
     app::OpenedModel opened;
     opened.model = std::make_shared<capture::TransformerModel>(
         capture::parseModelConfig(json, "bench"), at::TensorOptions().dtype(at::kFloat));
