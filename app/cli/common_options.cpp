@@ -13,7 +13,7 @@ const std::set<std::string>& modelOptionNames() {
 }
 
 capture::LoadOptions loadOptionsFromArgs(const CliArgs& args) {
-    capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
+    capture::configureRuntime(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
     capture::LoadOptions options;
     if (auto d = args.value("--dtype")) options.dtype = capture::parseComputeDType(*d);
     if (auto d = args.value("--device")) options.device = *d;

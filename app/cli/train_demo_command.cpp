@@ -399,7 +399,7 @@ int runTrainDemoCommand(const std::vector<std::string>& argv, std::istream&, std
     if (dtypeName != "float32" && dtypeName != "bfloat16")
         throw UsageError("--dtype must be float32 or bfloat16, not '" + dtypeName + "'");
     const int threads =
-        capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
+        capture::configureRuntime(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
 
     const demo::DemoVocabulary vocabulary;
     const demo::TrainOptions& first = phases.front().options;
@@ -466,7 +466,7 @@ int runEvalDemoCommand(const std::vector<std::string>& argv, std::istream&, std:
     const CliArgs args(argv, {"--model", "--count", "--threads"}, {"--json", "--write-prompts"});
     const std::string dir = args.required("--model");
     const int64_t count = args.integer("--count", 200, 1, 100000);
-    capture::configureThreads(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
+    capture::configureRuntime(static_cast<int>(args.integer("--threads", 0, 0, 1024)));
     auto model = capture::loadModel(dir);
     const demo::DemoVocabulary vocabulary;
     if (model->config().vocabSize != vocabulary.size())

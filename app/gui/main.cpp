@@ -107,7 +107,7 @@ void armScreenshot(ui::MainWindow& window, const QString& file, bool session) {
 
 int main(int argc, char** argv) {
     using namespace attnscope;
-    capture::configureThreads();  // $ATTNSCOPE_THREADS, else every core
+    capture::configureRuntime();  // $ATTNSCOPE_THREADS, else every core
     for (int i = 1; i < argc; ++i) {
         if (QByteArray(argv[i]) == "--headless") {
             QCoreApplication core(argc, argv);

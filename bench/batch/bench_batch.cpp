@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     const int items = argc > 1 ? std::atoi(argv[1]) : 40;
     const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
     const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
-    capture::configureThreads(threads);
+    capture::configureRuntime(threads);
     const fs::path model = fs::path(ATTNSCOPE_RESOURCES_DIR) / "models" / "demo";
     const fs::path dir =
         fs::temp_directory_path() / ("attnscope-bench-batch-" + std::to_string(::getpid()));

@@ -282,7 +282,7 @@ void acdcOnDemo(int pairCount, double threshold) {
 int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     const Options options = parseOptions(argc, argv);
-    const int threads = capture::configureThreads();
+    const int threads = capture::configureRuntime();
     at::manual_seed(0);
     std::printf("threads                %d\n", threads);
     try {

@@ -25,7 +25,7 @@ using namespace attnscope::analysis::circuits;
 using attnscope::bench::secondsOf;
 
 int main(int argc, char** argv) {
-    const int threads = capture::configureThreads();
+    const int threads = capture::configureRuntime();
     const int64_t T = argc > 1 ? std::atoll(argv[1]) : 32;
     const int64_t chunk = argc > 2 ? std::atoll(argv[2]) : 0;
     const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;

@@ -34,7 +34,7 @@ using attnscope::bench::secondsOf;
 using attnscope::bench::Timing;
 
 int main(int argc, char** argv) {
-    const int threads = capture::configureThreads();
+    const int threads = capture::configureRuntime();
     const int64_t T = argc > 1 ? std::atoll(argv[1]) : 256;
     at::NoGradGuard noGrad;
     at::manual_seed(0);

@@ -26,7 +26,7 @@ using attnscope::bench::secondsOf;
 using attnscope::bench::Timing;
 
 int main(int argc, char** argv) {
-    const int threads = configureThreads();
+    const int threads = configureRuntime();
     const int64_t T = argc > 1 ? std::atoll(argv[1]) : 512;
     at::NoGradGuard noGrad;
     at::manual_seed(0);

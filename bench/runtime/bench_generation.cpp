@@ -23,7 +23,7 @@ using attnscope::bench::secondsOf;
 using attnscope::bench::Timing;
 
 int main(int argc, char** argv) {
-    const int threads = configureThreads();
+    const int threads = configureRuntime();
     const int64_t promptLength = argc > 1 ? std::atoll(argv[1]) : 1024;
     const int64_t newTokens = argc > 2 ? std::atoll(argv[2]) : 256;
     const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;

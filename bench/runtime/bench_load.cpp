@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
                      "usage: bench_load MODEL_DIR [TOKENS] [float32|bfloat16] [--views-only]\n");
         return 2;
     }
-    const int threads = configureThreads();
+    const int threads = configureRuntime();
     const std::string dir = argv[1];
     const int64_t T = argc > 2 ? std::atoll(argv[2]) : 512;
     LoadOptions options;

@@ -47,7 +47,7 @@ double forwardFlops(double T) {
 
 // The roof over bench_roof.h's shapes plus this model's own projection and MLP GEMMs.
 double measureRoof() {
-    capture::configureThreads();
+    capture::configureRuntime();
     double roof = bench::matmulRoof(2048, 5);
     for (auto [k, n] :
          {std::pair<int64_t, int64_t>{kDModel, 3 * kDModel}, {kDModel, kDMlp}, {kDMlp, kDModel}}) {
@@ -65,7 +65,7 @@ struct ChildResult {
 };
 
 ChildResult runChild(int64_t T, bool longContext) {
-    capture::configureThreads();
+    capture::configureRuntime();
     // The shape the FLOP count above describes.
     const std::string json =
         R"({"architectures":["LlamaForCausalLM"],"max_position_embeddings":16384,"vocab_size":)" +

@@ -32,7 +32,7 @@ std::vector<float> toVector(const at::Tensor& t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int threads = capture::configureThreads();
+    const int threads = capture::configureRuntime();
     const int64_t T = argc > 1 ? std::atoll(argv[1]) : 64;
     const int64_t batch = argc > 2 ? std::atoll(argv[2]) : 16;
     at::NoGradGuard noGrad;

@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
 
     // Limits, measured in this run after the processes (so that their memory figures are not
     // raised by this process).
-    const int threads = attnscope::capture::configureThreads();
+    const int threads = attnscope::capture::configureRuntime();
     std::printf("threads %d (as the CLI chooses)\n", threads);
     const double roof = attnscope::bench::matmulRoof(kTokens);
     Timing disk, touch;

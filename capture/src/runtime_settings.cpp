@@ -1,16 +1,21 @@
 #include "attnscope/capture/runtime_settings.h"
 
 #include <ATen/Parallel.h>
-
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
+#include <c10/core/CPUAllocator.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <thread>
 
+#include "attnscope/capture/reusing_cpu_allocator.h"
+
 namespace attnscope::capture {
+
+int configureRuntime(int requestedThreads) {
+    configureAllocator();
+    return configureThreads(requestedThreads);
+}
 
 int configureThreads(int requested) {
     int threads = requested;
@@ -24,8 +29,14 @@ int configureThreads(int requested) {
 }
 
 void configureAllocator() {
-#if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#if !defined(__SANITIZE_ADDRESS__)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // Leaked: tensors may outlive every static object.
+        static auto* allocator =
+            new ReusingCpuAllocator(std::size_t{1} << 20, std::size_t{1} << 30);
+        c10::SetCPUAllocator(allocator, /*priority=*/1);
+    });
 #endif
 }
 

@@ -48,8 +48,8 @@ PromptRun runPromptToFile(OpenedModel& opened, const PromptTokens& prompt,
     if (options.longContext) {
         for (const auto& h : longContextHooks())
             spec.hooks.push_back(h);
-        // Long inputs run attention in blocks whose temporaries glibc would otherwise keep in a
-        // fragmented heap (peak memory growing with T²); this costs some speed, so only here.
+        // For library callers that skipped configureRuntime(): at long context every layer's
+        // temporaries are tens of MB, which the C allocator would fault in afresh each time.
         capture::configureAllocator();
     }
 

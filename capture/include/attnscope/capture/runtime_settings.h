@@ -3,15 +3,20 @@
 
 namespace attnscope::capture {
 
+/// What every entry point (CLI, GUI, benchmarks) calls once before its first tensor: sets
+/// LibTorch's intra-op threads (configureThreads) and installs the CPU allocator
+/// (configureAllocator). Returns the thread count used.
+int configureRuntime(int requestedThreads = 0);
+
 /// Sets LibTorch's intra-op threads: `requested` if > 0, else $ATTNSCOPE_THREADS if set, else the
 /// number of cores (LibTorch starts with one thread on our machines). Returns the count used.
 int configureThreads(int requested = 0);
 
-/// Makes the C allocator return freed blocks of 1 MiB and more to the system at once. glibc
-/// otherwise raises its mmap threshold as large blocks are freed, after which the multi-MB
-/// temporaries of blockwise attention stay in a fragmented heap and peak memory grows with T²
-/// instead of T. The price is more page faults (about 30% on training steps), so long-context
-/// captures turn it on (app::runPromptToFile); it stays on for the process. No-op without glibc.
+/// Makes a ReusingCpuAllocator (blocks of 1 MiB and more, up to 1 GiB of freed blocks kept) the
+/// CPU allocator of every tensor allocated from now on; idempotent. Without it, a forward pays
+/// page faults for every multi-MB temporary of every layer (glibc returns them to the system), or,
+/// with glibc's dynamic mmap threshold raised, keeps them in a fragmented heap. Not installed under
+/// AddressSanitizer, whose checks of tensor memory need the C allocator.
 void configureAllocator();
 
 }  // namespace attnscope::capture
