@@ -2,11 +2,13 @@
 // The machine's float32 matmul roof, measured in the benchmark's own run: the best rate over
 // several shapes (2048^3 and a GPT-2-small forward's own GEMMs at T tokens), each timed as the
 // best of several runs after a warm-up. A single median of one square shape sat below what the
-// forward itself reached, so it was no roof.
+// forward itself reached, so it was no roof. Benchmarks on a shared host sample it between their
+// own timings (RoofSampler).
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "bench_timing.h"
 
@@ -23,26 +25,68 @@ inline double matmulRate(int64_t m, int64_t k, int64_t n, int repeats) {
     return 2.0 * double(m) * double(k) * double(n) / t.best() / 1e9;
 }
 
-/// The roof in GFLOP/s for a GPT-2-small-shaped forward of `tokens` tokens; prints each shape.
-inline double matmulRoof(int64_t tokens, int repeats = 10) {
+/// The matmul roof for a GPT-2-small-shaped forward of `tokens` tokens, sampled as often as the
+/// caller likes: each sample() times every shape once (2048^3 and the forward's own GEMMs), and
+/// roof() is the best rate any shape reached over all samples. A benchmark that calls sample()
+/// between its own timings measures the roof over the same minutes as its work, so that a machine
+/// whose speed drifts (a shared host) moves both alike.
+class RoofSampler {
+public:
+    explicit RoofSampler(int64_t tokens) {
+        const Shape shapes[] = {{2048, 2048, 2048, "square"},
+                                {tokens, 768, 2304, "qkv"},
+                                {tokens, 768, 3072, "mlp up"},
+                                {tokens, 3072, 768, "mlp down"}};
+        for (Shape s : shapes) {
+            s.a = at::randn({s.m, s.k});
+            s.b = at::randn({s.k, s.n});
+            s.out = at::matmul(s.a, s.b);
+            at::matmul_out(s.out, s.a, s.b);  // warm-up
+            m_shapes.push_back(std::move(s));
+        }
+    }
+    void sample() {
+        for (Shape& s : m_shapes) {
+            const double seconds = secondsOf([&] { at::matmul_out(s.out, s.a, s.b); });
+            s.best =
+                std::max(s.best, 2.0 * double(s.m) * double(s.k) * double(s.n) / seconds / 1e9);
+            ++s.samples;
+        }
+    }
+    double roof() const {
+        double best = 0;
+        for (const Shape& s : m_shapes)
+            best = std::max(best, s.best);
+        return best;
+    }
+    void print() const {
+        for (const Shape& s : m_shapes)
+            std::printf("matmul %4lldx%4lldx%4lld  %6.1f GFLOP/s  (%s, best of %d)\n",
+                        static_cast<long long>(s.m), static_cast<long long>(s.k),
+                        static_cast<long long>(s.n), s.best, s.what, s.samples);
+        std::printf("roof                    %6.1f GFLOP/s  (best of the shapes)\n", roof());
+    }
+
+private:
     struct Shape {
+        Shape(int64_t m, int64_t k, int64_t n, const char* what) : m(m), k(k), n(n), what(what) {}
         int64_t m, k, n;
         const char* what;
+        at::Tensor a, b, out;
+        double best = 0;
+        int samples = 0;
     };
-    const Shape shapes[] = {{2048, 2048, 2048, "square"},
-                            {tokens, 768, 2304, "qkv"},
-                            {tokens, 768, 3072, "mlp up"},
-                            {tokens, 3072, 768, "mlp down"}};
-    double roof = 0;
-    for (const Shape& s : shapes) {
-        const double rate = matmulRate(s.m, s.k, s.n, repeats);
-        roof = std::max(roof, rate);
-        std::printf("matmul %4lldx%4lldx%4lld  %6.1f GFLOP/s  (%s, best of %d)\n",
-                    static_cast<long long>(s.m), static_cast<long long>(s.k),
-                    static_cast<long long>(s.n), rate, s.what, repeats);
-    }
-    std::printf("roof                    %6.1f GFLOP/s  (best of the shapes)\n", roof);
-    return roof;
+    std::vector<Shape> m_shapes;
+};
+
+/// The roof in GFLOP/s for a GPT-2-small-shaped forward of `tokens` tokens, sampled `repeats`
+/// times in a row; prints each shape.
+inline double matmulRoof(int64_t tokens, int repeats = 10) {
+    RoofSampler sampler(tokens);
+    for (int i = 0; i < repeats; ++i)
+        sampler.sample();
+    sampler.print();
+    return sampler.roof();
 }
 
 /// config.json of a GPT-2-small-shaped model (124M parameters), the shape the roof is for.
