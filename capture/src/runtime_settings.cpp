@@ -2,7 +2,9 @@
 
 #include <ATen/Parallel.h>
 #include <c10/core/CPUAllocator.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -32,9 +34,13 @@ void configureAllocator() {
 #if !defined(__SANITIZE_ADDRESS__)
     static std::once_flag once;
     std::call_once(once, [] {
+        // At most 1 GiB, and a sixteenth of the memory on small machines, may sit unused.
+        const long pages = ::sysconf(_SC_PHYS_PAGES), pageBytes = ::sysconf(_SC_PAGESIZE);
+        std::size_t cacheBytes = std::size_t{1} << 30;
+        if (pages > 0 && pageBytes > 0)
+            cacheBytes = std::min(cacheBytes, std::size_t(pages) * std::size_t(pageBytes) / 16);
         // Leaked: tensors may outlive every static object.
-        static auto* allocator =
-            new ReusingCpuAllocator(std::size_t{1} << 20, std::size_t{1} << 30);
+        static auto* allocator = new ReusingCpuAllocator(std::size_t{1} << 20, cacheBytes);
         c10::SetCPUAllocator(allocator, /*priority=*/1);
     });
 #endif

@@ -12,11 +12,12 @@ int configureRuntime(int requestedThreads = 0);
 /// number of cores (LibTorch starts with one thread on our machines). Returns the count used.
 int configureThreads(int requested = 0);
 
-/// Makes a ReusingCpuAllocator (blocks of 1 MiB and more, up to 1 GiB of freed blocks kept) the
-/// CPU allocator of every tensor allocated from now on; idempotent. Without it, a forward pays
-/// page faults for every multi-MB temporary of every layer (glibc returns them to the system), or,
-/// with glibc's dynamic mmap threshold raised, keeps them in a fragmented heap. Not installed under
-/// AddressSanitizer, whose checks of tensor memory need the C allocator.
+/// Makes a ReusingCpuAllocator the CPU allocator of every tensor allocated from now on
+/// (blocks of 1 MiB and more; up to 1 GiB of freed blocks kept, or a sixteenth of the memory if
+/// that is less); idempotent. Without it, a forward pays page faults for every multi-MB
+/// temporary of every layer (glibc returns them to the system), or, with glibc's mmap threshold
+/// raised, keeps them in a fragmented heap. Not installed under AddressSanitizer, whose checks of
+/// tensor memory need the C allocator.
 void configureAllocator();
 
 }  // namespace attnscope::capture
