@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <unordered_map>
 
 namespace attnscope::capture {
@@ -53,7 +54,9 @@ c10::DataPtr ReusingCpuAllocator::allocate(std::size_t bytes) const {
         // Mapping under the lock is cheap (the pages are faulted in later, outside it), and
         // requests this large are few.
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (auto it = m_cache.find(mapped); it != m_cache.end()) {
+        // The most recently freed block of the class: its pages may still be in the CPU's caches.
+        if (auto [first, last] = m_cache.equal_range(mapped); first != last) {
+            const auto it = std::prev(last);
             ptr = it->second.ptr;
             m_cache.erase(it);
             m_stats.cachedBytes -= mapped;
