@@ -128,8 +128,17 @@ bool inChild(Fn fn, T& result, double& peakMb) {
 
 int main(int argc, char** argv) {
     std::vector<int64_t> lengths;
-    for (int i = 1; i < argc; ++i)
-        lengths.push_back(std::atoll(argv[i]));
+    for (int i = 1; i < argc; ++i) {
+        char* end = nullptr;
+        const long long T = std::strtoll(argv[i], &end, 10);
+        if (*end != '\0' || T <= 0) {
+            std::fprintf(stderr,
+                         "usage: bench_long_context [T ...]  (T: token counts > 0; got '%s')\n",
+                         argv[i]);
+            return 2;
+        }
+        lengths.push_back(T);
+    }
     if (lengths.empty()) lengths = {2048, 4096, 8192};
     std::printf("model: %lld layers, %lld heads, d_model %lld, d_mlp %lld (Llama-shaped, random)\n",
                 static_cast<long long>(kLayers), static_cast<long long>(kHeads),
