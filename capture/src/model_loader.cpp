@@ -7,6 +7,7 @@
 
 #include "architecture_weights.h"
 #include "attnscope/capture/load_error.h"
+#include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
 #include "attnscope/capture/weight_source.h"
 
@@ -107,6 +108,7 @@ std::shared_ptr<TransformerModel> loadModel(const std::filesystem::path& dir,
     checkDevice(options.device);
     const at::Device device = parseDevice(options.device);
     if (options.checkMemory && device.is_cpu()) {
+        releaseCachedMemory();
         const MemoryEstimate e = estimateMemory(config, options.dtype);
         if (e.availableBytes > 0 && e.weightBytes > e.availableBytes) {
             std::string hint;

@@ -46,4 +46,9 @@ void configureAllocator() {
 #endif
 }
 
+void releaseCachedMemory() {
+    if (auto* reusing = dynamic_cast<ReusingCpuAllocator*>(c10::GetCPUAllocator()))
+        reusing->releaseCached();
+}
+
 }  // namespace attnscope::capture

@@ -10,8 +10,10 @@
 #include <thread>
 #include <vector>
 
+#include "attnscope/capture/model_loader.h"
 #include "attnscope/capture/runtime_settings.h"
 #include "attnscope/capture/transformer_model.h"
+#include "demo_model_dir.h"
 
 namespace attnscope::capture {
 namespace {
@@ -149,6 +151,23 @@ TEST(ReusingCpuAllocator, InstalledRepeatedForwardsMapNoNewBlocksAndKeepTheirVal
     const auto later = allocator->stats();
     EXPECT_EQ(later.maps, after.maps);  // every block came from the cache
     EXPECT_GT(later.reuses, after.reuses);
+}
+
+TEST(ReusingCpuAllocator, LoadingAModelFirstGivesTheKeptBlocksBack) {
+    configureAllocator();
+    auto* allocator = dynamic_cast<ReusingCpuAllocator*>(c10::GetCPUAllocator());
+    ASSERT_NE(allocator, nullptr);
+    { at::Tensor freed = at::ones({4 << 20}); }  // 16 MB, kept after it is freed
+    ASSERT_GE(allocator->stats().cachedBytes, std::size_t{16} << 20);
+    releaseCachedMemory();
+    EXPECT_EQ(allocator->stats().cachedBytes, 0u);
+
+    { at::Tensor freed = at::ones({4 << 20}); }
+    ASSERT_GE(allocator->stats().cachedBytes, std::size_t{16} << 20);
+    const auto dir = test::demoModelDir();
+    ATTNSCOPE_REQUIRE_FIXTURE(dir);
+    auto model = loadModel(dir);  // checks the memory available, so it releases first
+    EXPECT_LT(allocator->stats().cachedBytes, std::size_t{16} << 20);
 }
 #endif
 

@@ -20,4 +20,9 @@ int configureThreads(int requested = 0);
 /// tensor memory need the C allocator.
 void configureAllocator();
 
+/// Gives the blocks the installed ReusingCpuAllocator keeps for reuse back to the system; a no-op
+/// when another allocator is installed. loadModel() calls it before it compares a model's size
+/// with the memory available, so that freed activations do not count against a new model.
+void releaseCachedMemory();
+
 }  // namespace attnscope::capture
