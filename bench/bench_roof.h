@@ -14,17 +14,6 @@
 
 namespace attnscope::bench {
 
-/// GFLOP/s of an [m, k] x [k, n] float32 matmul: best of `repeats` after two warm-up runs.
-inline double matmulRate(int64_t m, int64_t k, int64_t n, int repeats) {
-    const at::Tensor a = at::randn({m, k}), b = at::randn({k, n});
-    at::Tensor out = at::matmul(a, b);
-    at::matmul_out(out, a, b);
-    Timing t;
-    for (int i = 0; i < repeats; ++i)
-        t.seconds.push_back(secondsOf([&] { at::matmul_out(out, a, b); }));
-    return 2.0 * double(m) * double(k) * double(n) / t.best() / 1e9;
-}
-
 /// The matmul roof for a GPT-2-small-shaped forward of `tokens` tokens, sampled as often as the
 /// caller likes: each sample() times every shape once (2048^3 and the forward's own GEMMs), and
 /// roof() is the best rate any shape reached over all samples. A benchmark that calls sample()
@@ -33,17 +22,19 @@ inline double matmulRate(int64_t m, int64_t k, int64_t n, int repeats) {
 class RoofSampler {
 public:
     explicit RoofSampler(int64_t tokens) {
-        const Shape shapes[] = {{2048, 2048, 2048, "square"},
-                                {tokens, 768, 2304, "qkv"},
-                                {tokens, 768, 3072, "mlp up"},
-                                {tokens, 3072, 768, "mlp down"}};
-        for (Shape s : shapes) {
-            s.a = at::randn({s.m, s.k});
-            s.b = at::randn({s.k, s.n});
-            s.out = at::matmul(s.a, s.b);
-            at::matmul_out(s.out, s.a, s.b);  // warm-up
-            m_shapes.push_back(std::move(s));
-        }
+        add(2048, 2048, 2048, "square");
+        add(tokens, 768, 2304, "qkv");
+        add(tokens, 768, 3072, "mlp up");
+        add(tokens, 3072, 768, "mlp down");
+    }
+    /// Another [m, k] x [k, n] shape to sample: the benchmarked model's own.
+    void add(int64_t m, int64_t k, int64_t n, const char* what) {
+        Shape s(m, k, n, what);
+        s.a = at::randn({m, k});
+        s.b = at::randn({k, n});
+        s.out = at::matmul(s.a, s.b);
+        at::matmul_out(s.out, s.a, s.b);  // warm-up
+        m_shapes.push_back(std::move(s));
     }
     void sample() {
         for (Shape& s : m_shapes) {

@@ -48,16 +48,14 @@ double forwardFlops(double T) {
 // The roof over bench_roof.h's shapes plus this model's own projection and MLP GEMMs.
 double measureRoof() {
     capture::configureRuntime();
-    double roof = bench::matmulRoof(2048, 5);
-    for (auto [k, n] :
-         {std::pair<int64_t, int64_t>{kDModel, 3 * kDModel}, {kDModel, kDMlp}, {kDMlp, kDModel}}) {
-        const double rate = bench::matmulRate(8192, k, n, 5);
-        std::printf("matmul 8192x%4lldx%4lld  %6.1f GFLOP/s  (this model's shape, best of 5)\n",
-                    static_cast<long long>(k), static_cast<long long>(n), rate);
-        roof = std::max(roof, rate);
-    }
-    std::printf("roof                    %6.1f GFLOP/s\n", roof);
-    return roof;
+    bench::RoofSampler sampler(2048);
+    sampler.add(8192, kDModel, 3 * kDModel, "this model's qkv");
+    sampler.add(8192, kDModel, kDMlp, "this model's mlp gate");
+    sampler.add(8192, kDMlp, kDModel, "this model's mlp down");
+    for (int i = 0; i < 5; ++i)
+        sampler.sample();
+    sampler.print();
+    return sampler.roof();
 }
 
 struct ChildResult {

@@ -7,8 +7,8 @@
 namespace attnscope::capture {
 
 /// Applies the activation `name` (gelu_new, gelu_pytorch_tanh, gelu_fast, gelu, relu, silu,
-/// swish) to `x`, in place where nothing differentiates through it. Throws
-/// std::invalid_argument for any other name.
+/// swish) to `x`; the tanh GELUs in place on contiguous float32 CPU tensors that nothing
+/// differentiates through. Throws std::invalid_argument for any other name.
 at::Tensor applyActivation(const std::string& name, at::Tensor x);
 
 /// GELU with the tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in place on a
