@@ -1,6 +1,6 @@
-// `attnscope-cli circuit`: discovers a circuit over the edge graph (spec 6.6) with EAP, EAP-IG
-// or ACDC on prompt pairs, prints every edge's score and whether it is in the circuit, the
-// faithfulness curve, CPR and CMD, and writes the circuit as HDF5 and Graphviz DOT.
+// `attnscope-cli circuit`: discovers a circuit over the edge graph (spec 6.6) with EAP, EAP-IG,
+// ACDC or exact edge patching on prompt pairs, prints every edge's score and whether it is in the
+// circuit, the faithfulness curve, CPR and CMD, and writes the circuit as HDF5 and Graphviz DOT.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -53,7 +53,7 @@ std::string oneOf(const CliArgs& args, const std::string& name,
 CircuitRequest requestFromArgs(const CliArgs& args) {
     CircuitRequest r;
     r.pairs = circuitPairsFromArgs(args, true);
-    r.method = oneOf(args, "--method", {"eap", "eap-ig", "acdc"}, "");
+    r.method = oneOf(args, "--method", {"eap", "eap-ig", "acdc", "exact"}, "");
     r.metric = oneOf(args, "--metric", {"logit-diff", "kl"}, "logit-diff");
     r.ablation = oneOf(args, "--ablation", {"resample", "zero", "mean"}, "resample");
     if (args.has("--steps") && r.method != "eap-ig")
@@ -69,12 +69,11 @@ CircuitRequest requestFromArgs(const CliArgs& args) {
     if ((args.has("--top-edges") || args.has("--edge-fraction")) && r.method == "acdc")
         throw UsageError(
             "ACDC selects its own circuit: --top-edges and --edge-fraction apply to "
-            "eap and eap-ig");
+            "eap, eap-ig and exact");
     r.perPosition = args.flag("--per-position");
-    if (r.perPosition && r.method == "acdc")
-        throw UsageError(
-            "--per-position applies to --method eap and eap-ig (ACDC prunes whole "
-            "edges)");
+    if (r.perPosition && (r.method == "acdc" || r.method == "exact"))
+        throw UsageError("--per-position applies to --method eap and eap-ig (" + r.method +
+                         " removes whole edges)");
     r.topEdges = args.integer("--top-edges", 0, 1, INT64_MAX);
     r.edgeFraction = number(args, "--edge-fraction", 0.0);
     if (args.has("--edge-fraction") && !(r.edgeFraction > 0.0 && r.edgeFraction <= 1.0))
@@ -167,7 +166,7 @@ int runCircuitCommand(const std::vector<std::string>& argv, std::istream&, std::
     valued.insert({"--method", "--steps", "--threshold", "--metric", "--ablation", "--top-edges",
                    "--edge-fraction", "--out", "--dot"});
     const CliArgs args(argv, valued, {"--json", "--quiet", "--per-position", kSplitSpecialTokens});
-    if (!args.has("--method")) throw UsageError("--method eap|eap-ig|acdc is required");
+    if (!args.has("--method")) throw UsageError("--method eap|eap-ig|acdc|exact is required");
     const CircuitRequest request = requestFromArgs(args);
 
     std::unique_ptr<Session> session = openSessionFromArgs(args);

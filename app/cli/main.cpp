@@ -82,7 +82,7 @@ const std::map<std::string, CommandInfo>& commands() {
           "resample|zero|mean] [--reference FILE] [--compare FILE] [--json] [--quiet]"}},
         {"circuit",
          {runCircuitCommand,
-          "circuit --model DIR --data PAIRS.jsonl --method eap|eap-ig|acdc [--steps M] "
+          "circuit --model DIR --data PAIRS.jsonl --method eap|eap-ig|acdc|exact [--steps M] "
           "[--threshold TAU]\n      [--metric logit-diff|kl] [--ablation resample|zero|mean] "
           "[--top-edges N | --edge-fraction F]\n      [--per-position] [--out FILE.h5] [--json] "
           "[--dot FILE.dot] [--quiet] [--split-special-tokens]"}},

@@ -1,11 +1,13 @@
 // Edge patching is exact (spec 6.6): keeping every edge gives the clean logits and removing every
 // edge the corrupted ones, on GPT-2, Llama-GQA and Qwen2 shaped models; removing the edges out of
-// one head, or into one q or k input, equals patching that activation with the runtime's hooks.
+// one head, or into one q or k input, equals patching that activation with the runtime's hooks;
+// exact edge scores are single-edge removals.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <numeric>
 #include <set>
 
@@ -163,6 +165,81 @@ TEST_P(EdgeExactness, OneForwardGivesTheMetricAndTheLogits) {
                 first.evaluate(kept), 1e-4);
 }
 
+// Exact edge patching scores each edge by removing it alone. Two of them are checked against
+// the runtime's hooks: the last MLP feeds only the logits, so removing m{L-1}->logits is patching
+// its output; removing input->logits adds the corrupted minus clean embedding to the final
+// residual stream.
+TEST_P(EdgeExactness, ExactScoresAreSingleEdgeRemovals) {
+    auto model = test::randomModel(GetParam().config, 13);
+    const auto& config = model->config();
+    const auto pairs = test::randomPairs(config.vocabSize, 2, 7, 21);
+    EdgePatcher patcher(*model, pairs);
+    const EdgeGraph& graph = patcher.graph();
+    const Circuit c = exactEdgeScores(patcher);
+    EXPECT_EQ(c.method, "exact");
+    ASSERT_EQ(static_cast<int64_t>(c.scores.size()), graph.edgeCount());
+    EXPECT_EQ(c.parameters["forwards"], graph.edgeCount());
+    EXPECT_TRUE(c.inCircuit.empty());
+
+    auto logitDiff = [&](const at::Tensor& logits) {
+        double sum = 0;
+        for (size_t i = 0; i < pairs.size(); ++i)
+            sum += logits[static_cast<int64_t>(i)][pairs[i].answer].item<double>() -
+                   logits[static_cast<int64_t>(i)][pairs[i].wrong].item<double>();
+        return sum / static_cast<double>(pairs.size());
+    };
+    const double clean = logitDiff(lastLogits(*model, idsOf(pairs, false)));
+    auto scoreOf = [&](int sender) {
+        return c.scores[static_cast<size_t>(graph.edgeIndex(sender, graph.logitsReceiver()))];
+    };
+    const std::string last = "blocks." + std::to_string(config.nLayers - 1);
+    // The loss (−logit difference) rises by the drop of the logit difference.
+    at::NoGradGuard noGrad;
+    at::Tensor corruptedMlp;
+    {
+        HookScope scope(model->hooks());
+        scope.add(last + ".hook_mlp_out",
+                  [&](at::Tensor& a, const HookContext&) { corruptedMlp = a.clone(); });
+        model->forward(idsOf(pairs, true));
+    }
+    {
+        HookScope scope(model->hooks());
+        scope.add(last + ".hook_mlp_out",
+                  [&](at::Tensor& a, const HookContext&) { a = corruptedMlp.clone(); });
+        const double patched = logitDiff(model->forward(idsOf(pairs, false)).select(1, 0));
+        EXPECT_NEAR(scoreOf(graph.mlpNode(static_cast<int>(config.nLayers) - 1)), clean - patched,
+                    1e-4 * std::max(1.0, std::fabs(clean)));
+    }
+    {
+        const at::Tensor shift = at::embedding(model->embedWeight(), idsOf(pairs, true)) -
+                                 at::embedding(model->embedWeight(), idsOf(pairs, false));
+        HookScope scope(model->hooks());
+        scope.add(last + ".hook_resid_post",
+                  [&](at::Tensor& a, const HookContext&) { a = a + shift; });
+        const double patched = logitDiff(model->forward(idsOf(pairs, false)).select(1, 0));
+        EXPECT_NEAR(scoreOf(graph.inputNode()), clean - patched,
+                    1e-4 * std::max(1.0, std::fabs(clean)));
+    }
+    // Every score is the metric with that edge alone removed; sampled across the graph.
+    std::vector<uint8_t> kept(static_cast<size_t>(graph.edgeCount()), 1);
+    for (int64_t e = 0; e < graph.edgeCount(); e += 17) {
+        kept[static_cast<size_t>(e)] = 0;
+        EXPECT_NEAR(c.scores[static_cast<size_t>(e)], patcher.fullModel() - patcher.evaluate(kept),
+                    1e-5)
+            << graph.edgeName(e);
+        kept[static_cast<size_t>(e)] = 1;
+    }
+
+    // With KL to the clean run every removal costs something (KL >= 0).
+    EdgePatchingOptions klOptions;
+    klOptions.metric = "kl";
+    EdgePatcher klPatcher(*model, pairs, klOptions);
+    const Circuit kl = exactEdgeScores(klPatcher);
+    EXPECT_EQ(kl.metric, "kl");
+    EXPECT_GE(*std::min_element(kl.scores.begin(), kl.scores.end()), -1e-5);
+    EXPECT_GT(*std::max_element(kl.scores.begin(), kl.scores.end()), 1e-4);
+}
+
 INSTANTIATE_TEST_SUITE_P(Architectures, EdgeExactness,
                          ::testing::Values(Architecture{"gpt2", test::gpt2Config()},
                                            Architecture{"llama_gqa", test::llamaGqaConfig()},
@@ -237,6 +314,24 @@ TEST(Acdc, ReportsEveryReceiverAndStopsWhenCancelled) {
         &cancel);
     EXPECT_THROW(acdc(patcher, 0.01, cancelling), capture::Cancelled);
     EXPECT_EQ(reports, 3);
+}
+
+TEST(ExactEdgeScores, ReportsEveryEdgeAndStopsWhenCancelled) {
+    auto model = test::randomModel(test::gpt2Config(), 3);
+    EdgePatcher patcher(*model, test::randomPairs(model->config().vocabSize, 2, 5, 8));
+    int reports = 0;
+    exactEdgeScores(patcher, capture::Progress([&](double, const std::string&) { ++reports; }));
+    EXPECT_EQ(reports, patcher.graph().edgeCount() + 1);  // one per edge and the final one
+
+    std::atomic<bool> cancel{false};
+    reports = 0;
+    const capture::Progress cancelling(
+        [&](double, const std::string&) {
+            if (++reports == 5) cancel = true;
+        },
+        &cancel);
+    EXPECT_THROW(exactEdgeScores(patcher, cancelling), capture::Cancelled);
+    EXPECT_EQ(reports, 5);
 }
 
 }  // namespace

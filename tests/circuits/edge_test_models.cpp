@@ -59,20 +59,6 @@ std::vector<PromptPair> randomPairs(int64_t vocab, int count, int length, uint64
     return pairs;
 }
 
-std::vector<double> singleEdgeRemovalEffects(EdgePatcher& patcher,
-                                             const std::vector<int64_t>& edges) {
-    const bool kl = patcher.options().metric == "kl";
-    std::vector<uint8_t> kept(static_cast<size_t>(patcher.graph().edgeCount()), 1);
-    std::vector<double> effects;
-    for (int64_t e : edges) {
-        kept[static_cast<size_t>(e)] = 0;
-        const double change = patcher.evaluate(kept) - patcher.fullModel();
-        kept[static_cast<size_t>(e)] = 1;
-        effects.push_back(kl ? change : -change);
-    }
-    return effects;
-}
-
 std::vector<int64_t> largestByMagnitude(const std::vector<double>& values, size_t count) {
     std::vector<int64_t> order(values.size());
     std::iota(order.begin(), order.end(), 0);

@@ -23,11 +23,6 @@ std::string qwen2Config();
 /// positions.
 std::vector<PromptPair> randomPairs(int64_t vocab, int count, int length, uint64_t seed);
 
-/// The exact effect of removing each of `edges` alone from the full model (spec 6.6): the
-/// increase of the loss that EdgePatcher::attributionScores estimates (−logit difference, or KL).
-std::vector<double> singleEdgeRemovalEffects(EdgePatcher& patcher,
-                                             const std::vector<int64_t>& edges);
-
 /// Indices of the `count` largest |values|, largest first.
 std::vector<int64_t> largestByMagnitude(const std::vector<double>& values, size_t count);
 

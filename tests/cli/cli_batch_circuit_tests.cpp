@@ -40,6 +40,8 @@ TEST(BatchCircuits, EachItemEqualsTheCircuitAndPatchCommandsOnItsPair) {
                                       "    params: {steps: 2, top_edges: 20}\n"
                                       "  - analysis: acdc\n"
                                       "    params: {threshold: 0.05}\n"
+                                      "  - analysis: exact_edge_patching\n"
+                                      "    params: {top_edges: 20}\n"
                                       "  - analysis: activation_patching\n"
                                       "    params: {site: z}\n"
                                       "  - analysis: activation_patching\n"
@@ -74,6 +76,7 @@ TEST(BatchCircuits, EachItemEqualsTheCircuitAndPatchCommandsOnItsPair) {
             {"eap", {"--method", "eap", "--top-edges", "20"}},
             {"eap_ig", {"--method", "eap-ig", "--steps", "2", "--top-edges", "20"}},
             {"acdc", {"--method", "acdc", "--threshold", "0.05"}},
+            {"exact_edge_patching", {"--method", "exact", "--top-edges", "20"}},
         };
         for (const auto& [label, args] : methods) {
             SCOPED_TRACE(label);

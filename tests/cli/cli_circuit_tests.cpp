@@ -1,6 +1,7 @@
 // `attnscope-cli circuit` end to end on the demo model: the --json contract (every edge of the
 // graph by its EAP-IG name, the MIB curve, CPR, CMD), the HDF5 and DOT files it writes, ACDC,
-// and bad flags and pair files.
+// exact edge patching, and bad flags and pair files.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -121,6 +122,45 @@ TEST(CliCircuit, AcdcKeepsWhatMattersAboveTheThreshold) {
     EXPECT_TRUE(std::any_of(kept.begin(), kept.end(), [](const std::string& n) {
         return n.size() > 8 && n.compare(n.size() - 8, 8, "->logits") == 0;
     }));
+}
+
+// --method exact removes each edge alone. The last MLP feeds only the logits, so its edge's
+// score is what `patch --site mlp_out` costs the logit difference in the last layer.
+TEST(CliCircuit, ExactScoresEachEdgeByItsRemoval) {
+    TempDir dir;
+    const std::string pairs = writePairs(dir);
+    const ProcessResult r =
+        cli(circuitArgs(pairs, {"--method", "exact", "--top-edges", "30", "--json"}));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const json j = json::parse(r.out);
+    EXPECT_EQ(j["method"], "exact");
+    const circuits::EdgeGraph graph(4, 8, 8);
+    ASSERT_EQ(j["edges"].size(), static_cast<size_t>(graph.edgeCount()));
+    int kept = 0;
+    for (const json& e : j["edges"])
+        kept += e["in_circuit"].get<bool>();
+    EXPECT_GT(kept, 0);
+    EXPECT_LE(kept, 30);
+
+    const ProcessResult p =
+        cli({"patch", "--model", demoModel(), "--data", pairs, "--site", "mlp_out", "--json"});
+    ASSERT_EQ(p.exitCode, 0) << p.err;
+    const json patched = json::parse(p.out);
+    const double drop = patched["clean"].get<double>() - patched["values"][3].get<double>();
+    ASSERT_GT(std::fabs(drop), 1e-3) << "the last MLP does not matter on these pairs";
+    const int64_t e = graph.edgeIndex("m3->logits");
+    ASSERT_GE(e, 0);
+    EXPECT_EQ(j["edges"][static_cast<size_t>(e)]["name"], "m3->logits");
+    EXPECT_NEAR(j["edges"][static_cast<size_t>(e)]["score"].get<double>(), drop,
+                1e-4 * std::max(1.0, std::fabs(drop)));
+
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--method", "exact", "--per-position"},
+          std::vector<std::string>{"--method", "exact", "--steps", "3"}}) {
+        const ProcessResult refused = cli(circuitArgs(pairs, bad));
+        EXPECT_EQ(refused.exitCode, 2) << refused.err;
+        EXPECT_NE(refused.err.find(bad[2]), std::string::npos) << refused.err;
+    }
 }
 
 TEST(CliCircuit, BadFlagsAndPairsAreErrors) {

@@ -53,17 +53,17 @@ std::vector<Prediction> predictionsOf(const OpenedModel& opened, const at::Tenso
 }
 
 void checkMethod(const CircuitRequest& r) {
-    if (r.method != "eap" && r.method != "eap-ig" && r.method != "acdc")
-        throw capture::InputError("method '" + r.method + "': expected eap, eap-ig or acdc");
+    if (r.method != "eap" && r.method != "eap-ig" && r.method != "acdc" && r.method != "exact")
+        throw capture::InputError("method '" + r.method + "': expected eap, eap-ig, acdc or exact");
     if (r.method == "eap-ig" && (r.steps < 1 || r.steps > circuits::kMaxIgSteps))
         throw capture::InputError("steps " + std::to_string(r.steps) + ": expected 1.." +
                                   std::to_string(circuits::kMaxIgSteps));
     if (r.method == "acdc" && !(std::isfinite(r.threshold) && r.threshold >= 0))
         throw capture::InputError("threshold " + std::to_string(r.threshold) +
                                   ": expected a finite number >= 0");
-    if (r.method == "acdc" && r.perPosition)
-        throw capture::InputError(
-            "per-position scores come from EAP and EAP-IG; ACDC prunes whole edges");
+    if ((r.method == "acdc" || r.method == "exact") && r.perPosition)
+        throw capture::InputError("per-position scores come from EAP and EAP-IG; " + r.method +
+                                  " removes whole edges");
     if (r.topEdges < 0) throw capture::InputError("top-edges must be >= 0");
     if (!(r.edgeFraction >= 0 && r.edgeFraction <= 1))
         throw capture::InputError("edge-fraction " + std::to_string(r.edgeFraction) +
@@ -152,6 +152,8 @@ circuits::Circuit CircuitSession::discover(const CircuitRequest& request,
             c = circuits::eap(*d.patcher, scoring, request.perPosition);
         else if (request.method == "eap-ig")
             c = circuits::eapIg(*d.patcher, request.steps, scoring, request.perPosition);
+        else if (request.method == "exact")
+            c = circuits::exactEdgeScores(*d.patcher, scoring);
         else
             c = circuits::acdc(*d.patcher, request.threshold, scoring, acdcObserver);
     } catch (const std::invalid_argument& error) {

@@ -212,11 +212,14 @@ std::vector<AnalysisKind> circuitAnalysisKinds() {
                       const std::vector<ResultTable>&, const capture::Progress& progress) {
         return runPatching(*findAnalysisKind("activation_patching"), session, item, spec, progress);
     };
-    return {discoveryKind("eap", "eap", "edge attribution patching of the item's prompt pair"),
-            discoveryKind("eap_ig", "eap-ig",
-                          "EAP with integrated gradients over the item's prompt pair"),
-            discoveryKind("acdc", "acdc", "automatic circuit discovery on the item's prompt pair"),
-            std::move(patching)};
+    return {
+        discoveryKind("eap", "eap", "edge attribution patching of the item's prompt pair"),
+        discoveryKind("eap_ig", "eap-ig",
+                      "EAP with integrated gradients over the item's prompt pair"),
+        discoveryKind("acdc", "acdc", "automatic circuit discovery on the item's prompt pair"),
+        std::move(patching),
+        discoveryKind("exact_edge_patching", "exact",
+                      "every edge removed alone from the item's prompt pair, one forward each")};
 }
 
 }  // namespace attnscope::app

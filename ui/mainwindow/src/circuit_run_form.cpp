@@ -37,6 +37,7 @@ CircuitRunForm::CircuitRunForm(QWidget* parent) : QWidget(parent) {
     m_method->addItem(tr("EAP-IG (integrated gradients)"), QStringLiteral("eap-ig"));
     m_method->addItem(tr("EAP (attribution patching)"), QStringLiteral("eap"));
     m_method->addItem(tr("ACDC (exact pruning)"), QStringLiteral("acdc"));
+    m_method->addItem(tr("Exact edge patching (a forward per edge)"), QStringLiteral("exact"));
     auto* params = new QHBoxLayout;
     m_steps = new QSpinBox(this);
     m_steps->setRange(1, 100);
@@ -152,7 +153,7 @@ void CircuitRunForm::updateEnabled() {
     const QString method = m_method->currentData().toString();
     m_steps->setEnabled(method == QLatin1String("eap-ig"));
     m_threshold->setEnabled(method == QLatin1String("acdc"));
-    m_perPosition->setEnabled(method != QLatin1String("acdc"));
+    m_perPosition->setEnabled(method == QLatin1String("eap") || method == QLatin1String("eap-ig"));
 }
 
 app::CircuitRequest CircuitRunForm::request() const {

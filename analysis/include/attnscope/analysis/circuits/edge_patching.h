@@ -104,14 +104,19 @@ private:
 };
 
 /// The discovery methods; each returns a Circuit with scores for every edge, method, metric,
-/// ablation, parameters and the model fingerprint. inCircuit is empty for the attribution
-/// methods (choose with selectTopEdges) and ACDC's kept set for acdc().
+/// ablation, parameters and the model fingerprint. inCircuit is empty for the scoring methods
+/// (choose with selectTopEdges) and ACDC's kept set for acdc().
 /// With `perPosition`, the circuit also carries per-position scores (Circuit::positions,
 /// positionScores; see attributionScores).
 Circuit eap(EdgePatcher& patcher, const capture::Progress& progress = {}, bool perPosition = false);
 /// Throws std::invalid_argument unless 1 <= steps <= kMaxIgSteps.
 Circuit eapIg(EdgePatcher& patcher, int steps = 5, const capture::Progress& progress = {},
               bool perPosition = false);
+/// Exact edge patching, the reference the attribution methods estimate (EAP-IG's "exact"):
+/// each edge's score is the increase of the loss (−logit difference, or KL) when that edge
+/// alone is removed from the full model, one patched forward per edge. Reports progress per
+/// edge and throws capture::Cancelled when cancelled.
+Circuit exactEdgeScores(EdgePatcher& patcher, const capture::Progress& progress = {});
 /// ACDC (spec 6.3): receivers in reverse topological order, each incoming edge removed when the
 /// loss rises by less than `threshold`. Scores are the loss increases measured when each edge
 /// was tried. Throws std::invalid_argument unless threshold is finite and >= 0; reports

@@ -30,12 +30,12 @@ struct CircuitPairs {
 /// What to discover and how to measure it (the `circuit` command's flags).
 struct CircuitRequest {
     CircuitPairs pairs;
-    std::string method = "eap-ig";      ///< "eap", "eap-ig" or "acdc"
+    std::string method = "eap-ig";      ///< "eap", "eap-ig", "acdc" or "exact"
     int steps = 5;                      ///< EAP-IG interpolation steps m (>= 1)
     double threshold = 0.01;            ///< ACDC's tau (> 0)
     std::string metric = "logit-diff";  ///< "logit-diff" or "kl"
     std::string ablation = "resample";  ///< "resample", "zero" or "mean"
-    /// Selection for EAP / EAP-IG: the top `topEdges` edges by score when > 0, else the top
+    /// Selection for EAP / EAP-IG / exact: the top `topEdges` edges by score when > 0, else the top
     /// `edgeFraction` of all edges when > 0, else the default of 5 % (ACDC selects itself).
     int64_t topEdges = 0;
     double edgeFraction = 0.0;
@@ -43,7 +43,7 @@ struct CircuitRequest {
     bool withCurve = true;
     /// EAP / EAP-IG: also score every edge at every token position (Circuit::positionScores,
     /// with the first pair's clean tokens in parameters["position_tokens"]). The pairs must
-    /// share one token length (capture::InputError otherwise); ACDC refuses it.
+    /// share one token length (capture::InputError otherwise); ACDC and exact refuse it.
     bool perPosition = false;
 };
 
