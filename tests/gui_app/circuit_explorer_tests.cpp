@@ -163,6 +163,32 @@ TEST_F(CircuitExplorerTest, TheSliderReEvaluatesAndAgreesWithCircuitEval) {
     EXPECT_NEAR(j.at("faithfulness").get<double>(), faithfulness, 1e-5) << r.out;
 }
 
+// Exact edge patching from the panel (one forward per edge, so one pair): the scores of
+// `circuit --method exact` on the same pair; it scores whole edges, so no steps, τ or positions.
+TEST_F(CircuitExplorerTest, ExactPatchingFromThePanelGivesTheCommandLinesScores) {
+    pairs = firstPairFile();
+    CircuitRunForm* form = panel->form();
+    form->methodCombo()->setCurrentIndex(form->methodCombo()->findData(QStringLiteral("exact")));
+    EXPECT_FALSE(form->perPositionBox()->isEnabled());
+    EXPECT_FALSE(form->stepsBox()->isEnabled());
+    EXPECT_FALSE(form->thresholdBox()->isEnabled());
+    discover(QStringLiteral("exact"));
+    const CircuitPtr c = panel->circuit();
+    EXPECT_EQ(c->method, "exact");
+    EXPECT_GT(panel->keptEdgeCount(), 0);
+
+    const auto r =
+        test::runProcess({ATTNSCOPE_CLI, "circuit", "--model", demoDir().toStdString(), "--data",
+                          pairs.toStdString(), "--method", "exact", "--quiet", "--json"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto edges = nlohmann::json::parse(r.out).at("edges");
+    ASSERT_EQ(edges.size(), c->scores.size());
+    for (size_t e = 0; e < edges.size(); ++e) {
+        EXPECT_EQ(edges[e]["name"], c->graph.edgeName(static_cast<int64_t>(e)));
+        EXPECT_NEAR(edges[e]["score"].get<double>(), c->scores[e], 1e-5) << e;
+    }
+}
+
 // Positions as columns: a per-position EAP circuit found from the panel, one column per token
 // of the prompt (as `tokenize` counts them), the scores the command line's analysis gives, and
 // the amount control selecting (edge, position) cells.
