@@ -165,15 +165,18 @@ TEST_P(EdgeExactness, OneForwardGivesTheMetricAndTheLogits) {
                 first.evaluate(kept), 1e-4);
 }
 
-// Exact edge patching scores each edge by removing it alone. Two of them are checked against
-// the runtime's hooks: the last MLP feeds only the logits, so removing m{L-1}->logits is patching
-// its output; removing input->logits adds the corrupted minus clean embedding to the final
-// residual stream.
+// Exact edge patching scores each edge by removing it alone, in forwards that start at the
+// edge's receiver from the clean run. Two scores are checked against the runtime's hooks: the
+// last MLP feeds only the logits, so removing m{L-1}->logits is patching its output; removing
+// input->logits adds the corrupted minus clean embedding to the final residual stream. Every
+// score is checked against evaluate(), whose forward removes the edge from the start.
 TEST_P(EdgeExactness, ExactScoresAreSingleEdgeRemovals) {
     auto model = test::randomModel(GetParam().config, 13);
     const auto& config = model->config();
-    const auto pairs = test::randomPairs(config.vocabSize, 2, 7, 21);
-    EdgePatcher patcher(*model, pairs);
+    const auto pairs = test::randomPairs(config.vocabSize, 3, 7, 21);
+    EdgePatchingOptions twoBatches;
+    twoBatches.batchSize = 2;
+    EdgePatcher patcher(*model, pairs, twoBatches);
     const EdgeGraph& graph = patcher.graph();
     const Circuit c = exactEdgeScores(patcher);
     EXPECT_EQ(c.method, "exact");
@@ -220,14 +223,22 @@ TEST_P(EdgeExactness, ExactScoresAreSingleEdgeRemovals) {
         EXPECT_NEAR(scoreOf(graph.inputNode()), clean - patched,
                     1e-4 * std::max(1.0, std::fabs(clean)));
     }
-    // Every score is the metric with that edge alone removed; sampled across the graph.
-    std::vector<uint8_t> kept(static_cast<size_t>(graph.edgeCount()), 1);
-    for (int64_t e = 0; e < graph.edgeCount(); e += 17) {
-        kept[static_cast<size_t>(e)] = 0;
-        EXPECT_NEAR(c.scores[static_cast<size_t>(e)], patcher.fullModel() - patcher.evaluate(kept),
-                    1e-5)
-            << graph.edgeName(e);
-        kept[static_cast<size_t>(e)] = 1;
+    // Every score is the metric with that edge alone removed, for every kind of ablation.
+    auto expectSingleRemovals = [&](EdgePatcher& p, const std::vector<float>& scores) {
+        std::vector<uint8_t> kept(static_cast<size_t>(graph.edgeCount()), 1);
+        for (int64_t e = 0; e < graph.edgeCount(); ++e) {
+            kept[static_cast<size_t>(e)] = 0;
+            EXPECT_NEAR(scores[static_cast<size_t>(e)], p.fullModel() - p.evaluate(kept), 1e-5)
+                << graph.edgeName(e) << ", " << p.options().ablation;
+            kept[static_cast<size_t>(e)] = 1;
+        }
+    };
+    expectSingleRemovals(patcher, c.scores);
+    for (const char* ablation : {"zero", "mean"}) {
+        EdgePatchingOptions options;
+        options.ablation = ablation;
+        EdgePatcher ablating(*model, pairs, options);
+        expectSingleRemovals(ablating, exactEdgeScores(ablating).scores);
     }
 
     // With KL to the clean run every removal costs something (KL >= 0).

@@ -67,21 +67,11 @@ Circuit eapIg(EdgePatcher& patcher, int steps, const capture::Progress& progress
 }
 
 Circuit exactEdgeScores(EdgePatcher& patcher, const capture::Progress& progress) {
-    const EdgeGraph& graph = patcher.graph();
     const double sign = patcher.options().metric == "kl" ? 1.0 : -1.0;  // metric → loss
     Circuit c = describe(patcher, "exact");
-    c.scores.resize(static_cast<size_t>(graph.edgeCount()));
-    std::vector<uint8_t> kept(static_cast<size_t>(graph.edgeCount()), 1);
     const int64_t forwardsBefore = patcher.forwardCount();
-    for (int64_t e = 0; e < graph.edgeCount(); ++e) {
-        progress.check();
-        progress.report(static_cast<double>(e) / static_cast<double>(graph.edgeCount()),
-                        "exact patching: " + graph.edgeName(e));
-        kept[static_cast<size_t>(e)] = 0;
-        c.scores[static_cast<size_t>(e)] =
-            static_cast<float>(sign * (patcher.evaluate(kept) - patcher.fullModel()));
-        kept[static_cast<size_t>(e)] = 1;
-    }
+    for (double metric : patcher.singleEdgeRemovals(progress))
+        c.scores.push_back(static_cast<float>(sign * (metric - patcher.fullModel())));
     c.parameters["forwards"] = patcher.forwardCount() - forwardsBefore;
     progress.report(1.0, "exact patching done");
     return c;

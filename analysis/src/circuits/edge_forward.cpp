@@ -28,6 +28,9 @@ public:
             *request.outputs = at::empty({senders, m_batch, m_positions, m_dModel}, options);
         if (request.tape && m_delta.defined())
             throw std::logic_error("edge forward: a receiver tape needs every edge kept");
+        if (request.resume && (request.kept || request.keptAt || request.stageInputs ||
+                               request.inputEmbeddings.defined()))
+            throw std::logic_error("edge forward: a resumed forward removes its one edge only");
     }
 
     at::Tensor run();
@@ -54,6 +57,7 @@ private:
     // senders are nodes [0, senders): [count, batch, pos, D] at the last `positions` positions,
     // or undefined when none of these edges is removed.
     at::Tensor correction(int first, int count, int senders, int64_t positions) const {
+        if (m_request.resume) return resumedCorrection(first, count, positions);
         if (!m_delta.defined()) return {};
         if (m_request.keptAt) return correctionAt(first, count, senders, positions);
         at::Tensor removed = at::zeros({count, senders}, at::kFloat);
@@ -73,6 +77,19 @@ private:
         at::Tensor sum = at::matmul(removed.to(m_delta.options()), delta.reshape({senders, -1}));
         return sum.view({count, m_batch, positions, m_dModel});
     }
+
+    // correction() for the one edge of a resumed forward.
+    at::Tensor resumedCorrection(int first, int count, int64_t positions) const {
+        const EdgeForwardResume& resume = *m_request.resume;
+        if (resume.receiver < first || resume.receiver >= first + count) return {};
+        at::Tensor corr = at::zeros({count, m_batch, positions, m_dModel}, m_model.tensorOptions());
+        corr[resume.receiver - first].copy_(resume.extra.expand({m_batch, m_positions, m_dModel})
+                                                .narrow(1, m_positions - positions, positions));
+        return corr;
+    }
+
+    // Runs layer l's attention on the stream `resid` and returns the stream after it.
+    at::Tensor attention(int l, const at::Tensor& resid, const capture::BlockInputs& in);
 
     // correction() for edges removed at single positions (request.keptAt).
     at::Tensor correctionAt(int first, int count, int senders, int64_t positions) const {
@@ -102,79 +119,97 @@ private:
     at::Tensor m_delta;  // [senders, batch, pos, D]
 };
 
-at::Tensor EdgeForwardPass::run() {
-    auto& model = m_model;
-    const auto& c = model.config();
+at::Tensor EdgeForwardPass::attention(int l, const at::Tensor& resid,
+                                      const capture::BlockInputs& in) {
+    const auto& c = m_model.config();
     const int64_t b = m_batch, t = m_positions, D = m_dModel;
     const int64_t H = c.nHeads, K = c.nKvHeads, d = c.headDim;
     ReceiverTape* tape = m_request.tape;
     // Per-head outputs are formed only when a sender's output is wanted: to record it, or for
     // the difference terms of removed edges.
     const bool recordHeads = m_delta.defined() || m_request.outputs;
+    capture::TransformerBlock& block = m_model.block(l);
+    auto& attn = *block.attn;
+    const int senders = m_graph.headNode(l, 0);
+    const int receivers = static_cast<int>(H + 2 * K);
+    at::Tensor corr = correction(m_graph.qReceiver(l, 0), receivers, senders, t);
+    auto norm1 = [&](const at::Tensor& x) { return applyNorm(c, x, block.norm1W, block.norm1B); };
+    at::Tensor q, k, v;
+    if (!corr.defined()) {
+        // Every receiver of this layer reads the same residual: one norm and the fused
+        // projection, as the runtime computes them.
+        at::Tensor qkv = at::linear(norm1(resid), attn.wQkv, attn.bQkv);
+        if (tape) {
+            tape->attnInput.push_back(resid.detach());
+            tape->qkv.push_back(qkv);
+        }
+        auto parts = qkv.split_with_sizes({H * d, K * d, K * d}, -1);
+        q = parts[0].view({b, t, H, d});
+        k = parts[1].view({b, t, K, d});
+        v = parts[2].view({b, t, K, d});
+    } else {
+        // Each receiver's own input (the stream plus its corrections) [R, batch, pos, D],
+        // normalised, then projected by its own rows of the fused weight in one batched GEMM.
+        at::Tensor x = norm1(corr + resid.unsqueeze(0)).view({receivers, b * t, D});
+        at::Tensor projected =
+            at::bmm(x, attn.wQkv.view({receivers, d, D}).transpose(1, 2));  // [R, b·t, d]
+        if (attn.bQkv.defined()) projected = projected + attn.bQkv.view({receivers, 1, d});
+        projected = projected.view({receivers, b, t, d}).permute({1, 2, 0, 3});
+        q = projected.narrow(2, 0, H);
+        k = projected.narrow(2, H, K);
+        v = projected.narrow(2, H + K, K);
+    }
+    at::Tensor z = attn.attendProjected(q, k, v, in);  // [batch, pos, head, d]
+    auto headOutputs = [&](const at::Tensor& zz) {     // [batch, pos, head, D]
+        return at::einsum("bthd,Dhd->bthD", {zz, attn.wO.view({D, H, d})});
+    };
+    at::Tensor attnOut;
+    if (recordHeads && !tape) {
+        at::Tensor heads = headOutputs(z);
+        record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
+        attnOut = heads.sum(2);
+    } else {
+        // The fused output projection; the gradient then flows back through one GEMM.
+        attnOut = at::linear(z.reshape({b, t, H * d}), attn.wO);
+        if (recordHeads) {
+            at::NoGradGuard noGrad;
+            record(m_graph.headNode(l, 0), headOutputs(z.detach()).permute({2, 0, 1, 3}));
+        }
+    }
+    at::Tensor out = resid + attnOut;
+    return attn.bO.defined() ? out + attn.bO : out;
+}
+
+at::Tensor EdgeForwardPass::run() {
+    auto& model = m_model;
+    const auto& c = model.config();
+    const int64_t t = m_positions;
+    ReceiverTape* tape = m_request.tape;
+    std::vector<at::Tensor>* stages = m_request.stageInputs;
+    const int start = m_request.resume ? m_request.resume->stage : 0;
 
     capture::BlockInputs in;
     if (c.positions == capture::PositionKind::Rotary)
         std::tie(in.ropeCos, in.ropeSin) = model.rotaryTables(0, t);
 
-    at::Tensor resid = m_request.inputEmbeddings.defined()
-                           ? m_request.inputEmbeddings
-                           : inputEmbeddings(model, m_request.ids);  // [batch, pos, D]
-    record(m_graph.inputNode(), resid.unsqueeze(0));
+    at::Tensor resid;
+    if (m_request.resume) {
+        resid = m_request.resume->resid;
+    } else {
+        resid = m_request.inputEmbeddings.defined()
+                    ? m_request.inputEmbeddings
+                    : inputEmbeddings(model, m_request.ids);  // [batch, pos, D]
+        record(m_graph.inputNode(), resid.unsqueeze(0));
+    }
 
     for (int l = 0; l < c.nLayers; ++l) {
+        if (2 * l + 1 < start) continue;  // a resumed forward: this layer is the clean run's
+        if (2 * l >= start) {
+            if (stages) stages->push_back(resid);
+            resid = attention(l, resid, in);
+        }
+        if (stages) stages->push_back(resid);
         capture::TransformerBlock& block = model.block(l);
-        auto& attn = *block.attn;
-        const int senders = m_graph.headNode(l, 0);
-        const int receivers = static_cast<int>(H + 2 * K);
-        at::Tensor corr = correction(m_graph.qReceiver(l, 0), receivers, senders, t);
-        auto norm1 = [&](const at::Tensor& x) {
-            return applyNorm(c, x, block.norm1W, block.norm1B);
-        };
-        at::Tensor q, k, v;
-        if (!corr.defined()) {
-            // Every receiver of this layer reads the same residual: one norm and the fused
-            // projection, as the runtime computes them.
-            at::Tensor qkv = at::linear(norm1(resid), attn.wQkv, attn.bQkv);
-            if (tape) {
-                tape->attnInput.push_back(resid.detach());
-                tape->qkv.push_back(qkv);
-            }
-            auto parts = qkv.split_with_sizes({H * d, K * d, K * d}, -1);
-            q = parts[0].view({b, t, H, d});
-            k = parts[1].view({b, t, K, d});
-            v = parts[2].view({b, t, K, d});
-        } else {
-            // Each receiver's own input (the stream plus its corrections) [R, batch, pos, D],
-            // normalised, then projected by its own rows of the fused weight in one batched GEMM.
-            at::Tensor x = norm1(corr + resid.unsqueeze(0)).view({receivers, b * t, D});
-            at::Tensor projected =
-                at::bmm(x, attn.wQkv.view({receivers, d, D}).transpose(1, 2));  // [R, b·t, d]
-            if (attn.bQkv.defined()) projected = projected + attn.bQkv.view({receivers, 1, d});
-            projected = projected.view({receivers, b, t, d}).permute({1, 2, 0, 3});
-            q = projected.narrow(2, 0, H);
-            k = projected.narrow(2, H, K);
-            v = projected.narrow(2, H + K, K);
-        }
-        at::Tensor z = attn.attendProjected(q, k, v, in);  // [batch, pos, head, d]
-        auto headOutputs = [&](const at::Tensor& zz) {     // [batch, pos, head, D]
-            return at::einsum("bthd,Dhd->bthD", {zz, attn.wO.view({D, H, d})});
-        };
-        at::Tensor attnOut;
-        if (recordHeads && !tape) {
-            at::Tensor heads = headOutputs(z);
-            record(m_graph.headNode(l, 0), heads.permute({2, 0, 1, 3}));
-            attnOut = heads.sum(2);
-        } else {
-            // The fused output projection; the gradient then flows back through one GEMM.
-            attnOut = at::linear(z.reshape({b, t, H * d}), attn.wO);
-            if (recordHeads) {
-                at::NoGradGuard noGrad;
-                record(m_graph.headNode(l, 0), headOutputs(z.detach()).permute({2, 0, 1, 3}));
-            }
-        }
-        resid = resid + attnOut;
-        if (attn.bO.defined()) resid = resid + attn.bO;
-
         // A view of its own, so that the gradient at it is the MLP's alone and not that of
         // the residual stream flowing past.
         at::Tensor xm = resid.view_as(resid);
@@ -185,6 +220,7 @@ at::Tensor EdgeForwardPass::run() {
         record(m_graph.mlpNode(l), mlpOut.unsqueeze(0));
         resid = resid + mlpOut;
     }
+    if (stages) stages->push_back(resid);
 
     at::Tensor xl = resid.narrow(1, t - 1, 1);  // [batch, 1, D]
     at::Tensor logitsCorr = correction(m_graph.logitsReceiver(), 1, m_graph.logitsNode(), 1);
@@ -195,6 +231,12 @@ at::Tensor EdgeForwardPass::run() {
 }
 
 }  // namespace
+
+int receiverStage(const EdgeGraph& graph, int receiver) {
+    const ReceiverInput& in = graph.receivers()[static_cast<size_t>(receiver)];
+    if (receiver == graph.logitsReceiver()) return 2 * graph.layers();
+    return 2 * in.layer + (in.port == Port::Residual ? 1 : 0);
+}
 
 at::Tensor inputEmbeddings(capture::TransformerModel& model, const at::Tensor& ids) {
     at::Tensor x = at::embedding(model.embedWeight(), ids);

@@ -31,6 +31,20 @@ struct ReceiverTape {
     at::Tensor logits;            ///< the logits receiver's input [batch, 1, D]
 };
 
+/// A clean forward continued from one of its stages with a single edge u→v removed: the work of
+/// exact edge patching. Everything before v reads is the clean run, so the forward starts from
+/// the clean residual stream there, and only v's input differs from it, by z′_u − z_u.
+struct EdgeForwardResume {
+    int stage = 0;     ///< where the forward starts (receiverStage() of v)
+    at::Tensor resid;  ///< the clean residual stream entering that stage [batch, pos, D]
+    int receiver = 0;  ///< v
+    at::Tensor extra;  ///< added to v's input alone: z′_u − z_u, broadcastable to [batch, pos, D]
+};
+
+/// The stage whose input a receiver reads: 2l for the q/k/v inputs of layer l, 2l + 1 for its
+/// MLP, 2L for the logits.
+int receiverStage(const EdgeGraph& graph, int receiver);
+
 struct EdgeForwardRequest {
     at::Tensor ids;  ///< [batch, pos] int64
     /// When defined, used instead of the embeddings as the input node's output [batch, pos, D]
@@ -50,6 +64,12 @@ struct EdgeForwardRequest {
     /// When set, filled for gradients (part of the autograd graph when grad is on); only with
     /// every edge kept (std::logic_error otherwise).
     ReceiverTape* tape = nullptr;
+    /// When set, the forward starts there instead (`kept`, `keptAt` and `inputEmbeddings` must
+    /// be unset, std::logic_error otherwise); sender outputs before the stage are not recorded.
+    const EdgeForwardResume* resume = nullptr;
+    /// When set, filled with the residual stream entering every stage, 2L + 1 entries
+    /// [batch, pos, D] (for resumed forwards); only from the start.
+    std::vector<at::Tensor>* stageInputs = nullptr;
 };
 
 /// Runs the model on request.ids with the given edges and returns the last-position logits

@@ -208,6 +208,48 @@ double EdgePatcher::evaluateAtPositions(const std::vector<uint8_t>& keptCells, a
     return m_impl->evaluate(&keptCells, logits, true);
 }
 
+std::vector<double> EdgePatcher::singleEdgeRemovals(const capture::Progress& progress) {
+    Impl& s = *m_impl;
+    const EdgeGraph& graph = s.graph;
+    at::NoGradGuard noGrad;
+    std::vector<double> sums(static_cast<size_t>(graph.edgeCount()), 0.0);
+    const double total =
+        static_cast<double>(graph.edgeCount()) * static_cast<double>(s.batches.size());
+    int64_t done = 0;
+    for (const PairBatch& batch : s.batches) {
+        EdgeForwardRequest clean;
+        clean.ids = batch.clean;
+        at::Tensor outputs;
+        std::vector<at::Tensor> stages;
+        clean.outputs = &outputs;
+        clean.stageInputs = &stages;
+        edgeForward(s.model, graph, clean);
+        const at::Tensor delta = batch.ablated - outputs;  // z′_u − z_u [senders, batch, pos, D]
+        EdgeForwardResume resume;
+        EdgeForwardRequest patched;
+        patched.ids = batch.clean;
+        patched.resume = &resume;
+        for (int r = 0; r < static_cast<int>(graph.receivers().size()); ++r) {
+            resume.stage = receiverStage(graph, r);
+            resume.resid = stages[static_cast<size_t>(resume.stage)];
+            resume.receiver = r;
+            for (int u = 0; u < graph.senderCount(r); ++u) {
+                const int64_t e = graph.firstEdge(r) + u;
+                progress.check();
+                progress.report(static_cast<double>(done++) / total,
+                                "exact patching: " + graph.edgeName(e));
+                resume.extra = delta[u];
+                const at::Tensor logits = edgeForward(s.model, graph, patched);
+                sums[static_cast<size_t>(e)] += s.metricPerPair(batch, logits).sum().item<double>();
+            }
+        }
+    }
+    for (double& sum : sums)
+        sum /= static_cast<double>(s.pairs);
+    s.forwards += graph.edgeCount();
+    return sums;
+}
+
 at::Tensor EdgePatcher::circuitLogits(const std::vector<uint8_t>& keptEdges) {
     at::Tensor out;
     evaluate(keptEdges, &out);

@@ -76,6 +76,12 @@ public:
     /// by its last-position entry. Throws capture::InputError when the pairs differ in length,
     /// std::invalid_argument when keptCells has not edgeCount() * T entries.
     double evaluateAtPositions(const std::vector<uint8_t>& keptCells, at::Tensor* logits = nullptr);
+    /// The metric (mean over pairs) with each edge alone removed, [edgeCount()]: evaluate() of
+    /// every single-edge removal, computed faster. Before the removed edge's receiver the
+    /// forward is the clean run, so each starts there from the clean run's cached residual
+    /// stream. Counts one forward per edge; reports progress per edge and batch of pairs and
+    /// throws capture::Cancelled when cancelled.
+    std::vector<double> singleEdgeRemovals(const capture::Progress& progress = {});
     double fullModel() const;     ///< metric with every edge kept (the clean run)
     double emptyCircuit() const;  ///< metric with every edge removed
     /// (m(C) − m(∅)) / (m(M) − m(∅)), spec 6.8.
