@@ -34,6 +34,15 @@ at::Tensor lastLogits(capture::TransformerModel& model, const at::Tensor& ids) {
     return model.forward(ids).select(1, 0);
 }
 
+// The mean over pairs of answer − wrong in last-position logits [pairs, vocab].
+double meanLogitDiff(const at::Tensor& logits, const std::vector<PromptPair>& pairs) {
+    double sum = 0;
+    for (size_t i = 0; i < pairs.size(); ++i)
+        sum += logits[static_cast<int64_t>(i)][pairs[i].answer].item<double>() -
+               logits[static_cast<int64_t>(i)][pairs[i].wrong].item<double>();
+    return sum / static_cast<double>(pairs.size());
+}
+
 // Runs the clean prompts with activation `hook`[..., index, :] taken from the corrupted run.
 at::Tensor patchedRun(capture::TransformerModel& model, const std::vector<PromptPair>& pairs,
                       const std::string& hook, int64_t index) {
@@ -79,15 +88,8 @@ TEST_P(EdgeExactness, KeepAllGivesCleanAndRemoveAllGivesCorrupted) {
     expectClose(patcher.circuitLogits(std::vector<uint8_t>(edges, 0)), corrupted, "remove all");
 
     // The cached metric values agree with the runtime's logits.
-    auto logitDiff = [&](const at::Tensor& logits) {
-        double sum = 0;
-        for (size_t i = 0; i < pairs.size(); ++i)
-            sum += logits[static_cast<int64_t>(i)][pairs[i].answer].item<double>() -
-                   logits[static_cast<int64_t>(i)][pairs[i].wrong].item<double>();
-        return sum / static_cast<double>(pairs.size());
-    };
-    EXPECT_NEAR(patcher.fullModel(), logitDiff(clean), 1e-4);
-    EXPECT_NEAR(patcher.emptyCircuit(), logitDiff(corrupted), 1e-4);
+    EXPECT_NEAR(patcher.fullModel(), meanLogitDiff(clean, pairs), 1e-4);
+    EXPECT_NEAR(patcher.emptyCircuit(), meanLogitDiff(corrupted, pairs), 1e-4);
     EXPECT_NEAR(patcher.faithfulness(patcher.fullModel()), 1.0, 1e-9);
 }
 
@@ -184,14 +186,7 @@ TEST_P(EdgeExactness, ExactScoresAreSingleEdgeRemovals) {
     EXPECT_EQ(c.parameters["forwards"], graph.edgeCount());
     EXPECT_TRUE(c.inCircuit.empty());
 
-    auto logitDiff = [&](const at::Tensor& logits) {
-        double sum = 0;
-        for (size_t i = 0; i < pairs.size(); ++i)
-            sum += logits[static_cast<int64_t>(i)][pairs[i].answer].item<double>() -
-                   logits[static_cast<int64_t>(i)][pairs[i].wrong].item<double>();
-        return sum / static_cast<double>(pairs.size());
-    };
-    const double clean = logitDiff(lastLogits(*model, idsOf(pairs, false)));
+    const double clean = meanLogitDiff(lastLogits(*model, idsOf(pairs, false)), pairs);
     auto scoreOf = [&](int sender) {
         return c.scores[static_cast<size_t>(graph.edgeIndex(sender, graph.logitsReceiver()))];
     };
@@ -209,7 +204,8 @@ TEST_P(EdgeExactness, ExactScoresAreSingleEdgeRemovals) {
         HookScope scope(model->hooks());
         scope.add(last + ".hook_mlp_out",
                   [&](at::Tensor& a, const HookContext&) { a = corruptedMlp.clone(); });
-        const double patched = logitDiff(model->forward(idsOf(pairs, false)).select(1, 0));
+        const double patched =
+            meanLogitDiff(model->forward(idsOf(pairs, false)).select(1, 0), pairs);
         EXPECT_NEAR(scoreOf(graph.mlpNode(static_cast<int>(config.nLayers) - 1)), clean - patched,
                     1e-4 * std::max(1.0, std::fabs(clean)));
     }
@@ -219,7 +215,8 @@ TEST_P(EdgeExactness, ExactScoresAreSingleEdgeRemovals) {
         HookScope scope(model->hooks());
         scope.add(last + ".hook_resid_post",
                   [&](at::Tensor& a, const HookContext&) { a = a + shift; });
-        const double patched = logitDiff(model->forward(idsOf(pairs, false)).select(1, 0));
+        const double patched =
+            meanLogitDiff(model->forward(idsOf(pairs, false)).select(1, 0), pairs);
         EXPECT_NEAR(scoreOf(graph.inputNode()), clean - patched,
                     1e-4 * std::max(1.0, std::fabs(clean)));
     }
