@@ -224,7 +224,8 @@ std::vector<double> EdgePatcher::singleEdgeRemovals(const capture::Progress& pro
         clean.outputs = &outputs;
         clean.stageInputs = &stages;
         edgeForward(s.model, graph, clean);
-        const at::Tensor delta = batch.ablated - outputs;  // z′_u − z_u [senders, batch, pos, D]
+        // z′_u − z_u [senders, batch, pos, D], in place of the clean outputs
+        const at::Tensor delta = outputs.neg_().add_(batch.ablated);
         EdgeForwardResume resume;
         EdgeForwardRequest patched;
         patched.ids = batch.clean;
