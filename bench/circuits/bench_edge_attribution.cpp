@@ -12,7 +12,9 @@
 //   peak RSS (issue 13: within 24 GiB).
 // - Per position: EAP with per-position scores and an evaluation with edges removed per
 //   position, as ratios to EAP and to the evaluation by edges.
-// - ACDC on the demo model's associative-recall pairs: seconds and patched forwards.
+// - ACDC on the demo model's associative-recall pairs: seconds and patched forwards; then exact
+//   edge patching on the same pairs, whose single-edge forwards start at the edge's receiver,
+//   timed per forward against ACDC's forwards from the input.
 // Usage: bench_edge_attribution [--pairs N=100] [--tokens T=16] [--steps M=5] [--model DIR]
 //          [--dtype float32|bfloat16] [--acdc-pairs N=16] [--acdc-threshold TAU=0.05] [--no-acdc]
 #include <ATen/ATen.h>
@@ -259,7 +261,7 @@ void attribution(const Options& o) {
                 cellSeconds / evalSeconds);
 }
 
-void acdcOnDemo(int pairCount, double threshold) {
+void discoveryOnDemo(int pairCount, double threshold) {
     auto opened = app::openModel(std::filesystem::path(ATTNSCOPE_RESOURCES_DIR) / "models/demo");
     const auto pairs = demoTaskPairs(opened.dir, "mqar", *opened.tokenizer, pairCount, 1);
     EdgePatcher patcher(*opened.model, pairs);
@@ -275,6 +277,16 @@ void acdcOnDemo(int pairCount, double threshold) {
         threshold, static_cast<long long>(kept),
         static_cast<long long>(patcher.graph().edgeCount()),
         patcher.faithfulness(patcher.evaluate(circuit.inCircuit)));
+    const int64_t acdcForwards = circuit.parameters["forwards"].get<int64_t>();
+    const double exactSeconds = secondsOf([&] { circuit = exactEdgeScores(patcher); });
+    const int64_t exactForwards = circuit.parameters["forwards"].get<int64_t>();
+    const double perForward = exactSeconds / static_cast<double>(exactForwards);
+    std::printf(
+        "exact on the demo model%7.2f s, %lld single-edge forwards of %d pairs, %.1f ms each "
+        "= %.2fx ACDC's %.1f ms\n",
+        exactSeconds, static_cast<long long>(exactForwards), pairCount, 1e3 * perForward,
+        perForward / (seconds / static_cast<double>(acdcForwards)),
+        1e3 * seconds / static_cast<double>(acdcForwards));
 }
 
 }  // namespace
@@ -288,7 +300,7 @@ int main(int argc, char** argv) {
     try {
         attribution(options);
         if (options.acdc && options.model.empty())
-            acdcOnDemo(options.acdcPairs, options.acdcThreshold);
+            discoveryOnDemo(options.acdcPairs, options.acdcThreshold);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_edge_attribution: %s\n", e.what());
         return 1;
