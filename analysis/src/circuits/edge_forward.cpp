@@ -78,13 +78,23 @@ private:
         return sum.view({count, m_batch, positions, m_dModel});
     }
 
-    // correction() for the one edge of a resumed forward.
+    // correction() for the one edge of each variant of a resumed forward.
     at::Tensor resumedCorrection(int first, int count, int64_t positions) const {
         const EdgeForwardResume& resume = *m_request.resume;
-        if (resume.receiver < first || resume.receiver >= first + count) return {};
-        at::Tensor corr = at::zeros({count, m_batch, positions, m_dModel}, m_model.tensorOptions());
-        corr[resume.receiver - first].copy_(resume.extra.expand({m_batch, m_positions, m_dModel})
-                                                .narrow(1, m_positions - positions, positions));
+        const auto variants = static_cast<int64_t>(resume.receivers.size());
+        const int64_t rows = m_batch / variants;
+        at::Tensor corr;
+        for (int64_t i = 0; i < variants; ++i) {
+            const int r = resume.receivers[static_cast<size_t>(i)];
+            if (r < first || r >= first + count) continue;
+            if (!corr.defined())
+                corr = at::zeros({count, m_batch, positions, m_dModel}, m_model.tensorOptions());
+            corr[r - first]
+                .narrow(0, i * rows, rows)
+                .copy_(resume.extras[static_cast<size_t>(i)]
+                           .expand({rows, m_positions, m_dModel})
+                           .narrow(1, m_positions - positions, positions));
+        }
         return corr;
     }
 

@@ -31,14 +31,19 @@ struct ReceiverTape {
     at::Tensor logits;            ///< the logits receiver's input [batch, 1, D]
 };
 
-/// A clean forward continued from one of its stages with a single edge u→v removed: the work of
-/// exact edge patching. Everything before v reads is the clean run, so the forward starts from
-/// the clean residual stream there, and only v's input differs from it, by z′_u − z_u.
+/// Clean forwards continued from one of their stages, each with a single edge u→v removed: the
+/// work of exact edge patching. Everything before v reads is the clean run, so a forward starts
+/// from the clean residual stream there, and only v's input differs from it, by z′_u − z_u.
+/// Several such variants of one batch of pairs share a forward, stacked on the batch axis.
 struct EdgeForwardResume {
-    int stage = 0;     ///< where the forward starts (receiverStage() of v)
-    at::Tensor resid;  ///< the clean residual stream entering that stage [batch, pos, D]
-    int receiver = 0;  ///< v
-    at::Tensor extra;  ///< added to v's input alone: z′_u − z_u, broadcastable to [batch, pos, D]
+    int stage = 0;  ///< where the forwards start (receiverStage() of every v)
+    /// The clean residual stream entering that stage, repeated for every variant
+    /// [variants · pairs, pos, D] (the request's ids have as many rows).
+    at::Tensor resid;
+    /// Per variant: v, and what is added to v's input alone in its rows, z′_u − z_u
+    /// (broadcastable to [pairs, pos, D]).
+    std::vector<int> receivers;
+    std::vector<at::Tensor> extras;
 };
 
 /// The stage whose input a receiver reads: 2l for the q/k/v inputs of layer l, 2l + 1 for its

@@ -78,9 +78,10 @@ public:
     double evaluateAtPositions(const std::vector<uint8_t>& keptCells, at::Tensor* logits = nullptr);
     /// The metric (mean over pairs) with each edge alone removed, [edgeCount()]: evaluate() of
     /// every single-edge removal, computed faster. Before the removed edge's receiver the
-    /// forward is the clean run, so each starts there from the clean run's cached residual
-    /// stream. Counts one forward per edge; reports progress per edge and batch of pairs and
-    /// throws capture::Cancelled when cancelled.
+    /// forward is the clean run, so each starts there from the clean run's residual stream,
+    /// and removals that start at the same layer share forwards, stacked on the batch axis.
+    /// Counts one forward per edge; reports progress per forward and throws capture::Cancelled
+    /// when cancelled.
     std::vector<double> singleEdgeRemovals(const capture::Progress& progress = {});
     double fullModel() const;     ///< metric with every edge kept (the clean run)
     double emptyCircuit() const;  ///< metric with every edge removed
@@ -120,8 +121,8 @@ Circuit eapIg(EdgePatcher& patcher, int steps = 5, const capture::Progress& prog
               bool perPosition = false);
 /// Exact edge patching, the reference the attribution methods estimate (EAP-IG's "exact"):
 /// each edge's score is the increase of the loss (−logit difference, or KL) when that edge
-/// alone is removed from the full model, one patched forward per edge. Reports progress per
-/// edge and throws capture::Cancelled when cancelled.
+/// alone is removed from the full model (EdgePatcher::singleEdgeRemovals). Reports progress and
+/// throws capture::Cancelled when cancelled.
 Circuit exactEdgeScores(EdgePatcher& patcher, const capture::Progress& progress = {});
 /// ACDC (spec 6.3): receivers in reverse topological order, each incoming edge removed when the
 /// loss rises by less than `threshold`. Scores are the loss increases measured when each edge
