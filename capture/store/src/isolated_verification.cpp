@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "attnscope/store/capture_reader.h"
 #include "attnscope/store/store_error.h"
@@ -17,8 +20,20 @@ namespace {
 // Exit codes of the verifying child; anything else (a signal, a sanitizer's exit) is a crash.
 constexpr int kVerified = 0;
 constexpr int kOrdinaryError = 3;
-// A valid file's metadata walk takes milliseconds; a corrupt one can make HDF5 loop.
-constexpr auto kTimeout = std::chrono::seconds(10);
+#if defined(__SANITIZE_ADDRESS__)
+// GCC 12's AddressSanitizer registers no fork handler for its allocator (LLVM added one in
+// 2023), so a child forked while another thread of a busy process (the window) holds an
+// allocator lock deadlocks at its first allocation. Sanitizer builds therefore replace the
+// forked child by this program started afresh, told by the environment to verify one file
+// before main() runs; that costs a process start per verified file, which only they pay.
+constexpr bool kStartAfresh = true;
+constexpr const char* kVerifyVariable = "ATTNSCOPE_VERIFY_HDF5_FILE";
+#else
+constexpr bool kStartAfresh = false;
+#endif
+// A valid file's metadata walk takes milliseconds; a corrupt one can make HDF5 loop. A verifier
+// started afresh first loads the program's libraries under the sanitizer.
+constexpr auto kTimeout = std::chrono::seconds(kStartAfresh ? 30 : 10);
 
 [[noreturn]] void verifyAndExit(const std::filesystem::path& path) {
     int code = kVerified;
@@ -46,12 +61,50 @@ constexpr auto kTimeout = std::chrono::seconds(10);
     ::_exit(code);  // no destructors or atexit handlers of the parent's state
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// The started-afresh verifier: runs while this program's static objects are initialised,
+// before main(), when the environment names a file.
+const bool s_verifierEntry = [] {
+    if (const char* path = std::getenv(kVerifyVariable)) verifyAndExit(path);
+    return true;
+}();
+#endif
+
+// Forks the verifying child; in sanitizer builds the child at once replaces itself by this
+// program started afresh (execve is safe between fork and exec, an allocation is not).
+pid_t startVerifier(const std::filesystem::path& path) {
+    if (!kStartAfresh) {
+        const pid_t pid = ::fork();
+        if (pid == 0) verifyAndExit(path);
+        return pid;
+    }
+#if defined(__SANITIZE_ADDRESS__)
+    std::vector<std::string> environment{std::string(kVerifyVariable) + "=" + path.string()};
+    for (char** e = environ; *e; ++e)
+        if (std::string(*e).rfind(std::string(kVerifyVariable) + "=", 0) != 0)
+            environment.emplace_back(*e);
+    std::vector<char*> envp;
+    for (std::string& e : environment)
+        envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char program[] = "attnscope-verifier";
+    char* argv[] = {program, nullptr};
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::execve("/proc/self/exe", argv, envp.data());
+        ::_exit(127);  // could not start: a crash to the parent, like any failed child
+    }
+    return pid;
+#else
+    return -1;
+#endif
+}
+
 }  // namespace
 
 void verifyInChildProcess(const std::filesystem::path& path) {
-    const pid_t pid = ::fork();
+    const pid_t pid = startVerifier(path);
     if (pid < 0) return;  // cannot fork: fall back to reading in-process
-    if (pid == 0) verifyAndExit(path);
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
     int status = 0;
     for (;;) {
