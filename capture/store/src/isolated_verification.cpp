@@ -20,20 +20,19 @@ namespace {
 // Exit codes of the verifying child; anything else (a signal, a sanitizer's exit) is a crash.
 constexpr int kVerified = 0;
 constexpr int kOrdinaryError = 3;
+// A valid file's metadata walk takes milliseconds; a corrupt one can make HDF5 loop.
 #if defined(__SANITIZE_ADDRESS__)
 // GCC 12's AddressSanitizer registers no fork handler for its allocator (LLVM added one in
 // 2023), so a child forked while another thread of a busy process (the window) holds an
 // allocator lock deadlocks at its first allocation. Sanitizer builds therefore replace the
 // forked child by this program started afresh, told by the environment to verify one file
-// before main() runs; that costs a process start per verified file, which only they pay.
-constexpr bool kStartAfresh = true;
+// before main() runs; that costs a process start per verified file (hence the longer timeout),
+// which only they pay.
 constexpr const char* kVerifyVariable = "ATTNSCOPE_VERIFY_HDF5_FILE";
+constexpr auto kTimeout = std::chrono::seconds(30);
 #else
-constexpr bool kStartAfresh = false;
+constexpr auto kTimeout = std::chrono::seconds(10);
 #endif
-// A valid file's metadata walk takes milliseconds; a corrupt one can make HDF5 loop. A verifier
-// started afresh first loads the program's libraries under the sanitizer.
-constexpr auto kTimeout = std::chrono::seconds(kStartAfresh ? 30 : 10);
 
 [[noreturn]] void verifyAndExit(const std::filesystem::path& path) {
     int code = kVerified;
@@ -73,16 +72,11 @@ const bool s_verifierEntry = [] {
 // Forks the verifying child; in sanitizer builds the child at once replaces itself by this
 // program started afresh (execve is safe between fork and exec, an allocation is not).
 pid_t startVerifier(const std::filesystem::path& path) {
-    if (!kStartAfresh) {
-        const pid_t pid = ::fork();
-        if (pid == 0) verifyAndExit(path);
-        return pid;
-    }
 #if defined(__SANITIZE_ADDRESS__)
-    std::vector<std::string> environment{std::string(kVerifyVariable) + "=" + path.string()};
+    const std::string assignment = std::string(kVerifyVariable) + "=";
+    std::vector<std::string> environment{assignment + path.string()};
     for (char** e = environ; *e; ++e)
-        if (std::string(*e).rfind(std::string(kVerifyVariable) + "=", 0) != 0)
-            environment.emplace_back(*e);
+        if (std::string(*e).rfind(assignment, 0) != 0) environment.emplace_back(*e);
     std::vector<char*> envp;
     for (std::string& e : environment)
         envp.push_back(e.data());
@@ -94,10 +88,11 @@ pid_t startVerifier(const std::filesystem::path& path) {
         ::execve("/proc/self/exe", argv, envp.data());
         ::_exit(127);  // could not start: a crash to the parent, like any failed child
     }
-    return pid;
 #else
-    return -1;
+    const pid_t pid = ::fork();
+    if (pid == 0) verifyAndExit(path);
 #endif
+    return pid;
 }
 
 }  // namespace
